@@ -1,0 +1,851 @@
+//! Loading a catalogue directory: find the table sources, read them into located trees,
+//! attach CSV line tables to their parents, convert every record, then check references,
+//! cycles and uniqueness. Every problem is collected; nothing stops at the first.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use super::diag::{Diagnostic, Loc, did_you_mean};
+use super::fields::{Bound, Fields};
+use super::model::*;
+use super::tree::{self, Key, Node, NodeKind};
+use super::units::{Density, Unit, UnitKind};
+
+/// Options for loading.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Largest accepted file, in bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { max_file_bytes: tree::DEFAULT_MAX_FILE_BYTES }
+    }
+}
+
+/// Where records and lines were written, for errors found after loading (decisions).
+#[derive(Debug, Clone, Default)]
+pub struct Locations(BTreeMap<String, Loc>);
+
+impl Locations {
+    /// The location stored under `key` (`events/SLUG/decisions/N`, `recipes/SLUG`, …).
+    pub fn get(&self, key: &str) -> Option<&Loc> {
+        self.0.get(key)
+    }
+
+    fn put(&mut self, key: String, loc: &Loc) {
+        self.0.entry(key).or_insert_with(|| loc.clone());
+    }
+}
+
+/// A loaded, valid catalogue and where its records came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The catalogue.
+    pub catalog: Catalog,
+    /// Record locations for later diagnostics.
+    pub locations: Locations,
+    /// The files read, relative to the directory, sorted.
+    pub files: Vec<String>,
+}
+
+const MAIN_TABLES: &[&str] = &["settings", "ingredients", "materials", "products", "inventory", "recipes", "bundles", "events"];
+
+/// Line tables (CSV form of nested lists): table, parent table, parent key column, list field.
+const LINE_TABLES: &[(&str, &str, &str, &str)] = &[
+    ("recipe_yields", "recipes", "recipe", "yields"),
+    ("recipe_lines", "recipes", "recipe", "ingredients"),
+    ("recipe_components", "recipes", "recipe", "components"),
+    ("bundle_contents", "bundles", "bundle", "contents"),
+    ("targets", "events", "event", "targets"),
+    ("decisions", "events", "event", "decisions"),
+];
+
+fn table_name(name: &str) -> Option<&'static str> {
+    MAIN_TABLES.iter().copied().chain(LINE_TABLES.iter().map(|t| t.0)).find(|t| *t == name)
+}
+
+fn all_table_names() -> impl Iterator<Item = &'static str> {
+    MAIN_TABLES.iter().copied().chain(LINE_TABLES.iter().map(|t| t.0))
+}
+
+/// Loads and validates the catalogue in `dir`.
+pub fn load(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut loader = Loader::default();
+    let tables = loader.read_sources(dir, options);
+    let catalog = loader.convert(tables);
+    loader.errors.sort();
+    loader.errors.dedup();
+    if loader.errors.is_empty() {
+        Ok(Loaded { catalog, locations: loader.locations, files: loader.files })
+    } else {
+        Err(loader.errors)
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    errors: Vec<Diagnostic>,
+    locations: Locations,
+    files: Vec<String>,
+    refs: Vec<PendingRef>,
+}
+
+/// A reference to check once every table is read.
+struct PendingRef {
+    to: &'static str,
+    slug: String,
+    loc: Loc,
+    table: &'static str,
+    record: Option<String>,
+    field: String,
+}
+
+impl Loader {
+    /// Reads every table source into rows of mapping nodes, keyed by table.
+    fn read_sources(&mut self, dir: &Path, options: LoadOptions) -> BTreeMap<&'static str, Vec<Node>> {
+        let mut tables: BTreeMap<&'static str, Vec<Node>> = BTreeMap::new();
+        let dir_name: Arc<str> = Arc::from(dir.display().to_string());
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.errors.push(
+                    Diagnostic::new(&Loc::file(&dir_name), "catalogue", "io", format!("cannot read the catalogue directory: {e}"))
+                        .hint("pass the directory that holds ingredients.yaml, recipes.yaml, …"),
+                );
+                return tables;
+            }
+        };
+        let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            let Some(file_name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+            if file_name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                let Some(table) = self.table_for(&file_name, &file_name, &dir_name) else { continue };
+                let mut inner: Vec<_> = std::fs::read_dir(&path).into_iter().flatten().filter_map(Result::ok).map(|e| e.path()).collect();
+                inner.sort();
+                for file in inner {
+                    let Some(name) = file.file_name().and_then(|n| n.to_str()) else { continue };
+                    if matches!(file.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) && !name.starts_with('.') {
+                        let rel: Arc<str> = Arc::from(format!("{file_name}/{name}"));
+                        self.read_file(&file, &rel, table, false, options, &mut tables);
+                    }
+                }
+                continue;
+            }
+            let (stem, csv) = match path.extension().and_then(|e| e.to_str()) {
+                Some("yaml" | "yml") => (path.file_stem(), false),
+                Some("csv") => (path.file_stem(), true),
+                _ => continue,
+            };
+            let Some(stem) = stem.and_then(|s| s.to_str()) else { continue };
+            let rel: Arc<str> = Arc::from(file_name.as_str());
+            let Some(table) = self.table_for(stem, &file_name, &rel) else { continue };
+            self.read_file(&path, &rel, table, csv, options, &mut tables);
+        }
+        tables
+    }
+
+    fn table_for(&mut self, stem: &str, file_name: &str, file: &Arc<str>) -> Option<&'static str> {
+        let table = table_name(stem);
+        if table.is_none() {
+            self.errors.push(
+                Diagnostic::new(&Loc::file(file), "catalogue", "unknown-table", format!("{file_name} is not a catalogue table"))
+                    .hint(did_you_mean(stem, all_table_names()).unwrap_or_else(|| format!("tables are: {}", all_table_names().collect::<Vec<_>>().join(", ")))),
+            );
+        }
+        table
+    }
+
+    fn read_file(&mut self, path: &Path, rel: &Arc<str>, table: &'static str, csv: bool, options: LoadOptions, tables: &mut BTreeMap<&'static str, Vec<Node>>) {
+        self.files.push(rel.to_string());
+        let read = if csv { tree::read_csv(path, rel, table, options.max_file_bytes) } else { tree::read_yaml(path, rel, table, options.max_file_bytes) };
+        let root = match read {
+            Ok(root) => root,
+            Err(e) => {
+                self.errors.push(e);
+                return;
+            }
+        };
+        let rows = tables.entry(table).or_default();
+        match root.kind {
+            NodeKind::Seq(items) => rows.extend(items),
+            NodeKind::Map(_) => rows.push(root),
+            _ => self.errors.push(
+                Diagnostic::new(&root.loc, table, "wrong-type", format!("expected a list of records, found {}", root.describe()))
+                    .hint("start each record with `- slug: ...`"),
+            ),
+        }
+    }
+
+    /// Moves CSV line-table rows into their parent records' list fields.
+    fn attach_lines(&mut self, tables: &mut BTreeMap<&'static str, Vec<Node>>) {
+        for &(line_table, parent_table, parent_key, list_field) in LINE_TABLES {
+            let Some(lines) = tables.remove(line_table) else { continue };
+            let parents = tables.entry(parent_table).or_default();
+            let index: HashMap<String, usize> = parents
+                .iter()
+                .enumerate()
+                .filter_map(|(i, node)| scalar_field(node, "slug").map(|s| (s.to_owned(), i)))
+                .collect();
+            for line in lines {
+                let NodeKind::Map(mut entries) = line.kind else {
+                    self.errors.push(Diagnostic::new(&line.loc, line_table, "wrong-type", format!("expected a record, found {}", line.describe())));
+                    continue;
+                };
+                let Some(position) = entries.iter().position(|(k, _)| k.name == parent_key) else {
+                    self.errors.push(
+                        Diagnostic::new(&line.loc, line_table, "missing-field", format!("missing required field `{parent_key}`"))
+                            .field(parent_key)
+                            .hint(format!("say which {} this line belongs to", &parent_table[..parent_table.len() - 1])),
+                    );
+                    continue;
+                };
+                let (key, parent_node) = entries.remove(position);
+                let parent_slug = match &parent_node.kind {
+                    NodeKind::Scalar(s) => s.clone(),
+                    _ => String::new(),
+                };
+                let Some(&parent) = index.get(&parent_slug) else {
+                    self.errors.push(
+                        Diagnostic::new(&key.loc, line_table, "unknown-reference", format!("unknown {} {parent_slug:?}", &parent_table[..parent_table.len() - 1]))
+                            .field(parent_key)
+                            .maybe_hint(did_you_mean(&parent_slug, index.keys().map(String::as_str))),
+                    );
+                    continue;
+                };
+                if let Err(e) = rename_line_columns(line_table, &line.loc, &mut entries) {
+                    self.errors.push(e);
+                    continue;
+                }
+                let line = Node { loc: line.loc, kind: NodeKind::Map(entries) };
+                push_to_list(&mut parents[parent], list_field, line);
+            }
+        }
+    }
+
+    fn convert(&mut self, mut tables: BTreeMap<&'static str, Vec<Node>>) -> Catalog {
+        self.attach_lines(&mut tables);
+        let mut catalog = Catalog::default();
+        let rows = |name: &str, tables: &mut BTreeMap<&'static str, Vec<Node>>| tables.remove(name).unwrap_or_default();
+
+        let settings = rows("settings", &mut tables);
+        if let Some(first) = settings.first() {
+            for extra in settings.iter().skip(1) {
+                self.errors.push(Diagnostic::new(&extra.loc, "settings", "duplicate-record", "settings may be given once").hint(format!("merge it into the settings at {}", first.loc)));
+            }
+            if let Some(settings) = self.settings(first) {
+                catalog.settings = settings;
+            }
+        }
+        for node in rows("ingredients", &mut tables) {
+            if let Some((record, loc)) = self.ingredient(&node) {
+                self.insert_unique(&mut catalog.ingredients, record.slug.clone(), record, "ingredients", &loc);
+            }
+        }
+        for node in rows("materials", &mut tables) {
+            if let Some((record, loc)) = self.material(&node) {
+                self.insert_unique(&mut catalog.materials, record.slug.clone(), record, "materials", &loc);
+            }
+        }
+        let mut product_keys: BTreeMap<String, Loc> = BTreeMap::new();
+        let mut preferred: BTreeMap<Stocked, Loc> = BTreeMap::new();
+        for node in rows("products", &mut tables) {
+            if let Some(product) = self.product(&node) {
+                let key = product.key();
+                if let Some(first) = product_keys.get(&key) {
+                    self.errors.push(
+                        Diagnostic::new(&node.loc, "products", "duplicate-record", format!("product {:?}{} of {} {} is listed twice", product.name, product.brand.as_deref().map(|b| format!(" by {b}")).unwrap_or_default(), product.of.kind(), product.of.slug()))
+                            .record(Some(&product.name))
+                            .hint(format!("first listed at {first}; remove one, or tell them apart by name or brand")),
+                    );
+                    continue;
+                }
+                if product.preferred {
+                    if let Some(first) = preferred.get(&product.of) {
+                        self.errors.push(
+                            Diagnostic::new(&node.loc, "products", "two-preferred", format!("{} {} has more than one preferred product", product.of.kind(), product.of.slug()))
+                                .record(Some(&product.name))
+                                .field("preferred")
+                                .hint(format!("the other preferred product is at {first}; keep `preferred: true` on one")),
+                        );
+                    }
+                    preferred.insert(product.of.clone(), node.loc.clone());
+                }
+                self.locations.put(format!("products/{key}"), &node.loc);
+                product_keys.insert(key, node.loc.clone());
+                catalog.products.push(product);
+            }
+        }
+        for node in rows("inventory", &mut tables) {
+            if let Some(row) = self.stock_row(&node) {
+                catalog.inventory.push(row);
+            }
+        }
+        let mut item_locs: BTreeMap<String, (String, Loc)> = BTreeMap::new();
+        let mut component_edges: Vec<(String, String, Loc)> = Vec::new();
+        for node in rows("recipes", &mut tables) {
+            if let Some((recipe, loc)) = self.recipe(&node, &mut component_edges) {
+                for y in &recipe.yields {
+                    let yield_loc = self.locations.get(&format!("items/{}", y.slug)).cloned().unwrap_or_else(|| loc.clone());
+                    match item_locs.get(&y.slug) {
+                        Some((other, first)) if other != &recipe.slug || first != &yield_loc => self.errors.push(
+                            Diagnostic::new(&yield_loc, "recipes", "duplicate-slug", format!("finished item {:?} is also made by recipe {other}", y.slug))
+                                .record(Some(&recipe.slug))
+                                .field("yields.slug")
+                                .hint(format!("first defined at {first}; finished item slugs must be unique across recipes")),
+                        ),
+                        _ => {
+                            item_locs.insert(y.slug.clone(), (recipe.slug.clone(), yield_loc));
+                        }
+                    }
+                }
+                self.insert_unique(&mut catalog.recipes, recipe.slug.clone(), recipe, "recipes", &loc);
+            }
+        }
+        let mut bundle_edges: Vec<(String, String, Loc)> = Vec::new();
+        for node in rows("bundles", &mut tables) {
+            if let Some((bundle, loc)) = self.bundle(&node, &mut bundle_edges) {
+                self.insert_unique(&mut catalog.bundles, bundle.slug.clone(), bundle, "bundles", &loc);
+            }
+        }
+        for node in rows("events", &mut tables) {
+            if let Some((event, loc)) = self.event(&node) {
+                self.insert_unique(&mut catalog.events, event.slug.clone(), event, "events", &loc);
+            }
+        }
+        self.check_refs(&catalog);
+        self.check_units(&catalog);
+        self.check_cycles("recipes", "recipe", &component_edges);
+        self.check_cycles("bundles", "bundle", &bundle_edges);
+        resolve_reporting_units(&mut catalog);
+        catalog
+    }
+
+    fn insert_unique<T>(&mut self, map: &mut BTreeMap<Slug, T>, slug: Slug, record: T, table: &'static str, loc: &Loc) {
+        let key = format!("{table}/{slug}");
+        if let Some(first) = self.locations.get(&key).filter(|first| *first != loc).cloned() {
+            self.errors.push(
+                Diagnostic::new(loc, table, "duplicate-slug", format!("slug {slug:?} is used twice"))
+                    .record(Some(&slug))
+                    .field("slug")
+                    .hint(format!("first defined at {first}; rename one of them")),
+            );
+            return;
+        }
+        self.locations.put(key, loc);
+        map.insert(slug, record);
+    }
+
+    fn reference(&mut self, fields: &mut Fields<'_>, name: &str, to: &'static str) -> Option<String> {
+        let (slug, loc) = fields.req_slug(name)?;
+        self.refs.push(PendingRef { to, slug: slug.clone(), loc, table: fields.table(), record: fields.record().map(str::to_owned), field: fields.path(name) });
+        Some(slug)
+    }
+
+    fn finish(&mut self, fields: Fields<'_>) {
+        self.errors.extend(fields.finish());
+    }
+
+    fn settings(&mut self, node: &Node) -> Option<Settings> {
+        let mut f = Fields::open(node, "settings", &["currency", "waste_warn_pct", "decimals"], String::new(), None, &mut self.errors)?;
+        let defaults = Settings::default();
+        let currency = f.opt_text("currency").unwrap_or(defaults.currency);
+        let waste_warn_pct = f.decimal("waste_warn_pct", Bound::NonNegative).unwrap_or(defaults.waste_warn_pct);
+        let decimals = match f.whole("decimals", 0) {
+            Some(d) if d > 9 => {
+                let loc = f.loc().clone();
+                f.error(&loc, "decimals", "out-of-range", format!("{d} decimals is more than 9"), None);
+                defaults.decimals
+            }
+            Some(d) => d as u32,
+            None => defaults.decimals,
+        };
+        self.finish(f);
+        Some(Settings { currency, waste_warn_pct, decimals })
+    }
+
+    fn ingredient(&mut self, node: &Node) -> Option<(Ingredient, Loc)> {
+        let mut f = Fields::open(node, "ingredients", &["slug", "name", "category", "density", "unit"], String::new(), None, &mut self.errors)?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Flour, all-purpose");
+        let category = f.opt_text("category").unwrap_or_else(|| "Uncategorized".to_owned());
+        let density = f.text("density").and_then(|(text, loc)| match Density::parse(&text) {
+            Ok(d) => Some(d),
+            Err(message) => {
+                f.error(&loc, "density", "bad-density", message, Some("write it as \"1 cup = 4.25 oz\": a volume = a mass".to_owned()));
+                None
+            }
+        });
+        let unit = f.unit("unit");
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((Ingredient { slug, name: name?, category, density, reporting_unit: unit.unwrap_or(Unit::G), unit }, loc))
+    }
+
+    fn material(&mut self, node: &Node) -> Option<(Material, Loc)> {
+        let mut f = Fields::open(node, "materials", &["slug", "name", "category", "unit"], String::new(), None, &mut self.errors)?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Holiday tin");
+        let category = f.opt_text("category").unwrap_or_else(|| "Packaging".to_owned());
+        let unit = match f.text("unit") {
+            None => Some(Unit::Each),
+            Some((text, loc)) => {
+                let unit = f.unit("unit");
+                if let Some(u) = unit.filter(|u| !matches!(u.kind(), UnitKind::Count | UnitKind::Length | UnitKind::Area)) {
+                    f.error(&loc, "unit", "bad-unit-kind", format!("{text:?} is a {:?} unit; packaging is counted (each) or measured in length or area", u.kind()), Some("use each, cm, m, in, ft, yd, cm2, in2 or ft2".to_owned()));
+                    None
+                } else {
+                    unit
+                }
+            }
+        };
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((Material { slug, name: name?, category, unit: unit? }, loc))
+    }
+
+    fn stocked(&mut self, f: &mut Fields<'_>, choices: &[&'static str]) -> Option<Stocked> {
+        let kind = f.one_of(choices)?;
+        let to = match kind {
+            "ingredient" => "ingredients",
+            "material" => "materials",
+            "item" => "items",
+            _ => "bundles",
+        };
+        let slug = self.reference(f, kind, to)?;
+        Some(match kind {
+            "ingredient" => Stocked::Ingredient(slug),
+            "material" => Stocked::Material(slug),
+            "item" => Stocked::Item(slug),
+            _ => Stocked::Bundle(slug),
+        })
+    }
+
+    fn product(&mut self, node: &Node) -> Option<Product> {
+        let mut f = Fields::open(node, "products", &["ingredient", "material", "name", "brand", "pack", "pack_unit", "price", "preferred", "min_packs"], String::new(), None, &mut self.errors)?;
+        let name = f.req_text("name", "All-purpose flour 25 lb");
+        if let Some(name) = &name {
+            f.set_record(name);
+        }
+        let of = self.stocked(&mut f, &["ingredient", "material"]);
+        let brand = f.opt_text("brand");
+        let pack = f.quantity("pack", "pack_unit", Bound::Positive, None);
+        let price = f.decimal("price", Bound::NonNegative);
+        let preferred = f.flag("preferred");
+        let min_packs = f.whole("min_packs", 1).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        self.finish(f);
+        Some(Product { of: of?, name: name?, brand, pack: pack?, price, preferred, min_packs })
+    }
+
+    fn stock_row(&mut self, node: &Node) -> Option<StockRow> {
+        let mut f = Fields::open(node, "inventory", &["ingredient", "material", "item", "bundle", "qty", "unit", "expires", "location"], String::new(), None, &mut self.errors)?;
+        let of = self.stocked(&mut f, &["ingredient", "material", "item", "bundle"]);
+        if let Some(of) = &of {
+            f.set_record(&format!("{} {}", of.kind(), of.slug()));
+        }
+        let counted = matches!(of, Some(Stocked::Item(_) | Stocked::Bundle(_)));
+        let qty = f.quantity("qty", "unit", Bound::NonNegative, counted.then_some(Unit::Each));
+        if let (true, Some(q)) = (counted, qty) {
+            if q.unit.kind() != UnitKind::Count || !(q.value * q.unit.factor()).fract().is_zero() {
+                let loc = f.loc().clone();
+                f.error(&loc, "qty", "not-whole", format!("baked items and bundles are counted in whole pieces, not {q}"), Some("write a whole number of pieces".to_owned()));
+            }
+        }
+        let expires = f.date("expires");
+        let location = f.opt_text("location");
+        self.finish(f);
+        Some(StockRow { of: of?, qty: qty?, expires, location })
+    }
+
+    fn recipe(&mut self, node: &Node, edges: &mut Vec<(String, String, Loc)>) -> Option<(Recipe, Loc)> {
+        let mut f = Fields::open(node, "recipes", &["slug", "name", "category", "notes", "time_minutes", "loss_pct", "yields", "ingredients", "components"], String::new(), None, &mut self.errors)?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Chocolate chip cookies");
+        let category = f.opt_text("category").unwrap_or_else(|| "Uncategorized".to_owned());
+        let notes = f.opt_text("notes");
+        let time_minutes = f.whole("time_minutes", 0).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let loss_pct = f.decimal("loss_pct", Bound::PercentBelowHundred).unwrap_or(Decimal::ZERO);
+        let record = f.record().map(str::to_owned);
+        let mut yields = Vec::new();
+        for (i, line) in f.list("yields").iter().enumerate() {
+            let Some(mut lf) = Fields::open(line, "recipes", &["slug", "name", "per_batch", "portion_pct"], format!("yields[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let item = lf.req_slug("slug");
+            let item_name = lf.opt_text("name");
+            let size = match lf.one_of(&["per_batch", "portion_pct"]) {
+                Some("per_batch") => lf.decimal("per_batch", Bound::Positive).map(YieldSize::PerBatch),
+                Some(_) => lf.decimal("portion_pct", Bound::PercentOfWhole).map(YieldSize::PortionPct),
+                None => None,
+            };
+            if let Some((item, loc)) = &item {
+                self.locations.put(format!("items/{item}"), loc);
+            }
+            let item_name = item_name.or_else(|| name.clone());
+            self.finish(lf);
+            if let (Some((slug, _)), Some(size), Some(name)) = (item, size, item_name) {
+                yields.push(Yield { slug, name, size });
+            }
+        }
+        let mut ingredients = Vec::new();
+        for (i, line) in f.list("ingredients").iter().enumerate() {
+            let Some(mut lf) = Fields::open(line, "recipes", &["ingredient", "qty", "unit", "note"], format!("ingredients[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let ingredient = self.reference(&mut lf, "ingredient", "ingredients");
+            let qty = lf.quantity("qty", "unit", Bound::Positive, None);
+            if let Some(q) = qty.filter(|q| matches!(q.unit.kind(), UnitKind::Length | UnitKind::Area)) {
+                let loc = lf.loc().clone();
+                lf.error(&loc, "unit", "bad-unit-kind", format!("{} is a packaging unit, not a kitchen measure", q.unit), Some("measure ingredients by mass, volume or count".to_owned()));
+            }
+            let note = lf.opt_text("note");
+            self.finish(lf);
+            if let (Some(ingredient), Some(qty)) = (ingredient, qty) {
+                ingredients.push(RecipeLine { ingredient, qty, note });
+            }
+        }
+        let mut components = Vec::new();
+        for (i, line) in f.list("components").iter().enumerate() {
+            let Some(mut lf) = Fields::open(line, "recipes", &["recipe", "batches", "note"], format!("components[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let child = self.reference(&mut lf, "recipe", "recipes");
+            let batches = lf.req_decimal("batches", Bound::Positive);
+            let note = lf.opt_text("note");
+            let loc = lf.loc().clone();
+            self.finish(lf);
+            if let (Some(child), Some(batches), Some((parent, _))) = (child, batches, &slug) {
+                edges.push((parent.clone(), child.clone(), loc));
+                components.push(Component { recipe: child, batches, note });
+            }
+        }
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((Recipe { slug, name: name?, category, notes, time_minutes, loss_pct, yields, ingredients, components }, loc))
+    }
+
+    fn bundle(&mut self, node: &Node, edges: &mut Vec<(String, String, Loc)>) -> Option<(Bundle, Loc)> {
+        let mut f = Fields::open(node, "bundles", &["slug", "name", "instructions", "contents"], String::new(), None, &mut self.errors)?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Holiday tin");
+        let instructions = f.opt_text("instructions");
+        let record = f.record().map(str::to_owned);
+        let lines = f.list("contents");
+        if lines.is_empty() {
+            let loc = f.loc().clone();
+            f.error(&loc, "contents", "empty-bundle", "a bundle needs at least one content line", Some("add `contents:` with `- item: SLUG` and `qty: N` lines".to_owned()));
+        }
+        let mut contents = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(mut lf) = Fields::open(line, "bundles", &["item", "bundle", "material", "qty"], format!("contents[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let content = match lf.one_of(&["item", "bundle", "material"]) {
+                Some("material") => {
+                    let material = self.reference(&mut lf, "material", "materials");
+                    let qty = lf.req_decimal("qty", Bound::Positive);
+                    material.zip(qty).map(|(material, qty)| BundleLine::Material { material, qty })
+                }
+                Some(kind) => {
+                    let slug_ref = self.reference(&mut lf, kind, if kind == "item" { "items" } else { "bundles" });
+                    let qty = lf.req_whole("qty", 1);
+                    let loc = lf.loc().clone();
+                    match (kind, slug_ref, qty) {
+                        ("item", Some(item), Some(qty)) => Some(BundleLine::Item { item, qty }),
+                        (_, Some(bundle), Some(qty)) => {
+                            if let Some((parent, _)) = &slug {
+                                edges.push((parent.clone(), bundle.clone(), loc));
+                            }
+                            Some(BundleLine::Bundle { bundle, qty })
+                        }
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            self.finish(lf);
+            contents.extend(content);
+        }
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((Bundle { slug, name: name?, instructions, contents }, loc))
+    }
+
+    fn event(&mut self, node: &Node) -> Option<(Event, Loc)> {
+        let mut f = Fields::open(node, "events", &["slug", "name", "date", "overage_pct", "targets", "decisions"], String::new(), None, &mut self.errors)?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Holiday market");
+        let date = f.date("date");
+        if date.is_none() && !f.has("date") {
+            let loc = f.loc().clone();
+            f.error(&loc, "date", "missing-field", "missing required field `date`", Some("add `date: 2026-12-24`".to_owned()));
+        }
+        let overage_pct = f.decimal("overage_pct", Bound::NonNegative).unwrap_or(Decimal::ZERO);
+        let record = f.record().map(str::to_owned);
+        let mut targets = Vec::new();
+        for (i, line) in f.list("targets").iter().enumerate() {
+            let Some(mut lf) = Fields::open(line, "events", &["bundle", "item", "recipe", "qty", "batches"], format!("targets[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let target = match lf.one_of(&["bundle", "item", "recipe"]) {
+                Some("recipe") => {
+                    let recipe = self.reference(&mut lf, "recipe", "recipes");
+                    let batches = lf.req_decimal("batches", Bound::Positive);
+                    recipe.zip(batches).map(|(recipe, batches)| Target::Recipe { recipe, batches })
+                }
+                Some("item") => {
+                    let item = self.reference(&mut lf, "item", "items");
+                    let qty = lf.req_whole("qty", 1);
+                    item.zip(qty).map(|(item, qty)| Target::Item { item, qty })
+                }
+                Some(_) => {
+                    let bundle = self.reference(&mut lf, "bundle", "bundles");
+                    let qty = lf.req_whole("qty", 1);
+                    bundle.zip(qty).map(|(bundle, qty)| Target::Bundle { bundle, qty })
+                }
+                None => None,
+            };
+            if let (Some(event), Some(_)) = (&record, &target) {
+                self.locations.put(format!("events/{event}/targets/{}", targets.len()), lf.loc());
+            }
+            self.finish(lf);
+            targets.extend(target);
+        }
+        let mut decisions = Vec::new();
+        for (i, line) in f.list("decisions").iter().enumerate() {
+            let Some(mut lf) = Fields::open(line, "events", &["item", "batches", "confirm_shortfall"], format!("decisions[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let item = self.reference(&mut lf, "item", "items");
+            let batches = lf.req_whole("batches", 0);
+            let confirm_shortfall = lf.flag("confirm_shortfall");
+            if let (Some(event), Some(_), Some(_)) = (&record, &item, &batches) {
+                self.locations.put(format!("events/{event}/decisions/{}", decisions.len()), lf.loc());
+            }
+            self.finish(lf);
+            if let (Some(item), Some(batches)) = (item, batches) {
+                if decisions.iter().any(|d: &Decision| d.item == item) {
+                    let loc = line.loc.clone();
+                    self.errors.push(Diagnostic::new(&loc, "events", "duplicate-decision", format!("item {item} has two decisions")).record(record.as_deref()).field(&format!("decisions[{}].item", i + 1)).hint("keep one decision per finished item"));
+                    continue;
+                }
+                decisions.push(Decision { item, batches, confirm_shortfall });
+            }
+        }
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((Event { slug, name: name?, date: date?, overage_pct, targets, decisions }, loc))
+    }
+
+    fn check_refs(&mut self, catalog: &Catalog) {
+        let items = catalog.items();
+        let known = |to: &str| -> Vec<&str> {
+            match to {
+                "ingredients" => catalog.ingredients.keys().map(String::as_str).collect(),
+                "materials" => catalog.materials.keys().map(String::as_str).collect(),
+                "recipes" => catalog.recipes.keys().map(String::as_str).collect(),
+                "bundles" => catalog.bundles.keys().map(String::as_str).collect(),
+                _ => items.keys().copied().collect(),
+            }
+        };
+        for r in std::mem::take(&mut self.refs) {
+            let candidates = known(r.to);
+            if candidates.binary_search(&r.slug.as_str()).is_ok() {
+                continue;
+            }
+            let what = match r.to {
+                "items" => "finished item",
+                other => &other[..other.len() - 1],
+            };
+            let mut hint = did_you_mean(&r.slug, candidates.iter().copied());
+            if hint.is_none() && r.to == "items" && catalog.recipes.contains_key(&r.slug) {
+                hint = Some(format!("{:?} is a recipe; name one of the finished items it yields", r.slug));
+            }
+            let hint = hint.unwrap_or_else(|| format!("add the {what} to {}, or fix the slug", if r.to == "items" { "a recipe's yields" } else { r.to }));
+            self.errors.push(
+                Diagnostic::new(&r.loc, r.table, "unknown-reference", format!("unknown {what} {:?}", r.slug))
+                    .record(r.record.as_deref())
+                    .field(&r.field)
+                    .hint(hint),
+            );
+        }
+    }
+
+    /// Products and stock of materials must be in the material's kind of unit.
+    fn check_units(&mut self, catalog: &Catalog) {
+        let mut problems = Vec::new();
+        let material_kind = |slug: &str| catalog.materials.get(slug).map(|m| m.unit.kind());
+        for product in &catalog.products {
+            match &product.of {
+                Stocked::Material(m) if material_kind(m).is_some_and(|k| k != product.pack.unit.kind()) => {
+                    problems.push((format!("products/{}", product.key()), "products", product.name.clone(), "pack", format!("pack {} cannot be measured against material {m}, which is counted in {}", product.pack, catalog.materials[m].unit)));
+                }
+                Stocked::Ingredient(_) if matches!(product.pack.unit.kind(), UnitKind::Length | UnitKind::Area) => {
+                    problems.push((format!("products/{}", product.key()), "products", product.name.clone(), "pack", format!("pack {} is a packaging measure, not an ingredient amount", product.pack)));
+                }
+                _ => {}
+            }
+        }
+        for (key, table, record, field, message) in problems {
+            let loc = self.locations.get(&key).cloned().unwrap_or_else(|| Loc::file(&Arc::from("products")));
+            self.errors.push(Diagnostic::new(&loc, table, "bad-unit-kind", message).record(Some(&record)).field(field).hint("write the pack in the material's unit (or a convertible one)"));
+        }
+    }
+
+    /// Reports every cycle in a graph of (parent, child, edge location) once, with its path.
+    fn check_cycles(&mut self, table: &'static str, what: &str, edges: &[(String, String, Loc)]) {
+        let mut graph: BTreeMap<&str, Vec<(&str, &Loc)>> = BTreeMap::new();
+        for (parent, child, loc) in edges {
+            graph.entry(parent).or_default().push((child, loc));
+        }
+        // Iterative depth-first search; 0 unvisited, 1 on the stack, 2 done.
+        let mut state: HashMap<&str, u8> = HashMap::new();
+        let mut seen_cycles: BTreeSet<Vec<&str>> = BTreeSet::new();
+        for &start in graph.keys() {
+            if state.get(start).copied().unwrap_or(0) != 0 {
+                continue;
+            }
+            let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+            state.insert(start, 1);
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let children = graph.get(node).map_or(&[][..], Vec::as_slice);
+                if let Some(&(child, loc)) = children.get(*next) {
+                    *next += 1;
+                    match state.get(child).copied().unwrap_or(0) {
+                        0 => {
+                            state.insert(child, 1);
+                            stack.push((child, 0));
+                        }
+                        1 => {
+                            let begin = stack.iter().position(|(n, _)| *n == child).unwrap_or(0);
+                            let mut cycle: Vec<&str> = stack[begin..].iter().map(|(n, _)| *n).collect();
+                            let mut key = cycle.clone();
+                            key.sort_unstable();
+                            if seen_cycles.insert(key) {
+                                cycle.push(child);
+                                self.errors.push(
+                                    Diagnostic::new(loc, table, "cycle", format!("{what} cycle: {}", cycle.join(" → ")))
+                                        .record(Some(node))
+                                        .field(if table == "recipes" { "components" } else { "contents" })
+                                        .hint(format!("a {what} cannot contain itself; remove the {child} line from {node}")),
+                                );
+                            }
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state.insert(node, 2);
+                    stack.pop();
+                }
+            }
+        }
+    }
+}
+
+fn scalar_field<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.name == name).and_then(|(_, v)| match &v.kind {
+            NodeKind::Scalar(s) => Some(s.as_str()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+fn push_to_list(parent: &mut Node, field: &str, line: Node) {
+    let NodeKind::Map(entries) = &mut parent.kind else { return };
+    if let Some((_, existing)) = entries.iter_mut().find(|(k, _)| k.name == field) {
+        match &mut existing.kind {
+            NodeKind::Seq(items) => items.push(line),
+            _ => *existing = Node { loc: existing.loc.clone(), kind: NodeKind::Seq(vec![line]) },
+        }
+        return;
+    }
+    let loc = line.loc.clone();
+    entries.push((Key { name: field.to_owned(), loc: loc.clone() }, Node { loc, kind: NodeKind::Seq(vec![line]) }));
+}
+
+/// Rewrites CSV line columns into the YAML field names: `component` → `recipe`,
+/// `kind` + `item` → `item`/`bundle`/`material`/`recipe`, recipe targets' `qty` → `batches`.
+fn rename_line_columns(table: &'static str, line_loc: &Loc, entries: &mut Vec<(Key, Node)>) -> Result<(), Diagnostic> {
+    let rename = |entries: &mut Vec<(Key, Node)>, from: &str, to: &str| {
+        if let Some((key, _)) = entries.iter_mut().find(|(k, _)| k.name == from) {
+            key.name = to.to_owned();
+        }
+    };
+    match table {
+        "recipe_components" => rename(entries, "component", "recipe"),
+        "bundle_contents" | "targets" => {
+            let allowed: &[&str] = if table == "targets" { &["item", "bundle", "recipe"] } else { &["item", "bundle", "material"] };
+            let Some(index) = entries.iter().position(|(k, _)| k.name == "kind") else {
+                return Err(Diagnostic::new(line_loc, table, "missing-field", "missing required field `kind`")
+                    .field("kind")
+                    .hint(format!("kind is one of {}", allowed.join(", "))));
+            };
+            let (key, value) = entries.remove(index);
+            let kind = match &value.kind {
+                NodeKind::Scalar(s) => s.trim().to_ascii_lowercase(),
+                _ => String::new(),
+            };
+            if !allowed.contains(&kind.as_str()) {
+                return Err(Diagnostic::new(&key.loc, table, "bad-kind", format!("unknown kind {kind:?}"))
+                    .field("kind")
+                    .hint(did_you_mean(&kind, allowed.iter().copied()).unwrap_or_else(|| format!("kind is one of {}", allowed.join(", ")))));
+            }
+            rename(entries, "item", &kind);
+            if kind == "recipe" {
+                rename(entries, "qty", "batches");
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Fills in each ingredient's reporting unit: its own `unit`, else the unit most of the
+/// catalogue's recipe lines use (ties: mass > volume > count, then the larger unit).
+pub fn resolve_reporting_units(catalog: &mut Catalog) {
+    let mut counts: BTreeMap<&str, BTreeMap<Unit, usize>> = BTreeMap::new();
+    for recipe in catalog.recipes.values() {
+        for line in &recipe.ingredients {
+            *counts.entry(&line.ingredient).or_default().entry(line.qty.unit).or_default() += 1;
+        }
+    }
+    let kind_rank = |kind: UnitKind| match kind {
+        UnitKind::Mass => 0,
+        UnitKind::Volume => 1,
+        _ => 2,
+    };
+    let chosen: BTreeMap<String, Unit> = counts
+        .into_iter()
+        .filter_map(|(slug, units)| {
+            units
+                .into_iter()
+                .max_by(|(a, na), (b, nb)| {
+                    na.cmp(nb)
+                        .then(kind_rank(b.kind()).cmp(&kind_rank(a.kind())))
+                        .then(a.factor().cmp(&b.factor()))
+                })
+                .map(|(unit, _)| (slug.to_owned(), unit))
+        })
+        .collect();
+    for ingredient in catalog.ingredients.values_mut() {
+        ingredient.reporting_unit = ingredient.unit.or_else(|| chosen.get(&ingredient.slug).copied()).unwrap_or(Unit::G);
+    }
+}

@@ -1,0 +1,348 @@
+//! The typed catalogue: what a bakery's files say, after loading and validation.
+//!
+//! These are plain values: the store writes them as canonical JSON, snapshots freeze them,
+//! and the plan stage computes over them. Maps are `BTreeMap`s so iteration is sorted and
+//! output deterministic.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::units::{Density, Quantity, Unit};
+
+/// A record key: lowercase ASCII letters, digits, `-` and `_`.
+pub type Slug = String;
+
+/// A whole catalogue.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Catalogue-wide settings.
+    pub settings: Settings,
+    /// Ingredients by slug.
+    pub ingredients: BTreeMap<Slug, Ingredient>,
+    /// Packaging materials by slug.
+    pub materials: BTreeMap<Slug, Material>,
+    /// Purchasable packs, in file order.
+    pub products: Vec<Product>,
+    /// Stock on hand, in file order.
+    pub inventory: Vec<StockRow>,
+    /// Recipes by slug.
+    pub recipes: BTreeMap<Slug, Recipe>,
+    /// Bundles (gift boxes, trays) by slug.
+    pub bundles: BTreeMap<Slug, Bundle>,
+    /// Events by slug.
+    pub events: BTreeMap<Slug, Event>,
+}
+
+/// Catalogue-wide settings (`settings.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Currency of product prices.
+    pub currency: String,
+    /// Waste share above which a batch plan warns.
+    pub waste_warn_pct: Decimal,
+    /// Decimal places shown for quantities.
+    pub decimals: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            currency: "USD".to_owned(),
+            waste_warn_pct: Decimal::from(15),
+            decimals: 3,
+        }
+    }
+}
+
+/// Something bought and measured into recipes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ingredient {
+    /// Key.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// Shopping-list grouping.
+    pub category: String,
+    /// How its volume relates to its mass, when known.
+    pub density: Option<Density>,
+    /// The unit written in the catalogue for totals, if any.
+    pub unit: Option<Unit>,
+    /// The unit totals are reported in: `unit`, else the unit most recipe lines use.
+    pub reporting_unit: Unit,
+}
+
+/// Packaging: tins, bags, ribbon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Material {
+    /// Key.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// Shopping-list grouping (default `Packaging`).
+    pub category: String,
+    /// `each`, or a length or area unit.
+    pub unit: Unit,
+}
+
+/// What a product, stock row or need refers to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "slug", rename_all = "lowercase")]
+pub enum Stocked {
+    /// An ingredient.
+    Ingredient(Slug),
+    /// A packaging material.
+    Material(Slug),
+    /// A finished item already baked.
+    Item(Slug),
+    /// A bundle already assembled.
+    Bundle(Slug),
+}
+
+impl Stocked {
+    /// The table name of the kind (`ingredient`, `material`, `item`, `bundle`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Stocked::Ingredient(_) => "ingredient",
+            Stocked::Material(_) => "material",
+            Stocked::Item(_) => "item",
+            Stocked::Bundle(_) => "bundle",
+        }
+    }
+
+    /// The slug referred to.
+    pub fn slug(&self) -> &str {
+        match self {
+            Stocked::Ingredient(s) | Stocked::Material(s) | Stocked::Item(s) | Stocked::Bundle(s) => s,
+        }
+    }
+}
+
+/// A purchasable pack of an ingredient or material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// The ingredient or material it contains.
+    pub of: Stocked,
+    /// Display name.
+    pub name: String,
+    /// Brand, if any.
+    pub brand: Option<String>,
+    /// Contents of one pack.
+    pub pack: Quantity,
+    /// Price of one pack, in the settings' currency.
+    pub price: Option<Decimal>,
+    /// The pack to buy when several exist.
+    pub preferred: bool,
+    /// Smallest number of packs a supplier sells.
+    pub min_packs: Option<u32>,
+}
+
+impl Product {
+    /// The key the store uses: owner, brand and product name.
+    pub fn key(&self) -> String {
+        format!("{}:{}:{}:{}", self.of.kind(), self.of.slug(), self.brand.as_deref().unwrap_or(""), self.name)
+    }
+}
+
+/// One row of stock on hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockRow {
+    /// What is in stock.
+    pub of: Stocked,
+    /// How much (items and bundles: a count in `each`).
+    pub qty: Quantity,
+    /// Use-by date; stock expiring before an event does not count for it.
+    pub expires: Option<NaiveDate>,
+    /// Where it is kept.
+    pub location: Option<String>,
+}
+
+/// A recipe: what one batch takes and turns into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// Key.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// Grouping.
+    pub category: String,
+    /// Method text for the production sheet.
+    pub notes: Option<String>,
+    /// Working time per batch.
+    pub time_minutes: Option<u32>,
+    /// Share of a batch lost (breakage, tasting), percent.
+    pub loss_pct: Decimal,
+    /// Finished items one batch makes.
+    pub yields: Vec<Yield>,
+    /// Ingredient lines per batch.
+    pub ingredients: Vec<RecipeLine>,
+    /// Sub-recipes per batch.
+    pub components: Vec<Component>,
+}
+
+/// How many finished items one batch makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YieldSize {
+    /// Items per batch.
+    PerBatch(Decimal),
+    /// One item takes this percent of a batch.
+    PortionPct(Decimal),
+}
+
+impl YieldSize {
+    /// Items one batch makes.
+    pub fn items_per_batch(self) -> Decimal {
+        match self {
+            YieldSize::PerBatch(n) => n,
+            YieldSize::PortionPct(p) => Decimal::ONE_HUNDRED / p,
+        }
+    }
+}
+
+/// A finished item a recipe makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Yield {
+    /// Key of the finished item (unique across all recipes).
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// Items per batch.
+    pub size: YieldSize,
+}
+
+/// One ingredient line of a recipe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipeLine {
+    /// The ingredient.
+    pub ingredient: Slug,
+    /// Amount per batch.
+    pub qty: Quantity,
+    /// Remark shown on the production sheet.
+    pub note: Option<String>,
+}
+
+/// A sub-recipe used by a recipe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    /// The sub-recipe.
+    pub recipe: Slug,
+    /// Batches of it per batch of the parent (may be fractional).
+    pub batches: Decimal,
+    /// Remark ("make the day before").
+    pub note: Option<String>,
+}
+
+/// A finished good assembled from items, other bundles and packaging.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// Key.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// Packing text.
+    pub instructions: Option<String>,
+    /// What goes in one bundle.
+    pub contents: Vec<BundleLine>,
+}
+
+/// One content line of a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum BundleLine {
+    /// Whole finished items.
+    Item {
+        /// The finished item.
+        item: Slug,
+        /// How many per bundle.
+        qty: u64,
+    },
+    /// A nested bundle.
+    Bundle {
+        /// The nested bundle.
+        bundle: Slug,
+        /// How many per bundle.
+        qty: u64,
+    },
+    /// Packaging, in the material's unit.
+    Material {
+        /// The material.
+        material: Slug,
+        /// Amount per bundle.
+        qty: Decimal,
+    },
+}
+
+/// A date to produce for, with what must be ready.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Key.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// The day it must be ready.
+    pub date: NaiveDate,
+    /// Spare finished items for breakage, percent.
+    pub overage_pct: Decimal,
+    /// What to deliver, in the order listed.
+    pub targets: Vec<Target>,
+    /// Manual batch counts.
+    pub decisions: Vec<Decision>,
+}
+
+/// One thing an event must deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Target {
+    /// Assemble `qty` bundles.
+    Bundle {
+        /// The bundle.
+        bundle: Slug,
+        /// How many.
+        qty: u64,
+    },
+    /// `qty` loose finished items.
+    Item {
+        /// The finished item.
+        item: Slug,
+        /// How many.
+        qty: u64,
+    },
+    /// Bake `batches` of a recipe outright.
+    Recipe {
+        /// The recipe.
+        recipe: Slug,
+        /// How many batches.
+        batches: Decimal,
+    },
+}
+
+/// A baker's override of the computed batch count of one finished item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The finished item.
+    pub item: Slug,
+    /// Batches to bake.
+    pub batches: u64,
+    /// Required when the batches make fewer items than needed.
+    pub confirm_shortfall: bool,
+}
+
+impl Catalog {
+    /// The recipe and yield that make a finished item.
+    pub fn item(&self, slug: &str) -> Option<(&Recipe, &Yield)> {
+        self.recipes
+            .values()
+            .find_map(|recipe| recipe.yields.iter().find(|y| y.slug == slug).map(|y| (recipe, y)))
+    }
+
+    /// Every finished item by slug, with the recipe that makes it.
+    pub fn items(&self) -> BTreeMap<&str, (&Recipe, &Yield)> {
+        self.recipes
+            .values()
+            .flat_map(|recipe| recipe.yields.iter().map(move |y| (y.slug.as_str(), (recipe, y))))
+            .collect()
+    }
+}

@@ -1,0 +1,289 @@
+//! Reading catalogue files into one located tree.
+//!
+//! YAML files, CSV files and folders of YAML files all become the same [`Node`] tree, each
+//! node carrying its file, line and column. The typed conversion that follows therefore has
+//! one code path for every source form, and can point at the exact cell or key at fault.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde::de::{MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use super::diag::{Diagnostic, Loc};
+
+/// Default limit on the size of one catalogue file.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A value read from a catalogue file, with where it came from.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Where the value starts.
+    pub loc: Loc,
+    /// The value.
+    pub kind: NodeKind,
+}
+
+/// The shape of a [`Node`].
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    /// An explicit null or an empty value.
+    Null,
+    /// Any scalar, as text (`2.5`, `true`, `cup`).
+    Scalar(String),
+    /// A list.
+    Seq(Vec<Node>),
+    /// A mapping, keys in file order.
+    Map(Vec<(Key, Node)>),
+}
+
+/// A mapping key with its location.
+#[derive(Debug, Clone)]
+pub struct Key {
+    /// The key text.
+    pub name: String,
+    /// Where the key is written.
+    pub loc: Loc,
+}
+
+impl Node {
+    /// A short description of the value's type for error messages.
+    pub fn describe(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "nothing",
+            NodeKind::Scalar(_) => "a single value",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// The raw YAML value as serde-saphyr hands it over, before file names are attached.
+enum Raw {
+    Null,
+    Scalar(String),
+    Seq(Vec<Spanned<Raw>>),
+    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+        Ok(Raw::Scalar(v.to_string()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+        Ok(Raw::Scalar(v.to_string()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+        Ok(Raw::Scalar(v.to_string()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
+        Ok(Raw::Scalar(v.to_string()))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
+        Ok(Raw::Scalar(v.to_string()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+        // Display gives the shortest text that reads back to the same float, so `0.67`
+        // stays `0.67` and becomes an exact decimal later.
+        Ok(Raw::Scalar(v.to_string()))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+        Ok(Raw::Scalar(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+        Ok(Raw::Scalar(v))
+    }
+    fn visit_unit<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+        Raw::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Raw>>()? {
+            items.push(item);
+        }
+        Ok(Raw::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((key, value)) = map.next_entry::<Spanned<Raw>, Spanned<Raw>>()? {
+            entries.push((key, value));
+        }
+        Ok(Raw::Map(entries))
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+fn locate(file: &Arc<str>, spanned: &serde_saphyr::Location) -> Loc {
+    Loc {
+        file: Arc::clone(file),
+        line: spanned.line(),
+        column: spanned.column(),
+    }
+}
+
+fn from_raw(file: &Arc<str>, raw: Spanned<Raw>) -> Node {
+    let loc = locate(file, &raw.referenced);
+    let kind = match raw.value {
+        Raw::Null => NodeKind::Null,
+        Raw::Scalar(text) => NodeKind::Scalar(text),
+        Raw::Seq(items) => NodeKind::Seq(items.into_iter().map(|i| from_raw(file, i)).collect()),
+        Raw::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|(key, value)| {
+                    let key_loc = locate(file, &key.referenced);
+                    let name = match key.value {
+                        Raw::Scalar(text) => text,
+                        Raw::Null => String::new(),
+                        Raw::Seq(_) | Raw::Map(_) => "<complex key>".to_owned(),
+                    };
+                    (Key { name, loc: key_loc }, from_raw(file, value))
+                })
+                .collect(),
+        ),
+    };
+    Node { loc, kind }
+}
+
+/// Reads a file's bytes, enforcing the size limit, UTF-8 and non-emptiness.
+fn read_text(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Result<String, Diagnostic> {
+    let whole = Loc::file(file);
+    let size = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::new(&whole, table, "io", format!("cannot read the file: {e}")))?
+        .len();
+    if size > max_bytes {
+        return Err(Diagnostic::new(
+            &whole,
+            table,
+            "file-too-large",
+            format!("the file is {size} bytes, over the limit of {max_bytes} bytes"),
+        )
+        .hint("split the table into a folder of smaller YAML files, or raise --max-file-size"));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::new(&whole, table, "io", format!("cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..valid];
+        let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        let column = (valid - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1)) as u64 + 1;
+        Diagnostic::new(
+            &Loc { file: Arc::clone(file), line, column },
+            table,
+            "not-utf8",
+            format!("the file is not UTF-8 (invalid byte 0x{:02x})", e.as_bytes()[valid]),
+        )
+        .hint("save the file as UTF-8 (in a spreadsheet: \"CSV UTF-8\")")
+    })?;
+    let text = text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(Diagnostic::new(&whole, table, "empty-file", "the file is empty")
+            .hint("add records, or delete the file if the table is not used"));
+    }
+    Ok(text)
+}
+
+/// Reads a YAML file into a [`Node`].
+pub fn read_yaml(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Result<Node, Diagnostic> {
+    let text = read_text(path, file, table, max_bytes)?;
+    let root = Loc { file: Arc::clone(file), line: 1, column: 1 };
+    match serde_saphyr::from_str::<Spanned<Raw>>(&text) {
+        Ok(raw) => {
+            let node = from_raw(file, raw);
+            match node.kind {
+                NodeKind::Null => Err(Diagnostic::new(&root, table, "empty-file", "the file holds no data")
+                    .hint("add records, or delete the file if the table is not used")),
+                _ => Ok(node),
+            }
+        }
+        Err(error) => {
+            let loc = error.location().map_or(root, |l| locate(file, &l));
+            let message = yaml_message(&error);
+            let (code, hint) = if message.contains("budget") || message.contains("alias") {
+                ("yaml-limit", "YAML aliases and anchors expand too far; write the records out plainly")
+            } else if message.contains("duplicate") {
+                ("duplicate-key", "each key may appear once per record; remove or rename the repeated one")
+            } else {
+                ("yaml-syntax", "check indentation, colons and quotes around this spot")
+            };
+            Err(Diagnostic::new(&loc, table, code, message).hint(hint))
+        }
+    }
+}
+
+/// The parser's message without its own location suffix (the diagnostic carries it).
+fn yaml_message(error: &serde_saphyr::Error) -> String {
+    let text = error.to_string();
+    let first = text.lines().next().unwrap_or("invalid YAML").trim();
+    let first = match first.find(" at line ") {
+        Some(cut) => &first[..cut],
+        None => first,
+    };
+    format!("invalid YAML: {}", first.trim_end_matches(':'))
+}
+
+/// Reads a CSV file into a list of mapping nodes, one per row, keyed by the header.
+/// Empty cells are left out (absent).
+pub fn read_csv(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Result<Node, Diagnostic> {
+    let text = read_text(path, file, table, max_bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map_or(0, csv::Position::line);
+        let message = match e.kind() {
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                format!("this row has {len} cells but the header has {expected_len}")
+            }
+            _ => format!("invalid CSV: {e}"),
+        };
+        Diagnostic::new(&Loc { file: Arc::clone(file), line, column: 0 }, table, "csv-syntax", message)
+            .hint("every row needs as many cells as the header; quote cells that contain commas")
+    };
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(csv_error)?;
+        let line = record.position().map_or(0, csv::Position::line);
+        let mut entries = Vec::new();
+        for (index, (header, cell)) in headers.iter().zip(record.iter()).enumerate() {
+            if cell.trim().is_empty() {
+                continue;
+            }
+            let loc = Loc { file: Arc::clone(file), line, column: index as u64 + 1 };
+            entries.push((
+                Key { name: header.clone(), loc: loc.clone() },
+                Node { loc, kind: NodeKind::Scalar(cell.trim().to_owned()) },
+            ));
+        }
+        let loc = Loc { file: Arc::clone(file), line, column: 1 };
+        rows.push(Node { loc, kind: NodeKind::Map(entries) });
+    }
+    Ok(Node { loc: Loc { file: Arc::clone(file), line: 1, column: 1 }, kind: NodeKind::Seq(rows) })
+}

@@ -1,0 +1,93 @@
+//! Raw command-line arguments, as clap parses them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// When to colour terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stderr is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// bakeplan — batch planner for bakeries and event food production.
+#[derive(Debug, Parser)]
+#[command(name = "bakeplan", version, about, long_about = None, after_help = "\
+Examples:
+  bakeplan init my-bakery             write a starter catalogue to edit
+  bakeplan check my-bakery            validate it, listing every problem
+  bakeplan import my-bakery           load it into bakeplan.db
+
+Exit codes: 0 ok, 1 infeasible plan or --strict warnings, 2 input error, 3 internal or I/O error.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// SQLite database file.
+    #[arg(long, global = true, env = "BAKEPLAN_DB", default_value = "bakeplan.db")]
+    pub db: PathBuf,
+    /// Fixed clock: an RFC 3339 timestamp or a date (YYYY-MM-DD).
+    #[arg(long, global = true, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Only print errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Colour output.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Largest catalogue file accepted, in bytes.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = bakeplan::catalog::tree::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_size: u64,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a catalogue directory and print every problem.
+    #[command(after_help = "\
+Examples:
+  bakeplan check fixtures/sample
+  bakeplan check fixtures/sample --json | jq '.[].message'
+
+Exit code 2 when the catalogue has any error.")]
+    Check {
+        /// Catalogue directory.
+        dir: PathBuf,
+        /// Print the problems as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a catalogue and make the database's live tables equal to it.
+    #[command(after_help = "\
+Examples:
+  bakeplan import fixtures/sample
+  bakeplan --db /var/lib/bakery/plan.db import catalogue/
+
+Nothing is written when the catalogue has an error or nothing changed.")]
+    Import {
+        /// Catalogue directory.
+        dir: PathBuf,
+    },
+    /// Write a small, realistic starter catalogue to edit.
+    #[command(after_help = "\
+Examples:
+  bakeplan init my-bakery && bakeplan check my-bakery")]
+    Init {
+        /// Directory to create (must be empty or absent).
+        dir: PathBuf,
+    },
+}

@@ -1,0 +1,167 @@
+//! The command line: parse arguments, call the library, print results, choose exit codes.
+//!
+//! This is the only place that prints. Each command returns `Result<(), Failure>`; the
+//! failure kind decides the exit code (SPEC §6).
+
+pub mod args;
+mod render;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use bakeplan::catalog::{self, Diagnostic, LoadOptions};
+use bakeplan::store::Store;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+use args::{Cli, Command, GlobalArgs};
+use render::Style;
+
+/// Why a command did not succeed.
+pub enum Failure {
+    /// Bad catalogue input: exit 2.
+    Input(Vec<Diagnostic>, std::path::PathBuf),
+    /// Bad arguments: exit 2.
+    Usage(String),
+    /// Anything else: exit 3.
+    Internal(String),
+}
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure::Internal(error.to_string())
+    }
+}
+
+/// Resolved global settings.
+struct Context {
+    style: Style,
+    quiet: bool,
+    now: DateTime<Utc>,
+    load: LoadOptions,
+}
+
+impl Context {
+    fn new(global: &GlobalArgs) -> Result<Context, Failure> {
+        let now = match &global.now {
+            None => Utc::now(),
+            Some(text) => parse_now(text).ok_or_else(|| Failure::Usage(format!("--now {text:?} is neither an RFC 3339 timestamp nor a date (YYYY-MM-DD)")))?,
+        };
+        Ok(Context {
+            style: Style::detect(global.color),
+            quiet: global.quiet,
+            now,
+            load: LoadOptions { max_file_bytes: global.max_file_size },
+        })
+    }
+
+    fn now_text(&self) -> String {
+        self.now.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+
+    /// Progress and summaries go to stderr unless `-q`.
+    fn say(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+}
+
+fn parse_now(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()))
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging(&cli.global);
+    let result = Context::new(&cli.global).and_then(|ctx| match &cli.command {
+        Command::Check { dir, json } => check(&ctx, dir, *json),
+        Command::Import { dir } => import(&ctx, &cli.global.db, dir),
+        Command::Init { dir } => init(&ctx, dir),
+    });
+    let style = Style::detect(cli.global.color);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(diagnostics, dir)) => {
+            eprint!("{}", render::render(&diagnostics, &dir, style));
+            ExitCode::from(2)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn init_logging(global: &GlobalArgs) {
+    let level = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BAKEPLAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+fn load(ctx: &Context, dir: &Path) -> Result<catalog::Loaded, Failure> {
+    bakeplan::check(dir, ctx.load).map_err(|diagnostics| Failure::Input(diagnostics, dir.to_owned()))
+}
+
+fn check(ctx: &Context, dir: &Path, json: bool) -> Result<(), Failure> {
+    let result = bakeplan::check(dir, ctx.load);
+    if json {
+        let diagnostics = result.as_ref().err().cloned().unwrap_or_default();
+        println!("{}", serde_json::to_string_pretty(&diagnostics)?);
+        return match result {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Failure::Input(Vec::new(), dir.to_owned())).map_err(|_| Failure::Usage(format!("{} errors in {}", diagnostics.len(), dir.display()))),
+        };
+    }
+    let loaded = result.map_err(|diagnostics| Failure::Input(diagnostics, dir.to_owned()))?;
+    let c = &loaded.catalog;
+    ctx.say(&format!(
+        "{}: ok — {} ingredients, {} materials, {} products, {} stock rows, {} recipes, {} bundles, {} events ({} files)",
+        dir.display(),
+        c.ingredients.len(),
+        c.materials.len(),
+        c.products.len(),
+        c.inventory.len(),
+        c.recipes.len(),
+        c.bundles.len(),
+        c.events.len(),
+        loaded.files.len()
+    ));
+    Ok(())
+}
+
+fn import(ctx: &Context, db: &Path, dir: &Path) -> Result<(), Failure> {
+    let loaded = load(ctx, dir)?;
+    let mut store = Store::open(db)?;
+    let summary = bakeplan::store::import(store.conn_mut(), &loaded.catalog, &ctx.now_text())?;
+    let mut lines = vec![format!("{:<12} {:>6} {:>8} {:>8} {:>10}", "table", "added", "changed", "removed", "unchanged")];
+    for (table, c) in &summary.tables {
+        lines.push(format!("{table:<12} {:>6} {:>8} {:>8} {:>10}", c.added, c.changed, c.removed, c.unchanged));
+    }
+    lines.push(if summary.written { format!("imported {} into {}", dir.display(), db.display()) } else { format!("unchanged: {} already matches {}", db.display(), dir.display()) });
+    ctx.say(&lines.join("\n"));
+    Ok(())
+}
+
+fn init(ctx: &Context, dir: &Path) -> Result<(), Failure> {
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        return Err(Failure::Usage(format!("{} exists and is not empty; choose a new directory", dir.display())));
+    }
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in bakeplan::starter::FILES {
+        std::fs::write(dir.join(name), text)?;
+    }
+    ctx.say(&format!("wrote a starter catalogue to {} — next: bakeplan check {}", dir.display(), dir.display()));
+    Ok(())
+}

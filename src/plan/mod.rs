@@ -1,0 +1,53 @@
+//! The plan stage: pure computation over a catalogue snapshot — no I/O, no database.
+
+pub mod batches;
+pub mod explode;
+#[cfg(test)]
+pub(crate) mod testing;
+
+use crate::catalog::{Catalog, Decision, Event};
+
+/// A problem with an event's decisions, found before planning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionProblem {
+    /// Index of the decision in the event.
+    pub index: usize,
+    /// Kind of problem (`decision-not-needed`, `unconfirmed-shortfall`).
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+/// Checks an event's decisions: each must name an item the event needs, and one making
+/// fewer than needed must be confirmed.
+pub fn check_decisions(catalog: &Catalog, event: &Event) -> Vec<DecisionProblem> {
+    let needs = explode::explode(catalog, event);
+    let mut problems = Vec::new();
+    for (index, Decision { item, batches, confirm_shortfall }) in event.decisions.iter().enumerate() {
+        let Some(need) = needs.items.get(item) else {
+            problems.push(DecisionProblem {
+                index,
+                code: "decision-not-needed",
+                message: format!("event {} does not need finished item {item}", event.slug),
+                hint: "remove the decision, or add a target that uses the item".to_owned(),
+            });
+            continue;
+        };
+        let Some((recipe, y)) = catalog.item(item) else { continue };
+        let plan = batches::plan_item(recipe, y, need.to_bake, event.decisions.get(index));
+        if plan.shortfall > 0 && !confirm_shortfall {
+            problems.push(DecisionProblem {
+                index,
+                code: "unconfirmed-shortfall",
+                message: format!(
+                    "{batches} batches of {item} make {} but {} are needed: {} short",
+                    plan.produced, need.to_bake, plan.shortfall
+                ),
+                hint: format!("bake {} batches, or add `confirm_shortfall: true` to accept {} fewer", plan.computed_batches, plan.shortfall),
+            });
+        }
+    }
+    problems
+}

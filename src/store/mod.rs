@@ -1,0 +1,117 @@
+//! The store stage: one SQLite file holding the live catalogue and the frozen plans.
+//!
+//! Opening applies the versioned migrations (an older binary refuses a newer schema), turns
+//! on WAL, foreign keys and a busy timeout so that two nightly runs wait for each other
+//! instead of failing. Records are stored as canonical JSON with a content hash, which makes
+//! "did anything change?" a comparison of hashes.
+
+mod import;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+pub use import::{ImportSummary, TableChanges, LIVE_TABLES, catalog_records, import, load_live};
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The database was written by a newer bakeplan.
+    #[error("the database schema is version {found}, newer than this bakeplan understands (up to {known}); use a newer bakeplan")]
+    TooNew {
+        /// Version found in the file.
+        found: i64,
+        /// Newest version this binary knows.
+        known: usize,
+    },
+    /// A stored record could not be read back.
+    #[error("stored record {table}/{key} is unreadable: {source}")]
+    Corrupt {
+        /// Table.
+        table: String,
+        /// Record key.
+        key: String,
+        /// Parse error.
+        source: serde_json::Error,
+    },
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../../migrations/001-live.sql"))])
+}
+
+/// Number of schema versions this binary knows.
+pub fn schema_version() -> usize {
+    1
+}
+
+/// An open database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path)?;
+        Store::setup(conn)
+    }
+
+    /// An in-memory database, for tests and benches.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Store::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store, StoreError> {
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found > schema_version() as i64 {
+            return Err(StoreError::TooNew { found, known: schema_version() });
+        }
+        migrations().to_latest(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The underlying connection.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The underlying connection, mutably (for transactions).
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let error = Store::open(&path).err().unwrap();
+        assert!(error.to_string().contains("newer than this bakeplan"), "{error}");
+    }
+}
