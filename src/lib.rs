@@ -38,3 +38,12 @@ pub fn check(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>
     }
     if problems.is_empty() { Ok(loaded) } else { Err(problems) }
 }
+
+/// Writes a file through a temporary name in the same directory and renames it into place,
+/// so that readers never see half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}

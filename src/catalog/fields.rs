@@ -190,6 +190,9 @@ impl<'a> Fields<'a> {
         match slug_problem(&text) {
             None => Some((text, loc)),
             Some(problem) => {
+                if name == "slug" && self.record.is_none() {
+                    self.record = Some(text.clone());
+                }
                 let suggestion = suggest_slug(&text);
                 self.error(&loc, name, "bad-slug", format!("{text:?} is not a valid slug: {problem}"), Some(format!("use lowercase letters, digits, `-` and `_`, e.g. {suggestion:?}")));
                 None

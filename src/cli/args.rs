@@ -15,6 +15,15 @@ pub enum ColorChoice {
     Never,
 }
 
+/// File format of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// YAML files, lines nested under their records.
+    Yaml,
+    /// Flat CSV tables plus line tables.
+    Csv,
+}
+
 /// bakeplan — batch planner for bakeries and event food production.
 #[derive(Debug, Parser)]
 #[command(name = "bakeplan", version, about, long_about = None, after_help = "\
@@ -81,6 +90,21 @@ Nothing is written when the catalogue has an error or nothing changed.")]
     Import {
         /// Catalogue directory.
         dir: PathBuf,
+    },
+    /// Write the database's live tables back out as a catalogue directory.
+    #[command(after_help = "\
+Examples:
+  bakeplan export --out backup/
+  bakeplan export --out sheets/ --format csv
+
+Importing the export reproduces the same database.")]
+    Export {
+        /// Directory to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// File format.
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: ExportFormat,
     },
     /// Write a small, realistic starter catalogue to edit.
     #[command(after_help = "\

@@ -34,7 +34,6 @@ impl<E: std::error::Error> From<E> for Failure {
 
 /// Resolved global settings.
 struct Context {
-    style: Style,
     quiet: bool,
     now: DateTime<Utc>,
     load: LoadOptions,
@@ -47,7 +46,6 @@ impl Context {
             Some(text) => parse_now(text).ok_or_else(|| Failure::Usage(format!("--now {text:?} is neither an RFC 3339 timestamp nor a date (YYYY-MM-DD)")))?,
         };
         Ok(Context {
-            style: Style::detect(global.color),
             quiet: global.quiet,
             now,
             load: LoadOptions { max_file_bytes: global.max_file_size },
@@ -80,6 +78,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { dir, json } => check(&ctx, dir, *json),
         Command::Import { dir } => import(&ctx, &cli.global.db, dir),
         Command::Init { dir } => init(&ctx, dir),
+        Command::Export { out, format } => export(&ctx, &cli.global.db, out, *format),
     });
     let style = Style::detect(cli.global.color);
     match result {
@@ -154,13 +153,29 @@ fn import(ctx: &Context, db: &Path, dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+fn export(ctx: &Context, db: &Path, out: &Path, format: args::ExportFormat) -> Result<(), Failure> {
+    let store = Store::open(db)?;
+    let catalog = bakeplan::store::load_live(store.conn())?;
+    let format = match format {
+        args::ExportFormat::Yaml => catalog::export::Format::Yaml,
+        args::ExportFormat::Csv => catalog::export::Format::Csv,
+    };
+    std::fs::create_dir_all(out)?;
+    let files = catalog::export::export(&catalog, format);
+    for (name, bytes) in &files {
+        bakeplan::write_atomically(&out.join(name), bytes)?;
+    }
+    ctx.say(&format!("exported {} files from {} to {}", files.len(), db.display(), out.display()));
+    Ok(())
+}
+
 fn init(ctx: &Context, dir: &Path) -> Result<(), Failure> {
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
         return Err(Failure::Usage(format!("{} exists and is not empty; choose a new directory", dir.display())));
     }
     std::fs::create_dir_all(dir)?;
     for (name, text) in bakeplan::starter::FILES {
-        std::fs::write(dir.join(name), text)?;
+        bakeplan::write_atomically(&dir.join(name), text.as_bytes())?;
     }
     ctx.say(&format!("wrote a starter catalogue to {} — next: bakeplan check {}", dir.display(), dir.display()));
     Ok(())

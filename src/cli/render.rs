@@ -70,7 +70,7 @@ fn snippet(diagnostic: &Diagnostic, dir: &Path, color: bool) -> String {
         (Some(text), line) if line > 0 => {
             let (offset, length) = span_of(&text, line, diagnostic.loc.column, diagnostic.loc.file.ends_with(".csv"));
             let label = diagnostic.field.clone().unwrap_or_else(|| "here".to_owned());
-            let named = NamedSource::new(format!("{}:{}:{}", diagnostic.loc.file, line, diagnostic.loc.column.max(1)), text);
+            let named = NamedSource::new(diagnostic.loc.file.to_string(), text);
             Report::new(report.with_label(LabeledSpan::at(offset..offset + length, label))).with_source_code(named)
         }
         _ => Report::new(report.with_help(format!(

@@ -1,0 +1,319 @@
+//! Writing a catalogue back to files, in the same format the loader reads.
+//!
+//! Each record becomes a row of named cells; YAML nests line lists under their record,
+//! CSV writes them to their own line tables (`recipe_lines.csv`, …). Both forms load back
+//! to an equal catalogue, which the round-trip tests check.
+
+use rust_decimal::Decimal;
+
+use super::model::*;
+use super::units::Quantity;
+
+/// Output format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One YAML file per table, lines nested.
+    Yaml,
+    /// One CSV file per table and per line table.
+    Csv,
+}
+
+/// One cell of an exported row.
+enum Cell {
+    Text(String),
+    Lines(&'static str, Vec<Row>),
+}
+
+type Row = Vec<(&'static str, Cell)>;
+
+fn text(value: impl ToString) -> Cell {
+    Cell::Text(value.to_string())
+}
+
+fn num(value: Decimal) -> Cell {
+    Cell::Text(value.normalize().to_string())
+}
+
+fn push_opt(row: &mut Row, name: &'static str, value: Option<impl ToString>) {
+    if let Some(value) = value {
+        row.push((name, text(value)));
+    }
+}
+
+fn qty(row: &mut Row, value: &Quantity) {
+    row.push(("qty", num(value.value)));
+    row.push(("unit", text(value.unit)));
+}
+
+/// Tables in file order, each with its parent-key column name for CSV line tables.
+fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
+    let settings: Row = vec![("currency", text(&c.settings.currency)), ("waste_warn_pct", num(c.settings.waste_warn_pct)), ("decimals", text(c.settings.decimals))];
+    let ingredients = c.ingredients.values().map(|i| {
+        let mut row: Row = vec![("slug", text(&i.slug)), ("name", text(&i.name)), ("category", text(&i.category))];
+        push_opt(&mut row, "density", i.density);
+        push_opt(&mut row, "unit", i.unit);
+        row
+    });
+    let materials = c.materials.values().map(|m| vec![("slug", text(&m.slug)), ("name", text(&m.name)), ("category", text(&m.category)), ("unit", text(m.unit))]);
+    let products = c.products.iter().map(|p| {
+        let mut row: Row = vec![(p.of.kind(), text(p.of.slug())), ("name", text(&p.name))];
+        push_opt(&mut row, "brand", p.brand.as_ref());
+        row.push(("pack", text(p.pack)));
+        push_opt(&mut row, "price", p.price.map(|d| d.normalize()));
+        if p.preferred {
+            row.push(("preferred", text(true)));
+        }
+        push_opt(&mut row, "min_packs", p.min_packs);
+        row
+    });
+    let inventory = c.inventory.iter().map(|s| {
+        let mut row: Row = vec![(s.of.kind(), text(s.of.slug()))];
+        qty(&mut row, &s.qty);
+        push_opt(&mut row, "expires", s.expires);
+        push_opt(&mut row, "location", s.location.as_ref());
+        row
+    });
+    let recipes = c.recipes.values().map(|r| {
+        let mut row: Row = vec![("slug", text(&r.slug)), ("name", text(&r.name)), ("category", text(&r.category))];
+        push_opt(&mut row, "notes", r.notes.as_ref());
+        push_opt(&mut row, "time_minutes", r.time_minutes);
+        if !r.loss_pct.is_zero() {
+            row.push(("loss_pct", num(r.loss_pct)));
+        }
+        let yields = r.yields.iter().map(|y| {
+            let size = match y.size {
+                YieldSize::PerBatch(n) => ("per_batch", num(n)),
+                YieldSize::PortionPct(p) => ("portion_pct", num(p)),
+            };
+            vec![("slug", text(&y.slug)), ("name", text(&y.name)), size]
+        });
+        row.push(("yields", Cell::Lines("recipe_yields", yields.collect())));
+        let lines = r.ingredients.iter().map(|l| {
+            let mut line: Row = vec![("ingredient", text(&l.ingredient))];
+            qty(&mut line, &l.qty);
+            push_opt(&mut line, "note", l.note.as_ref());
+            line
+        });
+        row.push(("ingredients", Cell::Lines("recipe_lines", lines.collect())));
+        let components = r.components.iter().map(|k| {
+            let mut line: Row = vec![("recipe", text(&k.recipe)), ("batches", num(k.batches))];
+            push_opt(&mut line, "note", k.note.as_ref());
+            line
+        });
+        row.push(("components", Cell::Lines("recipe_components", components.collect())));
+        row
+    });
+    let bundles = c.bundles.values().map(|b| {
+        let mut row: Row = vec![("slug", text(&b.slug)), ("name", text(&b.name))];
+        push_opt(&mut row, "instructions", b.instructions.as_ref());
+        let contents = b.contents.iter().map(|line| match line {
+            BundleLine::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
+            BundleLine::Bundle { bundle, qty } => vec![("bundle", text(bundle)), ("qty", text(qty))],
+            BundleLine::Material { material, qty } => vec![("material", text(material)), ("qty", num(*qty))],
+        });
+        row.push(("contents", Cell::Lines("bundle_contents", contents.collect())));
+        row
+    });
+    let events = c.events.values().map(|e| {
+        let mut row: Row = vec![("slug", text(&e.slug)), ("name", text(&e.name)), ("date", text(e.date))];
+        if !e.overage_pct.is_zero() {
+            row.push(("overage_pct", num(e.overage_pct)));
+        }
+        let targets = e.targets.iter().map(|t| match t {
+            Target::Bundle { bundle, qty } => vec![("bundle", text(bundle)), ("qty", text(qty))],
+            Target::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
+            Target::Recipe { recipe, batches } => vec![("recipe", text(recipe)), ("batches", num(*batches))],
+        });
+        row.push(("targets", Cell::Lines("targets", targets.collect())));
+        let decisions = e.decisions.iter().map(|d| {
+            let mut line: Row = vec![("item", text(&d.item)), ("batches", text(d.batches))];
+            if d.confirm_shortfall {
+                line.push(("confirm_shortfall", text(true)));
+            }
+            line
+        });
+        row.push(("decisions", Cell::Lines("decisions", decisions.collect())));
+        row
+    });
+    vec![
+        ("settings", vec![settings]),
+        ("ingredients", ingredients.collect()),
+        ("materials", materials.collect()),
+        ("products", products.collect()),
+        ("inventory", inventory.collect()),
+        ("recipes", recipes.collect()),
+        ("bundles", bundles.collect()),
+        ("events", events.collect()),
+    ]
+}
+
+/// Writes `catalog` as files: (file name, contents), in a fixed order.
+pub fn export(catalog: &Catalog, format: Format) -> Vec<(String, Vec<u8>)> {
+    match format {
+        Format::Yaml => tables(catalog)
+            .into_iter()
+            .filter(|(name, rows)| *name == "settings" || !rows.is_empty())
+            .map(|(name, rows)| {
+                let mut out = String::new();
+                if name == "settings" {
+                    write_yaml_fields(&mut out, rows.first().map_or(&[][..], Vec::as_slice), "");
+                } else {
+                    write_yaml_list(&mut out, &rows, "");
+                }
+                (format!("{name}.yaml"), out.into_bytes())
+            })
+            .collect(),
+        Format::Csv => export_csv(catalog),
+    }
+}
+
+fn write_yaml_list(out: &mut String, rows: &[Row], indent: &str) {
+    for row in rows {
+        out.push_str(indent);
+        out.push_str("- ");
+        let inner = format!("{indent}  ");
+        let mut first = true;
+        for (name, cell) in row {
+            if matches!(cell, Cell::Lines(_, lines) if lines.is_empty()) {
+                continue;
+            }
+            if !first {
+                out.push_str(&inner);
+            }
+            first = false;
+            write_yaml_field(out, name, cell, &inner);
+        }
+    }
+}
+
+fn write_yaml_fields(out: &mut String, row: &[(&'static str, Cell)], indent: &str) {
+    for (name, cell) in row {
+        out.push_str(indent);
+        write_yaml_field(out, name, cell, indent);
+    }
+}
+
+fn write_yaml_field(out: &mut String, name: &str, cell: &Cell, indent: &str) {
+    match cell {
+        Cell::Text(value) => {
+            out.push_str(name);
+            out.push_str(": ");
+            out.push_str(&yaml_scalar(value));
+            out.push('\n');
+        }
+        Cell::Lines(_, lines) => {
+            out.push_str(name);
+            out.push_str(":\n");
+            write_yaml_list(out, lines, &format!("{indent}  "));
+        }
+    }
+}
+
+/// A YAML scalar, double-quoted (JSON escaping is valid YAML) unless plainly safe.
+fn yaml_scalar(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || " ._/-()&'".contains(c))
+        && !value.starts_with(['-', ' ', '.', '\'', '&'])
+        && !value.ends_with(' ')
+        && !matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "null" | "on" | "off" | "y" | "n");
+    if plain { value.to_owned() } else { serde_json::to_string(value).unwrap_or_default() }
+}
+
+fn export_csv(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for (name, rows) in tables(catalog) {
+        let parent_key = match name {
+            "recipes" => "recipe",
+            "bundles" => "bundle",
+            _ => "event",
+        };
+        let mut line_tables: Vec<(&'static str, Vec<Row>)> = Vec::new();
+        let mut flat_rows = Vec::new();
+        for row in rows {
+            let slug = row.iter().find(|(k, _)| *k == "slug").and_then(|(_, c)| match c {
+                Cell::Text(t) => Some(t.clone()),
+                Cell::Lines(..) => None,
+            });
+            let mut flat = Vec::new();
+            for (key, cell) in row {
+                match cell {
+                    Cell::Text(_) => flat.push((key, cell)),
+                    Cell::Lines(table, lines) => {
+                        let index = line_tables.iter().position(|(t, _)| *t == table).unwrap_or_else(|| {
+                            line_tables.push((table, Vec::new()));
+                            line_tables.len() - 1
+                        });
+                        for line in lines {
+                            let mut csv_line: Row = vec![(parent_key, text(slug.clone().unwrap_or_default()))];
+                            csv_line.extend(csv_line_columns(table, line));
+                            line_tables[index].1.push(csv_line);
+                        }
+                    }
+                }
+            }
+            flat_rows.push(flat);
+        }
+        if name == "settings" || !flat_rows.is_empty() {
+            files.push((format!("{name}.csv"), write_csv(&flat_rows, table_columns(name))));
+        }
+        for (table, lines) in line_tables {
+            if !lines.is_empty() {
+                files.push((format!("{table}.csv"), write_csv(&lines, table_columns(table))));
+            }
+        }
+    }
+    files
+}
+
+/// Renames YAML line fields into the CSV line tables' columns (SPEC §2.1).
+fn csv_line_columns(table: &str, line: Row) -> Row {
+    let kind_of = |line: &Row| line.first().map(|(k, _)| *k).unwrap_or("item");
+    match table {
+        "recipe_components" => line.into_iter().map(|(k, c)| (if k == "recipe" { "component" } else { k }, c)).collect(),
+        "bundle_contents" | "targets" => {
+            let kind = kind_of(&line);
+            let mut out: Row = vec![("kind", text(kind))];
+            out.extend(line.into_iter().map(|(k, c)| match k {
+                "bundle" | "material" | "recipe" => ("item", c),
+                "batches" => ("qty", c),
+                _ => (k, c),
+            }));
+            out
+        }
+        _ => line,
+    }
+}
+
+fn table_columns(table: &str) -> &'static [&'static str] {
+    match table {
+        "settings" => &["currency", "waste_warn_pct", "decimals"],
+        "ingredients" => &["slug", "name", "category", "density", "unit"],
+        "materials" => &["slug", "name", "category", "unit"],
+        "products" => &["ingredient", "material", "name", "brand", "pack", "price", "preferred", "min_packs"],
+        "inventory" => &["ingredient", "material", "item", "bundle", "qty", "unit", "expires", "location"],
+        "recipes" => &["slug", "name", "category", "notes", "time_minutes", "loss_pct"],
+        "recipe_yields" => &["recipe", "slug", "name", "per_batch", "portion_pct"],
+        "recipe_lines" => &["recipe", "ingredient", "qty", "unit", "note"],
+        "recipe_components" => &["recipe", "component", "batches", "note"],
+        "bundles" => &["slug", "name", "instructions"],
+        "bundle_contents" => &["bundle", "kind", "item", "qty"],
+        "events" => &["slug", "name", "date", "overage_pct"],
+        "targets" => &["event", "kind", "item", "qty"],
+        _ => &["event", "item", "batches", "confirm_shortfall"],
+    }
+}
+
+fn write_csv(rows: &[Row], columns: &[&str]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(columns);
+    for row in rows {
+        let record = columns.iter().map(|column| {
+            row.iter().find(|(k, _)| k == column).map_or(String::new(), |(_, c)| match c {
+                Cell::Text(t) => t.clone(),
+                Cell::Lines(..) => String::new(),
+            })
+        });
+        let _ = writer.write_record(record);
+    }
+    writer.into_inner().unwrap_or_default()
+}
