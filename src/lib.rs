@@ -6,9 +6,9 @@
 //! results. The `bakeplan` binary wires them to commands; the library never prints.
 
 pub mod catalog;
-pub mod store;
 pub mod plan;
 pub mod starter;
+pub mod store;
 
 use std::path::Path;
 
@@ -24,7 +24,10 @@ pub fn check(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>
         for problem in plan::check_decisions(&loaded.catalog, event) {
             let loc = loaded
                 .locations
-                .get(&format!("events/{}/decisions/{}", event.slug, problem.index))
+                .get(&format!(
+                    "events/{}/decisions/{}",
+                    event.slug, problem.index
+                ))
                 .or_else(|| loaded.locations.get(&format!("events/{}", event.slug)))
                 .cloned()
                 .unwrap_or_else(|| catalog::Loc::file(&std::sync::Arc::from("events")));
@@ -36,7 +39,11 @@ pub fn check(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>
             );
         }
     }
-    if problems.is_empty() { Ok(loaded) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Writes a file through a temporary name in the same directory and renames it into place,

@@ -123,13 +123,17 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .into_iter()
         .map(|candidate| (strsim::damerau_levenshtein(wanted, candidate), candidate))
         .filter(|(distance, candidate)| {
-            *distance <= 3.max(candidate.len() / 3) || candidate.contains(wanted) && wanted.len() >= 3
+            *distance <= 3.max(candidate.len() / 3)
+                || candidate.contains(wanted) && wanted.len() >= 3
         })
         .min()
         .map(|(_, candidate)| candidate)
 }
 
 /// "did you mean X?" for the nearest candidate.
-pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     nearest(wanted, candidates).map(|near| format!("did you mean {near:?}?"))
 }

@@ -47,14 +47,29 @@ fn qty(row: &mut Row, value: &Quantity) {
 
 /// Tables in file order, each with its parent-key column name for CSV line tables.
 fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
-    let settings: Row = vec![("currency", text(&c.settings.currency)), ("waste_warn_pct", num(c.settings.waste_warn_pct)), ("decimals", text(c.settings.decimals))];
+    let settings: Row = vec![
+        ("currency", text(&c.settings.currency)),
+        ("waste_warn_pct", num(c.settings.waste_warn_pct)),
+        ("decimals", text(c.settings.decimals)),
+    ];
     let ingredients = c.ingredients.values().map(|i| {
-        let mut row: Row = vec![("slug", text(&i.slug)), ("name", text(&i.name)), ("category", text(&i.category))];
+        let mut row: Row = vec![
+            ("slug", text(&i.slug)),
+            ("name", text(&i.name)),
+            ("category", text(&i.category)),
+        ];
         push_opt(&mut row, "density", i.density);
         push_opt(&mut row, "unit", i.unit);
         row
     });
-    let materials = c.materials.values().map(|m| vec![("slug", text(&m.slug)), ("name", text(&m.name)), ("category", text(&m.category)), ("unit", text(m.unit))]);
+    let materials = c.materials.values().map(|m| {
+        vec![
+            ("slug", text(&m.slug)),
+            ("name", text(&m.name)),
+            ("category", text(&m.category)),
+            ("unit", text(m.unit)),
+        ]
+    });
     let products = c.products.iter().map(|p| {
         let mut row: Row = vec![(p.of.kind(), text(p.of.slug())), ("name", text(&p.name))];
         push_opt(&mut row, "brand", p.brand.as_ref());
@@ -74,7 +89,11 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
         row
     });
     let recipes = c.recipes.values().map(|r| {
-        let mut row: Row = vec![("slug", text(&r.slug)), ("name", text(&r.name)), ("category", text(&r.category))];
+        let mut row: Row = vec![
+            ("slug", text(&r.slug)),
+            ("name", text(&r.name)),
+            ("category", text(&r.category)),
+        ];
         push_opt(&mut row, "notes", r.notes.as_ref());
         push_opt(&mut row, "time_minutes", r.time_minutes);
         if !r.loss_pct.is_zero() {
@@ -100,7 +119,10 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
             push_opt(&mut line, "note", k.note.as_ref());
             line
         });
-        row.push(("components", Cell::Lines("recipe_components", components.collect())));
+        row.push((
+            "components",
+            Cell::Lines("recipe_components", components.collect()),
+        ));
         row
     });
     let bundles = c.bundles.values().map(|b| {
@@ -108,21 +130,34 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
         push_opt(&mut row, "instructions", b.instructions.as_ref());
         let contents = b.contents.iter().map(|line| match line {
             BundleLine::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
-            BundleLine::Bundle { bundle, qty } => vec![("bundle", text(bundle)), ("qty", text(qty))],
-            BundleLine::Material { material, qty } => vec![("material", text(material)), ("qty", num(*qty))],
+            BundleLine::Bundle { bundle, qty } => {
+                vec![("bundle", text(bundle)), ("qty", text(qty))]
+            }
+            BundleLine::Material { material, qty } => {
+                vec![("material", text(material)), ("qty", num(*qty))]
+            }
         });
-        row.push(("contents", Cell::Lines("bundle_contents", contents.collect())));
+        row.push((
+            "contents",
+            Cell::Lines("bundle_contents", contents.collect()),
+        ));
         row
     });
     let events = c.events.values().map(|e| {
-        let mut row: Row = vec![("slug", text(&e.slug)), ("name", text(&e.name)), ("date", text(e.date))];
+        let mut row: Row = vec![
+            ("slug", text(&e.slug)),
+            ("name", text(&e.name)),
+            ("date", text(e.date)),
+        ];
         if !e.overage_pct.is_zero() {
             row.push(("overage_pct", num(e.overage_pct)));
         }
         let targets = e.targets.iter().map(|t| match t {
             Target::Bundle { bundle, qty } => vec![("bundle", text(bundle)), ("qty", text(qty))],
             Target::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
-            Target::Recipe { recipe, batches } => vec![("recipe", text(recipe)), ("batches", num(*batches))],
+            Target::Recipe { recipe, batches } => {
+                vec![("recipe", text(recipe)), ("batches", num(*batches))]
+            }
         });
         row.push(("targets", Cell::Lines("targets", targets.collect())));
         let decisions = e.decisions.iter().map(|d| {
@@ -212,11 +247,20 @@ fn write_yaml_field(out: &mut String, name: &str, cell: &Cell, indent: &str) {
 /// A YAML scalar, double-quoted (JSON escaping is valid YAML) unless plainly safe.
 fn yaml_scalar(value: &str) -> String {
     let plain = !value.is_empty()
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || " ._/-()&'".contains(c))
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ._/-()&'".contains(c))
         && !value.starts_with(['-', ' ', '.', '\'', '&'])
         && !value.ends_with(' ')
-        && !matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "null" | "on" | "off" | "y" | "n");
-    if plain { value.to_owned() } else { serde_json::to_string(value).unwrap_or_default() }
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "null" | "on" | "off" | "y" | "n"
+        );
+    if plain {
+        value.to_owned()
+    } else {
+        serde_json::to_string(value).unwrap_or_default()
+    }
 }
 
 fn export_csv(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
@@ -230,21 +274,28 @@ fn export_csv(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
         let mut line_tables: Vec<(&'static str, Vec<Row>)> = Vec::new();
         let mut flat_rows = Vec::new();
         for row in rows {
-            let slug = row.iter().find(|(k, _)| *k == "slug").and_then(|(_, c)| match c {
-                Cell::Text(t) => Some(t.clone()),
-                Cell::Lines(..) => None,
-            });
+            let slug = row
+                .iter()
+                .find(|(k, _)| *k == "slug")
+                .and_then(|(_, c)| match c {
+                    Cell::Text(t) => Some(t.clone()),
+                    Cell::Lines(..) => None,
+                });
             let mut flat = Vec::new();
             for (key, cell) in row {
                 match cell {
                     Cell::Text(_) => flat.push((key, cell)),
                     Cell::Lines(table, lines) => {
-                        let index = line_tables.iter().position(|(t, _)| *t == table).unwrap_or_else(|| {
-                            line_tables.push((table, Vec::new()));
-                            line_tables.len() - 1
-                        });
+                        let index = line_tables
+                            .iter()
+                            .position(|(t, _)| *t == table)
+                            .unwrap_or_else(|| {
+                                line_tables.push((table, Vec::new()));
+                                line_tables.len() - 1
+                            });
                         for line in lines {
-                            let mut csv_line: Row = vec![(parent_key, text(slug.clone().unwrap_or_default()))];
+                            let mut csv_line: Row =
+                                vec![(parent_key, text(slug.clone().unwrap_or_default()))];
                             csv_line.extend(csv_line_columns(table, line));
                             line_tables[index].1.push(csv_line);
                         }
@@ -254,11 +305,17 @@ fn export_csv(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
             flat_rows.push(flat);
         }
         if name == "settings" || !flat_rows.is_empty() {
-            files.push((format!("{name}.csv"), write_csv(&flat_rows, table_columns(name))));
+            files.push((
+                format!("{name}.csv"),
+                write_csv(&flat_rows, table_columns(name)),
+            ));
         }
         for (table, lines) in line_tables {
             if !lines.is_empty() {
-                files.push((format!("{table}.csv"), write_csv(&lines, table_columns(table))));
+                files.push((
+                    format!("{table}.csv"),
+                    write_csv(&lines, table_columns(table)),
+                ));
             }
         }
     }
@@ -269,7 +326,10 @@ fn export_csv(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
 fn csv_line_columns(table: &str, line: Row) -> Row {
     let kind_of = |line: &Row| line.first().map(|(k, _)| *k).unwrap_or("item");
     match table {
-        "recipe_components" => line.into_iter().map(|(k, c)| (if k == "recipe" { "component" } else { k }, c)).collect(),
+        "recipe_components" => line
+            .into_iter()
+            .map(|(k, c)| (if k == "recipe" { "component" } else { k }, c))
+            .collect(),
         "bundle_contents" | "targets" => {
             let kind = kind_of(&line);
             let mut out: Row = vec![("kind", text(kind))];
@@ -289,9 +349,34 @@ fn table_columns(table: &str) -> &'static [&'static str] {
         "settings" => &["currency", "waste_warn_pct", "decimals"],
         "ingredients" => &["slug", "name", "category", "density", "unit"],
         "materials" => &["slug", "name", "category", "unit"],
-        "products" => &["ingredient", "material", "name", "brand", "pack", "price", "preferred", "min_packs"],
-        "inventory" => &["ingredient", "material", "item", "bundle", "qty", "unit", "expires", "location"],
-        "recipes" => &["slug", "name", "category", "notes", "time_minutes", "loss_pct"],
+        "products" => &[
+            "ingredient",
+            "material",
+            "name",
+            "brand",
+            "pack",
+            "price",
+            "preferred",
+            "min_packs",
+        ],
+        "inventory" => &[
+            "ingredient",
+            "material",
+            "item",
+            "bundle",
+            "qty",
+            "unit",
+            "expires",
+            "location",
+        ],
+        "recipes" => &[
+            "slug",
+            "name",
+            "category",
+            "notes",
+            "time_minutes",
+            "loss_pct",
+        ],
         "recipe_yields" => &["recipe", "slug", "name", "per_batch", "portion_pct"],
         "recipe_lines" => &["recipe", "ingredient", "qty", "unit", "note"],
         "recipe_components" => &["recipe", "component", "batches", "note"],
@@ -308,10 +393,12 @@ fn write_csv(rows: &[Row], columns: &[&str]) -> Vec<u8> {
     let _ = writer.write_record(columns);
     for row in rows {
         let record = columns.iter().map(|column| {
-            row.iter().find(|(k, _)| k == column).map_or(String::new(), |(_, c)| match c {
-                Cell::Text(t) => t.clone(),
-                Cell::Lines(..) => String::new(),
-            })
+            row.iter()
+                .find(|(k, _)| k == column)
+                .map_or(String::new(), |(_, c)| match c {
+                    Cell::Text(t) => t.clone(),
+                    Cell::Lines(..) => String::new(),
+                })
         });
         let _ = writer.write_record(record);
     }

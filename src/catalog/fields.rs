@@ -11,7 +11,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::diag::{Diagnostic, Loc, did_you_mean};
 use super::tree::{Node, NodeKind};
-use super::units::{Quantity, Unit, split_quantity, parse_amount};
+use super::units::{Quantity, Unit, parse_amount, split_quantity};
 
 /// What a number must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,10 +88,18 @@ impl<'a> Fields<'a> {
                         &node.loc,
                         table,
                         "wrong-type",
-                        format!("expected a record (a mapping of fields), found {}", node.describe()),
+                        format!(
+                            "expected a record (a mapping of fields), found {}",
+                            node.describe()
+                        ),
                     )
                     .record(record.as_deref())
-                    .maybe_hint((!prefix.is_empty()).then(|| format!("write {} as `key: value` lines", prefix.trim_end_matches('.')))),
+                    .maybe_hint((!prefix.is_empty()).then(|| {
+                        format!(
+                            "write {} as `key: value` lines",
+                            prefix.trim_end_matches('.')
+                        )
+                    })),
                 );
                 None
             }
@@ -124,7 +132,14 @@ impl<'a> Fields<'a> {
     }
 
     /// A located error about `field` at `loc`.
-    pub fn error(&mut self, loc: &Loc, field: &str, code: &'static str, message: impl Into<String>, hint: Option<String>) {
+    pub fn error(
+        &mut self,
+        loc: &Loc,
+        field: &str,
+        code: &'static str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         let path = self.path(field);
         self.errors.push(
             Diagnostic::new(loc, self.table, code, message)
@@ -136,7 +151,9 @@ impl<'a> Fields<'a> {
 
     /// Whether a field is present (without marking it used).
     pub fn has(&self, name: &str) -> bool {
-        self.entries.iter().any(|(k, n)| k.name == name && !matches!(n.kind, NodeKind::Null))
+        self.entries
+            .iter()
+            .any(|(k, n)| k.name == name && !matches!(n.kind, NodeKind::Null))
     }
 
     /// The node of a field, marking it used; null values count as absent.
@@ -149,7 +166,13 @@ impl<'a> Fields<'a> {
 
     fn missing(&mut self, name: &str, what: &str) {
         let loc = self.loc.clone();
-        self.error(&loc, name, "missing-field", format!("missing required field `{name}`"), Some(format!("add `{name}: {what}`")));
+        self.error(
+            &loc,
+            name,
+            "missing-field",
+            format!("missing required field `{name}`"),
+            Some(format!("add `{name}: {what}`")),
+        );
     }
 
     /// A scalar as text, or an error when it is a list or mapping.
@@ -194,7 +217,15 @@ impl<'a> Fields<'a> {
                     self.record = Some(text.clone());
                 }
                 let suggestion = suggest_slug(&text);
-                self.error(&loc, name, "bad-slug", format!("{text:?} is not a valid slug: {problem}"), Some(format!("use lowercase letters, digits, `-` and `_`, e.g. {suggestion:?}")));
+                self.error(
+                    &loc,
+                    name,
+                    "bad-slug",
+                    format!("{text:?} is not a valid slug: {problem}"),
+                    Some(format!(
+                        "use lowercase letters, digits, `-` and `_`, e.g. {suggestion:?}"
+                    )),
+                );
                 None
             }
         }
@@ -215,9 +246,21 @@ impl<'a> Fields<'a> {
         value
     }
 
-    fn check_decimal(&mut self, text: &str, loc: &Loc, name: &str, bound: Bound) -> Option<Decimal> {
+    fn check_decimal(
+        &mut self,
+        text: &str,
+        loc: &Loc,
+        name: &str,
+        bound: Bound,
+    ) -> Option<Decimal> {
         let Some(value) = parse_amount(text) else {
-            self.error(loc, name, "not-a-number", format!("expected a number, found {text:?}"), Some("write a plain number such as 2.5 or 1/2".to_owned()));
+            self.error(
+                loc,
+                name,
+                "not-a-number",
+                format!("expected a number, found {text:?}"),
+                Some("write a plain number such as 2.5 or 1/2".to_owned()),
+            );
             return None;
         };
         match bound.check(value) {
@@ -249,16 +292,32 @@ impl<'a> Fields<'a> {
         match value {
             Some(v) if v.fract().is_zero() && v >= Decimal::from(min) => v.to_u64(),
             Some(v) if !v.fract().is_zero() => {
-                self.error(loc, name, "not-whole", format!("expected a whole number, found {text}"), Some(format!("round to {} or {}", v.floor(), v.ceil())));
+                self.error(
+                    loc,
+                    name,
+                    "not-whole",
+                    format!("expected a whole number, found {text}"),
+                    Some(format!("round to {} or {}", v.floor(), v.ceil())),
+                );
                 None
             }
             Some(_) => {
-                let message = if min == 1 { format!("{text} must be greater than zero") } else { format!("{text} must not be negative") };
+                let message = if min == 1 {
+                    format!("{text} must be greater than zero")
+                } else {
+                    format!("{text} must not be negative")
+                };
                 self.error(loc, name, "out-of-range", message, None);
                 None
             }
             None => {
-                self.error(loc, name, "not-a-number", format!("expected a whole number, found {text:?}"), None);
+                self.error(
+                    loc,
+                    name,
+                    "not-a-number",
+                    format!("expected a whole number, found {text:?}"),
+                    None,
+                );
                 None
             }
         }
@@ -266,12 +325,20 @@ impl<'a> Fields<'a> {
 
     /// An optional yes/no field (default false).
     pub fn flag(&mut self, name: &str) -> bool {
-        let Some((text, loc)) = self.text(name) else { return false };
+        let Some((text, loc)) = self.text(name) else {
+            return false;
+        };
         match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "y" | "1" => true,
             "false" | "no" | "n" | "0" => false,
             _ => {
-                self.error(&loc, name, "not-a-boolean", format!("expected true or false, found {text:?}"), None);
+                self.error(
+                    &loc,
+                    name,
+                    "not-a-boolean",
+                    format!("expected true or false, found {text:?}"),
+                    None,
+                );
                 false
             }
         }
@@ -283,7 +350,13 @@ impl<'a> Fields<'a> {
         match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
             Ok(date) => Some(date),
             Err(_) => {
-                self.error(&loc, name, "bad-date", format!("expected a date like 2026-12-24, found {text:?}"), Some("write dates as YYYY-MM-DD".to_owned()));
+                self.error(
+                    &loc,
+                    name,
+                    "bad-date",
+                    format!("expected a date like 2026-12-24, found {text:?}"),
+                    Some("write dates as YYYY-MM-DD".to_owned()),
+                );
                 None
             }
         }
@@ -299,14 +372,31 @@ impl<'a> Fields<'a> {
         let unit = Unit::parse(text);
         if unit.is_none() {
             let hint = Unit::nearest(text).map(|near| format!("did you mean {near:?}?"));
-            self.error(loc, name, "unknown-unit", format!("unknown unit {text:?}"), hint.or_else(|| Some("known units: g kg oz lb ml l tsp tbsp fl oz cup pt qt gal each dozen".to_owned())));
+            self.error(
+                loc,
+                name,
+                "unknown-unit",
+                format!("unknown unit {text:?}"),
+                hint.or_else(|| {
+                    Some(
+                        "known units: g kg oz lb ml l tsp tbsp fl oz cup pt qt gal each dozen"
+                            .to_owned(),
+                    )
+                }),
+            );
         }
         unit
     }
 
     /// A quantity written `qty: "2.25 cup"` or `qty: 2.25` with `unit: cup`. With
     /// `default_unit`, a bare number without a unit is taken in that unit.
-    pub fn quantity(&mut self, qty_field: &str, unit_field: &str, bound: Bound, default_unit: Option<Unit>) -> Option<Quantity> {
+    pub fn quantity(
+        &mut self,
+        qty_field: &str,
+        unit_field: &str,
+        bound: Bound,
+        default_unit: Option<Unit>,
+    ) -> Option<Quantity> {
         let separate_unit = self.text(unit_field);
         let Some((text, loc)) = self.text(qty_field) else {
             if !self.has(qty_field) {
@@ -326,14 +416,30 @@ impl<'a> Fields<'a> {
                 Some(Quantity::new(value?, unit?))
             }
             Some(_) => match default_unit {
-                Some(unit) => self.check_decimal(&text, &loc, qty_field, bound).map(|v| Quantity::new(v, unit)),
+                Some(unit) => self
+                    .check_decimal(&text, &loc, qty_field, bound)
+                    .map(|v| Quantity::new(v, unit)),
                 None => {
-                    self.error(&loc, qty_field, "missing-unit", format!("{text} has no unit"), Some(format!("write `{qty_field}: \"{text} cup\"` or add `{unit_field}: cup`")));
+                    self.error(
+                        &loc,
+                        qty_field,
+                        "missing-unit",
+                        format!("{text} has no unit"),
+                        Some(format!(
+                            "write `{qty_field}: \"{text} cup\"` or add `{unit_field}: cup`"
+                        )),
+                    );
                     None
                 }
             },
             None => {
-                self.error(&loc, qty_field, "not-a-number", format!("expected an amount with a unit such as \"2.25 cup\", found {text:?}"), None);
+                self.error(
+                    &loc,
+                    qty_field,
+                    "not-a-number",
+                    format!("expected an amount with a unit such as \"2.25 cup\", found {text:?}"),
+                    None,
+                );
                 None
             }
         }
@@ -341,13 +447,21 @@ impl<'a> Fields<'a> {
 
     /// The items of a list field (absent = empty). A single mapping counts as a list of one.
     pub fn list(&mut self, name: &str) -> &'a [Node] {
-        let Some(node) = self.node(name) else { return &[] };
+        let Some(node) = self.node(name) else {
+            return &[];
+        };
         match &node.kind {
             NodeKind::Seq(items) => items,
             NodeKind::Map(_) => std::slice::from_ref(node),
             _ => {
                 let message = format!("expected a list, found {}", node.describe());
-                self.error(&node.loc, name, "wrong-type", message, Some(format!("write `{name}:` followed by `- ...` lines")));
+                self.error(
+                    &node.loc,
+                    name,
+                    "wrong-type",
+                    message,
+                    Some(format!("write `{name}:` followed by `- ...` lines")),
+                );
                 &[]
             }
         }
@@ -360,14 +474,36 @@ impl<'a> Fields<'a> {
             [one] => Some(one),
             [] => {
                 let loc = self.loc.clone();
-                let message = format!("needs one of {}", choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "));
-                self.error(&loc, choices[0], "missing-field", message, Some(format!("add `{}: <slug>`", choices[0])));
+                let message = format!(
+                    "needs one of {}",
+                    choices
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                self.error(
+                    &loc,
+                    choices[0],
+                    "missing-field",
+                    message,
+                    Some(format!("add `{}: <slug>`", choices[0])),
+                );
                 None
             }
             several => {
                 let loc = self.loc.clone();
-                let message = format!("has {} but may have only one of them", several.join(" and "));
-                self.error(&loc, several[1], "conflicting-fields", message, Some("split it into separate lines".to_owned()));
+                let message = format!(
+                    "has {} but may have only one of them",
+                    several.join(" and ")
+                );
+                self.error(
+                    &loc,
+                    several[1],
+                    "conflicting-fields",
+                    message,
+                    Some("split it into separate lines".to_owned()),
+                );
                 None
             }
         }
@@ -381,10 +517,15 @@ impl<'a> Fields<'a> {
                     .unwrap_or_else(|| format!("known fields: {}", self.known.join(", ")));
                 let path = format!("{}{}", self.prefix, key.name);
                 self.errors.push(
-                    Diagnostic::new(&key.loc, self.table, "unknown-field", format!("unknown field `{}`", key.name))
-                        .record(self.record.as_deref())
-                        .field(&path)
-                        .hint(hint),
+                    Diagnostic::new(
+                        &key.loc,
+                        self.table,
+                        "unknown-field",
+                        format!("unknown field `{}`", key.name),
+                    )
+                    .record(self.record.as_deref())
+                    .field(&path)
+                    .hint(hint),
                 );
             }
         }
@@ -403,7 +544,10 @@ pub fn slug_problem(text: &str) -> Option<&'static str> {
     if text.chars().any(|c| c.is_ascii_uppercase()) {
         return Some("it has uppercase letters");
     }
-    if !text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
         return Some("it has characters other than a-z, 0-9, - and _");
     }
     None

@@ -23,7 +23,9 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_file_bytes: tree::DEFAULT_MAX_FILE_BYTES }
+        LoadOptions {
+            max_file_bytes: tree::DEFAULT_MAX_FILE_BYTES,
+        }
     }
 }
 
@@ -53,7 +55,16 @@ pub struct Loaded {
     pub files: Vec<String>,
 }
 
-const MAIN_TABLES: &[&str] = &["settings", "ingredients", "materials", "products", "inventory", "recipes", "bundles", "events"];
+const MAIN_TABLES: &[&str] = &[
+    "settings",
+    "ingredients",
+    "materials",
+    "products",
+    "inventory",
+    "recipes",
+    "bundles",
+    "events",
+];
 
 /// Line tables (CSV form of nested lists): table, parent table, parent key column, list field.
 const LINE_TABLES: &[(&str, &str, &str, &str)] = &[
@@ -66,11 +77,18 @@ const LINE_TABLES: &[(&str, &str, &str, &str)] = &[
 ];
 
 fn table_name(name: &str) -> Option<&'static str> {
-    MAIN_TABLES.iter().copied().chain(LINE_TABLES.iter().map(|t| t.0)).find(|t| *t == name)
+    MAIN_TABLES
+        .iter()
+        .copied()
+        .chain(LINE_TABLES.iter().map(|t| t.0))
+        .find(|t| *t == name)
 }
 
 fn all_table_names() -> impl Iterator<Item = &'static str> {
-    MAIN_TABLES.iter().copied().chain(LINE_TABLES.iter().map(|t| t.0))
+    MAIN_TABLES
+        .iter()
+        .copied()
+        .chain(LINE_TABLES.iter().map(|t| t.0))
 }
 
 /// Loads and validates the catalogue in `dir`.
@@ -81,7 +99,11 @@ pub fn load(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>>
     loader.errors.sort();
     loader.errors.dedup();
     if loader.errors.is_empty() {
-        Ok(Loaded { catalog, locations: loader.locations, files: loader.files })
+        Ok(Loaded {
+            catalog,
+            locations: loader.locations,
+            files: loader.files,
+        })
     } else {
         Err(loader.errors)
     }
@@ -93,6 +115,11 @@ struct Loader {
     locations: Locations,
     files: Vec<String>,
     refs: Vec<PendingRef>,
+    /// Tables with a file that could not be read: references into them are not checked,
+    /// so one broken file does not bury the real error under follow-on ones.
+    broken_tables: BTreeSet<&'static str>,
+    /// Records (table, slug) that exist but failed to convert, for the same reason.
+    broken_records: BTreeSet<(&'static str, String)>,
 }
 
 /// A reference to check once every table is read.
@@ -107,15 +134,24 @@ struct PendingRef {
 
 impl Loader {
     /// Reads every table source into rows of mapping nodes, keyed by table.
-    fn read_sources(&mut self, dir: &Path, options: LoadOptions) -> BTreeMap<&'static str, Vec<Node>> {
+    fn read_sources(
+        &mut self,
+        dir: &Path,
+        options: LoadOptions,
+    ) -> BTreeMap<&'static str, Vec<Node>> {
         let mut tables: BTreeMap<&'static str, Vec<Node>> = BTreeMap::new();
         let dir_name: Arc<str> = Arc::from(dir.display().to_string());
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
                 self.errors.push(
-                    Diagnostic::new(&Loc::file(&dir_name), "catalogue", "io", format!("cannot read the catalogue directory: {e}"))
-                        .hint("pass the directory that holds ingredients.yaml, recipes.yaml, …"),
+                    Diagnostic::new(
+                        &Loc::file(&dir_name),
+                        "catalogue",
+                        "io",
+                        format!("cannot read the catalogue directory: {e}"),
+                    )
+                    .hint("pass the directory that holds ingredients.yaml, recipes.yaml, …"),
                 );
                 return tables;
             }
@@ -123,17 +159,33 @@ impl Loader {
         let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         paths.sort();
         for path in paths {
-            let Some(file_name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+            let Some(file_name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned)
+            else {
+                continue;
+            };
             if file_name.starts_with('.') {
                 continue;
             }
             if path.is_dir() {
-                let Some(table) = self.table_for(&file_name, &file_name, &dir_name) else { continue };
-                let mut inner: Vec<_> = std::fs::read_dir(&path).into_iter().flatten().filter_map(Result::ok).map(|e| e.path()).collect();
+                let Some(table) = self.table_for(&file_name, &file_name, &dir_name) else {
+                    continue;
+                };
+                let mut inner: Vec<_> = std::fs::read_dir(&path)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .collect();
                 inner.sort();
                 for file in inner {
-                    let Some(name) = file.file_name().and_then(|n| n.to_str()) else { continue };
-                    if matches!(file.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) && !name.starts_with('.') {
+                    let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
+                        continue;
+                    };
+                    if matches!(
+                        file.extension().and_then(|e| e.to_str()),
+                        Some("yaml" | "yml")
+                    ) && !name.starts_with('.')
+                    {
                         let rel: Arc<str> = Arc::from(format!("{file_name}/{name}"));
                         self.read_file(&file, &rel, table, false, options, &mut tables);
                     }
@@ -145,9 +197,13 @@ impl Loader {
                 Some("csv") => (path.file_stem(), true),
                 _ => continue,
             };
-            let Some(stem) = stem.and_then(|s| s.to_str()) else { continue };
+            let Some(stem) = stem.and_then(|s| s.to_str()) else {
+                continue;
+            };
             let rel: Arc<str> = Arc::from(file_name.as_str());
-            let Some(table) = self.table_for(stem, &file_name, &rel) else { continue };
+            let Some(table) = self.table_for(stem, &file_name, &rel) else {
+                continue;
+            };
             self.read_file(&path, &rel, table, csv, options, &mut tables);
         }
         tables
@@ -157,20 +213,46 @@ impl Loader {
         let table = table_name(stem);
         if table.is_none() {
             self.errors.push(
-                Diagnostic::new(&Loc::file(file), "catalogue", "unknown-table", format!("{file_name} is not a catalogue table"))
-                    .hint(did_you_mean(stem, all_table_names()).unwrap_or_else(|| format!("tables are: {}", all_table_names().collect::<Vec<_>>().join(", ")))),
+                Diagnostic::new(
+                    &Loc::file(file),
+                    "catalogue",
+                    "unknown-table",
+                    format!("{file_name} is not a catalogue table"),
+                )
+                .hint(did_you_mean(stem, all_table_names()).unwrap_or_else(|| {
+                    format!(
+                        "tables are: {}",
+                        all_table_names().collect::<Vec<_>>().join(", ")
+                    )
+                })),
             );
         }
         table
     }
 
-    fn read_file(&mut self, path: &Path, rel: &Arc<str>, table: &'static str, csv: bool, options: LoadOptions, tables: &mut BTreeMap<&'static str, Vec<Node>>) {
+    fn read_file(
+        &mut self,
+        path: &Path,
+        rel: &Arc<str>,
+        table: &'static str,
+        csv: bool,
+        options: LoadOptions,
+        tables: &mut BTreeMap<&'static str, Vec<Node>>,
+    ) {
         self.files.push(rel.to_string());
-        let read = if csv { tree::read_csv(path, rel, table, options.max_file_bytes) } else { tree::read_yaml(path, rel, table, options.max_file_bytes) };
+        let read = if csv {
+            tree::read_csv(path, rel, table, options.max_file_bytes)
+        } else {
+            tree::read_yaml(path, rel, table, options.max_file_bytes)
+        };
         let root = match read {
             Ok(root) => root,
             Err(e) => {
                 self.errors.push(e);
+                self.broken_tables.insert(table);
+                if table == "recipes" || table == "recipe_yields" {
+                    self.broken_tables.insert("items");
+                }
                 return;
             }
         };
@@ -179,8 +261,13 @@ impl Loader {
             NodeKind::Seq(items) => rows.extend(items),
             NodeKind::Map(_) => rows.push(root),
             _ => self.errors.push(
-                Diagnostic::new(&root.loc, table, "wrong-type", format!("expected a list of records, found {}", root.describe()))
-                    .hint("start each record with `- slug: ...`"),
+                Diagnostic::new(
+                    &root.loc,
+                    table,
+                    "wrong-type",
+                    format!("expected a list of records, found {}", root.describe()),
+                )
+                .hint("start each record with `- slug: ...`"),
             ),
         }
     }
@@ -188,7 +275,9 @@ impl Loader {
     /// Moves CSV line-table rows into their parent records' list fields.
     fn attach_lines(&mut self, tables: &mut BTreeMap<&'static str, Vec<Node>>) {
         for &(line_table, parent_table, parent_key, list_field) in LINE_TABLES {
-            let Some(lines) = tables.remove(line_table) else { continue };
+            let Some(lines) = tables.remove(line_table) else {
+                continue;
+            };
             let parents = tables.entry(parent_table).or_default();
             let index: HashMap<String, usize> = parents
                 .iter()
@@ -197,14 +286,27 @@ impl Loader {
                 .collect();
             for line in lines {
                 let NodeKind::Map(mut entries) = line.kind else {
-                    self.errors.push(Diagnostic::new(&line.loc, line_table, "wrong-type", format!("expected a record, found {}", line.describe())));
+                    self.errors.push(Diagnostic::new(
+                        &line.loc,
+                        line_table,
+                        "wrong-type",
+                        format!("expected a record, found {}", line.describe()),
+                    ));
                     continue;
                 };
                 let Some(position) = entries.iter().position(|(k, _)| k.name == parent_key) else {
                     self.errors.push(
-                        Diagnostic::new(&line.loc, line_table, "missing-field", format!("missing required field `{parent_key}`"))
-                            .field(parent_key)
-                            .hint(format!("say which {} this line belongs to", &parent_table[..parent_table.len() - 1])),
+                        Diagnostic::new(
+                            &line.loc,
+                            line_table,
+                            "missing-field",
+                            format!("missing required field `{parent_key}`"),
+                        )
+                        .field(parent_key)
+                        .hint(format!(
+                            "say which {} this line belongs to",
+                            &parent_table[..parent_table.len() - 1]
+                        )),
                     );
                     continue;
                 };
@@ -215,9 +317,17 @@ impl Loader {
                 };
                 let Some(&parent) = index.get(&parent_slug) else {
                     self.errors.push(
-                        Diagnostic::new(&key.loc, line_table, "unknown-reference", format!("unknown {} {parent_slug:?}", &parent_table[..parent_table.len() - 1]))
-                            .field(parent_key)
-                            .maybe_hint(did_you_mean(&parent_slug, index.keys().map(String::as_str))),
+                        Diagnostic::new(
+                            &key.loc,
+                            line_table,
+                            "unknown-reference",
+                            format!(
+                                "unknown {} {parent_slug:?}",
+                                &parent_table[..parent_table.len() - 1]
+                            ),
+                        )
+                        .field(parent_key)
+                        .maybe_hint(did_you_mean(&parent_slug, index.keys().map(String::as_str))),
                     );
                     continue;
                 };
@@ -225,7 +335,10 @@ impl Loader {
                     self.errors.push(e);
                     continue;
                 }
-                let line = Node { loc: line.loc, kind: NodeKind::Map(entries) };
+                let line = Node {
+                    loc: line.loc,
+                    kind: NodeKind::Map(entries),
+                };
                 push_to_list(&mut parents[parent], list_field, line);
             }
         }
@@ -234,25 +347,53 @@ impl Loader {
     fn convert(&mut self, mut tables: BTreeMap<&'static str, Vec<Node>>) -> Catalog {
         self.attach_lines(&mut tables);
         let mut catalog = Catalog::default();
-        let rows = |name: &str, tables: &mut BTreeMap<&'static str, Vec<Node>>| tables.remove(name).unwrap_or_default();
+        let rows = |name: &str, tables: &mut BTreeMap<&'static str, Vec<Node>>| {
+            tables.remove(name).unwrap_or_default()
+        };
 
         let settings = rows("settings", &mut tables);
         if let Some(first) = settings.first() {
             for extra in settings.iter().skip(1) {
-                self.errors.push(Diagnostic::new(&extra.loc, "settings", "duplicate-record", "settings may be given once").hint(format!("merge it into the settings at {}", first.loc)));
+                self.errors.push(
+                    Diagnostic::new(
+                        &extra.loc,
+                        "settings",
+                        "duplicate-record",
+                        "settings may be given once",
+                    )
+                    .hint(format!("merge it into the settings at {}", first.loc)),
+                );
             }
             if let Some(settings) = self.settings(first) {
                 catalog.settings = settings;
             }
         }
         for node in rows("ingredients", &mut tables) {
-            if let Some((record, loc)) = self.ingredient(&node) {
-                self.insert_unique(&mut catalog.ingredients, record.slug.clone(), record, "ingredients", &loc);
+            match self.ingredient(&node) {
+                Some((record, loc)) => {
+                    self.insert_unique(
+                        &mut catalog.ingredients,
+                        record.slug.clone(),
+                        record,
+                        "ingredients",
+                        &loc,
+                    );
+                }
+                None => self.mark_broken("ingredients", &node),
             }
         }
         for node in rows("materials", &mut tables) {
-            if let Some((record, loc)) = self.material(&node) {
-                self.insert_unique(&mut catalog.materials, record.slug.clone(), record, "materials", &loc);
+            match self.material(&node) {
+                Some((record, loc)) => {
+                    self.insert_unique(
+                        &mut catalog.materials,
+                        record.slug.clone(),
+                        record,
+                        "materials",
+                        &loc,
+                    );
+                }
+                None => self.mark_broken("materials", &node),
             }
         }
         let mut product_keys: BTreeMap<String, Loc> = BTreeMap::new();
@@ -292,9 +433,20 @@ impl Loader {
         let mut item_locs: BTreeMap<String, (String, Loc)> = BTreeMap::new();
         let mut component_edges: Vec<(String, String, Loc)> = Vec::new();
         for node in rows("recipes", &mut tables) {
-            if let Some((recipe, loc)) = self.recipe(&node, &mut component_edges) {
+            let converted = self.recipe(&node, &mut component_edges);
+            if converted
+                .as_ref()
+                .is_none_or(|(recipe, _)| recipe.yields.len() < list_len(&node, "yields"))
+            {
+                self.mark_broken("recipes", &node);
+            }
+            if let Some((recipe, loc)) = converted {
                 for y in &recipe.yields {
-                    let yield_loc = self.locations.get(&format!("items/{}", y.slug)).cloned().unwrap_or_else(|| loc.clone());
+                    let yield_loc = self
+                        .locations
+                        .get(&format!("items/{}", y.slug))
+                        .cloned()
+                        .unwrap_or_else(|| loc.clone());
                     match item_locs.get(&y.slug) {
                         Some((other, first)) if other != &recipe.slug || first != &yield_loc => self.errors.push(
                             Diagnostic::new(&yield_loc, "recipes", "duplicate-slug", format!("finished item {:?} is also made by recipe {other}", y.slug))
@@ -307,18 +459,41 @@ impl Loader {
                         }
                     }
                 }
-                self.insert_unique(&mut catalog.recipes, recipe.slug.clone(), recipe, "recipes", &loc);
+                if !self.insert_unique(
+                    &mut catalog.recipes,
+                    recipe.slug.clone(),
+                    recipe,
+                    "recipes",
+                    &loc,
+                ) {
+                    self.mark_broken("recipes", &node);
+                }
             }
         }
         let mut bundle_edges: Vec<(String, String, Loc)> = Vec::new();
         for node in rows("bundles", &mut tables) {
-            if let Some((bundle, loc)) = self.bundle(&node, &mut bundle_edges) {
-                self.insert_unique(&mut catalog.bundles, bundle.slug.clone(), bundle, "bundles", &loc);
+            match self.bundle(&node, &mut bundle_edges) {
+                Some((bundle, loc)) => {
+                    self.insert_unique(
+                        &mut catalog.bundles,
+                        bundle.slug.clone(),
+                        bundle,
+                        "bundles",
+                        &loc,
+                    );
+                }
+                None => self.mark_broken("bundles", &node),
             }
         }
         for node in rows("events", &mut tables) {
             if let Some((event, loc)) = self.event(&node) {
-                self.insert_unique(&mut catalog.events, event.slug.clone(), event, "events", &loc);
+                self.insert_unique(
+                    &mut catalog.events,
+                    event.slug.clone(),
+                    event,
+                    "events",
+                    &loc,
+                );
             }
         }
         self.check_refs(&catalog);
@@ -329,24 +504,77 @@ impl Loader {
         catalog
     }
 
-    fn insert_unique<T>(&mut self, map: &mut BTreeMap<Slug, T>, slug: Slug, record: T, table: &'static str, loc: &Loc) {
+    /// Remembers a record that failed to convert (and, for recipes, the items it yields) so
+    /// that references to it are not reported as unknown.
+    fn mark_broken(&mut self, table: &'static str, node: &Node) {
+        if let Some(slug) = scalar_field(node, "slug") {
+            self.broken_records.insert((table, slug.to_owned()));
+        }
+        if table == "recipes"
+            && let NodeKind::Map(entries) = &node.kind
+        {
+            {
+                for (_, value) in entries.iter().filter(|(k, _)| k.name == "yields") {
+                    if let NodeKind::Seq(items) = &value.kind {
+                        for item in items {
+                            if let Some(slug) = scalar_field(item, "slug") {
+                                self.broken_records.insert(("items", slug.to_owned()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn insert_unique<T>(
+        &mut self,
+        map: &mut BTreeMap<Slug, T>,
+        slug: Slug,
+        record: T,
+        table: &'static str,
+        loc: &Loc,
+    ) -> bool {
         let key = format!("{table}/{slug}");
-        if let Some(first) = self.locations.get(&key).filter(|first| *first != loc).cloned() {
+        if let Some(first) = self
+            .locations
+            .get(&key)
+            .filter(|first| *first != loc)
+            .cloned()
+        {
             self.errors.push(
-                Diagnostic::new(loc, table, "duplicate-slug", format!("slug {slug:?} is used twice"))
-                    .record(Some(&slug))
-                    .field("slug")
-                    .hint(format!("first defined at {first}; rename one of them")),
+                Diagnostic::new(
+                    loc,
+                    table,
+                    "duplicate-slug",
+                    format!("slug {slug:?} is used twice"),
+                )
+                .record(Some(&slug))
+                .field("slug")
+                .hint(format!("first defined at {first}; rename one of them")),
             );
-            return;
+            return false;
         }
         self.locations.put(key, loc);
         map.insert(slug, record);
+        true
     }
 
-    fn reference(&mut self, fields: &mut Fields<'_>, name: &str, to: &'static str) -> Option<String> {
+    fn reference(
+        &mut self,
+        fields: &mut Fields<'_>,
+        name: &str,
+        to: &'static str,
+    ) -> Option<String> {
         let (slug, loc) = fields.req_slug(name)?;
-        self.refs.push(PendingRef { to, slug: slug.clone(), loc, table: fields.table(), record: fields.record().map(str::to_owned), field: fields.path(name) });
+        self.refs.push(PendingRef {
+            to,
+            slug: slug.clone(),
+            loc,
+            table: fields.table(),
+            record: fields.record().map(str::to_owned),
+            field: fields.path(name),
+        });
         Some(slug)
     }
 
@@ -355,58 +583,118 @@ impl Loader {
     }
 
     fn settings(&mut self, node: &Node) -> Option<Settings> {
-        let mut f = Fields::open(node, "settings", &["currency", "waste_warn_pct", "decimals"], String::new(), None, &mut self.errors)?;
+        let mut f = Fields::open(
+            node,
+            "settings",
+            &["currency", "waste_warn_pct", "decimals"],
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
         let defaults = Settings::default();
         let currency = f.opt_text("currency").unwrap_or(defaults.currency);
-        let waste_warn_pct = f.decimal("waste_warn_pct", Bound::NonNegative).unwrap_or(defaults.waste_warn_pct);
+        let waste_warn_pct = f
+            .decimal("waste_warn_pct", Bound::NonNegative)
+            .unwrap_or(defaults.waste_warn_pct);
         let decimals = match f.whole("decimals", 0) {
             Some(d) if d > 9 => {
                 let loc = f.loc().clone();
-                f.error(&loc, "decimals", "out-of-range", format!("{d} decimals is more than 9"), None);
+                f.error(
+                    &loc,
+                    "decimals",
+                    "out-of-range",
+                    format!("{d} decimals is more than 9"),
+                    None,
+                );
                 defaults.decimals
             }
             Some(d) => d as u32,
             None => defaults.decimals,
         };
         self.finish(f);
-        Some(Settings { currency, waste_warn_pct, decimals })
+        Some(Settings {
+            currency,
+            waste_warn_pct,
+            decimals,
+        })
     }
 
     fn ingredient(&mut self, node: &Node) -> Option<(Ingredient, Loc)> {
-        let mut f = Fields::open(node, "ingredients", &["slug", "name", "category", "density", "unit"], String::new(), None, &mut self.errors)?;
+        let mut f = Fields::open(
+            node,
+            "ingredients",
+            &["slug", "name", "category", "density", "unit"],
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
         let slug = f.req_slug("slug");
         if let Some((slug, _)) = &slug {
             f.set_record(slug);
         }
         let name = f.req_text("name", "Flour, all-purpose");
-        let category = f.opt_text("category").unwrap_or_else(|| "Uncategorized".to_owned());
-        let density = f.text("density").and_then(|(text, loc)| match Density::parse(&text) {
-            Ok(d) => Some(d),
-            Err(message) => {
-                f.error(&loc, "density", "bad-density", message, Some("write it as \"1 cup = 4.25 oz\": a volume = a mass".to_owned()));
-                None
-            }
-        });
+        let category = f
+            .opt_text("category")
+            .unwrap_or_else(|| "Uncategorized".to_owned());
+        let density = f
+            .text("density")
+            .and_then(|(text, loc)| match Density::parse(&text) {
+                Ok(d) => Some(d),
+                Err(message) => {
+                    f.error(
+                        &loc,
+                        "density",
+                        "bad-density",
+                        message,
+                        Some("write it as \"1 cup = 4.25 oz\": a volume = a mass".to_owned()),
+                    );
+                    None
+                }
+            });
         let unit = f.unit("unit");
         let loc = f.loc().clone();
         self.finish(f);
         let (slug, _) = slug?;
-        Some((Ingredient { slug, name: name?, category, density, reporting_unit: unit.unwrap_or(Unit::G), unit }, loc))
+        Some((
+            Ingredient {
+                slug,
+                name: name?,
+                category,
+                density,
+                reporting_unit: unit.unwrap_or(Unit::G),
+                unit,
+            },
+            loc,
+        ))
     }
 
     fn material(&mut self, node: &Node) -> Option<(Material, Loc)> {
-        let mut f = Fields::open(node, "materials", &["slug", "name", "category", "unit"], String::new(), None, &mut self.errors)?;
+        let mut f = Fields::open(
+            node,
+            "materials",
+            &["slug", "name", "category", "unit"],
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
         let slug = f.req_slug("slug");
         if let Some((slug, _)) = &slug {
             f.set_record(slug);
         }
         let name = f.req_text("name", "Holiday tin");
-        let category = f.opt_text("category").unwrap_or_else(|| "Packaging".to_owned());
+        let category = f
+            .opt_text("category")
+            .unwrap_or_else(|| "Packaging".to_owned());
         let unit = match f.text("unit") {
             None => Some(Unit::Each),
             Some((text, loc)) => {
                 let unit = f.unit("unit");
-                if let Some(u) = unit.filter(|u| !matches!(u.kind(), UnitKind::Count | UnitKind::Length | UnitKind::Area)) {
+                if let Some(u) = unit.filter(|u| {
+                    !matches!(
+                        u.kind(),
+                        UnitKind::Count | UnitKind::Length | UnitKind::Area
+                    )
+                }) {
                     f.error(&loc, "unit", "bad-unit-kind", format!("{text:?} is a {:?} unit; packaging is counted (each) or measured in length or area", u.kind()), Some("use each, cm, m, in, ft, yd, cm2, in2 or ft2".to_owned()));
                     None
                 } else {
@@ -417,7 +705,15 @@ impl Loader {
         let loc = f.loc().clone();
         self.finish(f);
         let (slug, _) = slug?;
-        Some((Material { slug, name: name?, category, unit: unit? }, loc))
+        Some((
+            Material {
+                slug,
+                name: name?,
+                category,
+                unit: unit?,
+            },
+            loc,
+        ))
     }
 
     fn stocked(&mut self, f: &mut Fields<'_>, choices: &[&'static str]) -> Option<Stocked> {
@@ -438,7 +734,24 @@ impl Loader {
     }
 
     fn product(&mut self, node: &Node) -> Option<Product> {
-        let mut f = Fields::open(node, "products", &["ingredient", "material", "name", "brand", "pack", "pack_unit", "price", "preferred", "min_packs"], String::new(), None, &mut self.errors)?;
+        let mut f = Fields::open(
+            node,
+            "products",
+            &[
+                "ingredient",
+                "material",
+                "name",
+                "brand",
+                "pack",
+                "pack_unit",
+                "price",
+                "preferred",
+                "min_packs",
+            ],
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
         let name = f.req_text("name", "All-purpose flour 25 lb");
         if let Some(name) = &name {
             f.set_record(name);
@@ -448,51 +761,135 @@ impl Loader {
         let pack = f.quantity("pack", "pack_unit", Bound::Positive, None);
         let price = f.decimal("price", Bound::NonNegative);
         let preferred = f.flag("preferred");
-        let min_packs = f.whole("min_packs", 1).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let min_packs = f
+            .whole("min_packs", 1)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         self.finish(f);
-        Some(Product { of: of?, name: name?, brand, pack: pack?, price, preferred, min_packs })
+        Some(Product {
+            of: of?,
+            name: name?,
+            brand,
+            pack: pack?,
+            price,
+            preferred,
+            min_packs,
+        })
     }
 
     fn stock_row(&mut self, node: &Node) -> Option<StockRow> {
-        let mut f = Fields::open(node, "inventory", &["ingredient", "material", "item", "bundle", "qty", "unit", "expires", "location"], String::new(), None, &mut self.errors)?;
+        let mut f = Fields::open(
+            node,
+            "inventory",
+            &[
+                "ingredient",
+                "material",
+                "item",
+                "bundle",
+                "qty",
+                "unit",
+                "expires",
+                "location",
+            ],
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
         let of = self.stocked(&mut f, &["ingredient", "material", "item", "bundle"]);
         if let Some(of) = &of {
             f.set_record(&format!("{} {}", of.kind(), of.slug()));
         }
         let counted = matches!(of, Some(Stocked::Item(_) | Stocked::Bundle(_)));
-        let qty = f.quantity("qty", "unit", Bound::NonNegative, counted.then_some(Unit::Each));
-        if let (true, Some(q)) = (counted, qty) {
-            if q.unit.kind() != UnitKind::Count || !(q.value * q.unit.factor()).fract().is_zero() {
+        let qty = f.quantity(
+            "qty",
+            "unit",
+            Bound::NonNegative,
+            counted.then_some(Unit::Each),
+        );
+        if let (true, Some(q)) = (counted, qty)
+            && (q.unit.kind() != UnitKind::Count || !(q.value * q.unit.factor()).fract().is_zero())
+        {
+            {
                 let loc = f.loc().clone();
-                f.error(&loc, "qty", "not-whole", format!("baked items and bundles are counted in whole pieces, not {q}"), Some("write a whole number of pieces".to_owned()));
+                f.error(
+                    &loc,
+                    "qty",
+                    "not-whole",
+                    format!("baked items and bundles are counted in whole pieces, not {q}"),
+                    Some("write a whole number of pieces".to_owned()),
+                );
             }
         }
         let expires = f.date("expires");
         let location = f.opt_text("location");
         self.finish(f);
-        Some(StockRow { of: of?, qty: qty?, expires, location })
+        Some(StockRow {
+            of: of?,
+            qty: qty?,
+            expires,
+            location,
+        })
     }
 
-    fn recipe(&mut self, node: &Node, edges: &mut Vec<(String, String, Loc)>) -> Option<(Recipe, Loc)> {
-        let mut f = Fields::open(node, "recipes", &["slug", "name", "category", "notes", "time_minutes", "loss_pct", "yields", "ingredients", "components"], String::new(), None, &mut self.errors)?;
+    fn recipe(
+        &mut self,
+        node: &Node,
+        edges: &mut Vec<(String, String, Loc)>,
+    ) -> Option<(Recipe, Loc)> {
+        let mut f = Fields::open(
+            node,
+            "recipes",
+            &[
+                "slug",
+                "name",
+                "category",
+                "notes",
+                "time_minutes",
+                "loss_pct",
+                "yields",
+                "ingredients",
+                "components",
+            ],
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
         let slug = f.req_slug("slug");
         if let Some((slug, _)) = &slug {
             f.set_record(slug);
         }
         let name = f.req_text("name", "Chocolate chip cookies");
-        let category = f.opt_text("category").unwrap_or_else(|| "Uncategorized".to_owned());
+        let category = f
+            .opt_text("category")
+            .unwrap_or_else(|| "Uncategorized".to_owned());
         let notes = f.opt_text("notes");
-        let time_minutes = f.whole("time_minutes", 0).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-        let loss_pct = f.decimal("loss_pct", Bound::PercentBelowHundred).unwrap_or(Decimal::ZERO);
+        let time_minutes = f
+            .whole("time_minutes", 0)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let loss_pct = f
+            .decimal("loss_pct", Bound::PercentBelowHundred)
+            .unwrap_or(Decimal::ZERO);
         let record = f.record().map(str::to_owned);
         let mut yields = Vec::new();
         for (i, line) in f.list("yields").iter().enumerate() {
-            let Some(mut lf) = Fields::open(line, "recipes", &["slug", "name", "per_batch", "portion_pct"], format!("yields[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let Some(mut lf) = Fields::open(
+                line,
+                "recipes",
+                &["slug", "name", "per_batch", "portion_pct"],
+                format!("yields[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
             let item = lf.req_slug("slug");
             let item_name = lf.opt_text("name");
             let size = match lf.one_of(&["per_batch", "portion_pct"]) {
-                Some("per_batch") => lf.decimal("per_batch", Bound::Positive).map(YieldSize::PerBatch),
-                Some(_) => lf.decimal("portion_pct", Bound::PercentOfWhole).map(YieldSize::PortionPct),
+                Some("per_batch") => lf
+                    .decimal("per_batch", Bound::Positive)
+                    .map(YieldSize::PerBatch),
+                Some(_) => lf
+                    .decimal("portion_pct", Bound::PercentOfWhole)
+                    .map(YieldSize::PortionPct),
                 None => None,
             };
             if let Some((item, loc)) = &item {
@@ -506,22 +903,52 @@ impl Loader {
         }
         let mut ingredients = Vec::new();
         for (i, line) in f.list("ingredients").iter().enumerate() {
-            let Some(mut lf) = Fields::open(line, "recipes", &["ingredient", "qty", "unit", "note"], format!("ingredients[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let Some(mut lf) = Fields::open(
+                line,
+                "recipes",
+                &["ingredient", "qty", "unit", "note"],
+                format!("ingredients[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
             let ingredient = self.reference(&mut lf, "ingredient", "ingredients");
             let qty = lf.quantity("qty", "unit", Bound::Positive, None);
-            if let Some(q) = qty.filter(|q| matches!(q.unit.kind(), UnitKind::Length | UnitKind::Area)) {
+            if let Some(q) =
+                qty.filter(|q| matches!(q.unit.kind(), UnitKind::Length | UnitKind::Area))
+            {
                 let loc = lf.loc().clone();
-                lf.error(&loc, "unit", "bad-unit-kind", format!("{} is a packaging unit, not a kitchen measure", q.unit), Some("measure ingredients by mass, volume or count".to_owned()));
+                lf.error(
+                    &loc,
+                    "unit",
+                    "bad-unit-kind",
+                    format!("{} is a packaging unit, not a kitchen measure", q.unit),
+                    Some("measure ingredients by mass, volume or count".to_owned()),
+                );
             }
             let note = lf.opt_text("note");
             self.finish(lf);
             if let (Some(ingredient), Some(qty)) = (ingredient, qty) {
-                ingredients.push(RecipeLine { ingredient, qty, note });
+                ingredients.push(RecipeLine {
+                    ingredient,
+                    qty,
+                    note,
+                });
             }
         }
         let mut components = Vec::new();
         for (i, line) in f.list("components").iter().enumerate() {
-            let Some(mut lf) = Fields::open(line, "recipes", &["recipe", "batches", "note"], format!("components[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let Some(mut lf) = Fields::open(
+                line,
+                "recipes",
+                &["recipe", "batches", "note"],
+                format!("components[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
             let child = self.reference(&mut lf, "recipe", "recipes");
             let batches = lf.req_decimal("batches", Bound::Positive);
             let note = lf.opt_text("note");
@@ -529,17 +956,45 @@ impl Loader {
             self.finish(lf);
             if let (Some(child), Some(batches), Some((parent, _))) = (child, batches, &slug) {
                 edges.push((parent.clone(), child.clone(), loc));
-                components.push(Component { recipe: child, batches, note });
+                components.push(Component {
+                    recipe: child,
+                    batches,
+                    note,
+                });
             }
         }
         let loc = f.loc().clone();
         self.finish(f);
         let (slug, _) = slug?;
-        Some((Recipe { slug, name: name?, category, notes, time_minutes, loss_pct, yields, ingredients, components }, loc))
+        Some((
+            Recipe {
+                slug,
+                name: name?,
+                category,
+                notes,
+                time_minutes,
+                loss_pct,
+                yields,
+                ingredients,
+                components,
+            },
+            loc,
+        ))
     }
 
-    fn bundle(&mut self, node: &Node, edges: &mut Vec<(String, String, Loc)>) -> Option<(Bundle, Loc)> {
-        let mut f = Fields::open(node, "bundles", &["slug", "name", "instructions", "contents"], String::new(), None, &mut self.errors)?;
+    fn bundle(
+        &mut self,
+        node: &Node,
+        edges: &mut Vec<(String, String, Loc)>,
+    ) -> Option<(Bundle, Loc)> {
+        let mut f = Fields::open(
+            node,
+            "bundles",
+            &["slug", "name", "instructions", "contents"],
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
         let slug = f.req_slug("slug");
         if let Some((slug, _)) = &slug {
             f.set_record(slug);
@@ -550,19 +1005,40 @@ impl Loader {
         let lines = f.list("contents");
         if lines.is_empty() {
             let loc = f.loc().clone();
-            f.error(&loc, "contents", "empty-bundle", "a bundle needs at least one content line", Some("add `contents:` with `- item: SLUG` and `qty: N` lines".to_owned()));
+            f.error(
+                &loc,
+                "contents",
+                "empty-bundle",
+                "a bundle needs at least one content line",
+                Some("add `contents:` with `- item: SLUG` and `qty: N` lines".to_owned()),
+            );
         }
         let mut contents = Vec::new();
         for (i, line) in lines.iter().enumerate() {
-            let Some(mut lf) = Fields::open(line, "bundles", &["item", "bundle", "material", "qty"], format!("contents[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let Some(mut lf) = Fields::open(
+                line,
+                "bundles",
+                &["item", "bundle", "material", "qty"],
+                format!("contents[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
             let content = match lf.one_of(&["item", "bundle", "material"]) {
                 Some("material") => {
                     let material = self.reference(&mut lf, "material", "materials");
                     let qty = lf.req_decimal("qty", Bound::Positive);
-                    material.zip(qty).map(|(material, qty)| BundleLine::Material { material, qty })
+                    material
+                        .zip(qty)
+                        .map(|(material, qty)| BundleLine::Material { material, qty })
                 }
                 Some(kind) => {
-                    let slug_ref = self.reference(&mut lf, kind, if kind == "item" { "items" } else { "bundles" });
+                    let slug_ref = self.reference(
+                        &mut lf,
+                        kind,
+                        if kind == "item" { "items" } else { "bundles" },
+                    );
                     let qty = lf.req_whole("qty", 1);
                     let loc = lf.loc().clone();
                     match (kind, slug_ref, qty) {
@@ -584,11 +1060,33 @@ impl Loader {
         let loc = f.loc().clone();
         self.finish(f);
         let (slug, _) = slug?;
-        Some((Bundle { slug, name: name?, instructions, contents }, loc))
+        Some((
+            Bundle {
+                slug,
+                name: name?,
+                instructions,
+                contents,
+            },
+            loc,
+        ))
     }
 
     fn event(&mut self, node: &Node) -> Option<(Event, Loc)> {
-        let mut f = Fields::open(node, "events", &["slug", "name", "date", "overage_pct", "targets", "decisions"], String::new(), None, &mut self.errors)?;
+        let mut f = Fields::open(
+            node,
+            "events",
+            &[
+                "slug",
+                "name",
+                "date",
+                "overage_pct",
+                "targets",
+                "decisions",
+            ],
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
         let slug = f.req_slug("slug");
         if let Some((slug, _)) = &slug {
             f.set_record(slug);
@@ -597,18 +1095,37 @@ impl Loader {
         let date = f.date("date");
         if date.is_none() && !f.has("date") {
             let loc = f.loc().clone();
-            f.error(&loc, "date", "missing-field", "missing required field `date`", Some("add `date: 2026-12-24`".to_owned()));
+            f.error(
+                &loc,
+                "date",
+                "missing-field",
+                "missing required field `date`",
+                Some("add `date: 2026-12-24`".to_owned()),
+            );
         }
-        let overage_pct = f.decimal("overage_pct", Bound::NonNegative).unwrap_or(Decimal::ZERO);
+        let overage_pct = f
+            .decimal("overage_pct", Bound::NonNegative)
+            .unwrap_or(Decimal::ZERO);
         let record = f.record().map(str::to_owned);
         let mut targets = Vec::new();
         for (i, line) in f.list("targets").iter().enumerate() {
-            let Some(mut lf) = Fields::open(line, "events", &["bundle", "item", "recipe", "qty", "batches"], format!("targets[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let Some(mut lf) = Fields::open(
+                line,
+                "events",
+                &["bundle", "item", "recipe", "qty", "batches"],
+                format!("targets[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
             let target = match lf.one_of(&["bundle", "item", "recipe"]) {
                 Some("recipe") => {
                     let recipe = self.reference(&mut lf, "recipe", "recipes");
                     let batches = lf.req_decimal("batches", Bound::Positive);
-                    recipe.zip(batches).map(|(recipe, batches)| Target::Recipe { recipe, batches })
+                    recipe
+                        .zip(batches)
+                        .map(|(recipe, batches)| Target::Recipe { recipe, batches })
                 }
                 Some("item") => {
                     let item = self.reference(&mut lf, "item", "items");
@@ -618,39 +1135,80 @@ impl Loader {
                 Some(_) => {
                     let bundle = self.reference(&mut lf, "bundle", "bundles");
                     let qty = lf.req_whole("qty", 1);
-                    bundle.zip(qty).map(|(bundle, qty)| Target::Bundle { bundle, qty })
+                    bundle
+                        .zip(qty)
+                        .map(|(bundle, qty)| Target::Bundle { bundle, qty })
                 }
                 None => None,
             };
             if let (Some(event), Some(_)) = (&record, &target) {
-                self.locations.put(format!("events/{event}/targets/{}", targets.len()), lf.loc());
+                self.locations.put(
+                    format!("events/{event}/targets/{}", targets.len()),
+                    lf.loc(),
+                );
             }
             self.finish(lf);
             targets.extend(target);
         }
         let mut decisions = Vec::new();
         for (i, line) in f.list("decisions").iter().enumerate() {
-            let Some(mut lf) = Fields::open(line, "events", &["item", "batches", "confirm_shortfall"], format!("decisions[{}].", i + 1), record.clone(), &mut self.errors) else { continue };
+            let Some(mut lf) = Fields::open(
+                line,
+                "events",
+                &["item", "batches", "confirm_shortfall"],
+                format!("decisions[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
             let item = self.reference(&mut lf, "item", "items");
             let batches = lf.req_whole("batches", 0);
             let confirm_shortfall = lf.flag("confirm_shortfall");
             if let (Some(event), Some(_), Some(_)) = (&record, &item, &batches) {
-                self.locations.put(format!("events/{event}/decisions/{}", decisions.len()), lf.loc());
+                self.locations.put(
+                    format!("events/{event}/decisions/{}", decisions.len()),
+                    lf.loc(),
+                );
             }
             self.finish(lf);
             if let (Some(item), Some(batches)) = (item, batches) {
                 if decisions.iter().any(|d: &Decision| d.item == item) {
                     let loc = line.loc.clone();
-                    self.errors.push(Diagnostic::new(&loc, "events", "duplicate-decision", format!("item {item} has two decisions")).record(record.as_deref()).field(&format!("decisions[{}].item", i + 1)).hint("keep one decision per finished item"));
+                    self.errors.push(
+                        Diagnostic::new(
+                            &loc,
+                            "events",
+                            "duplicate-decision",
+                            format!("item {item} has two decisions"),
+                        )
+                        .record(record.as_deref())
+                        .field(&format!("decisions[{}].item", i + 1))
+                        .hint("keep one decision per finished item"),
+                    );
                     continue;
                 }
-                decisions.push(Decision { item, batches, confirm_shortfall });
+                decisions.push(Decision {
+                    item,
+                    batches,
+                    confirm_shortfall,
+                });
             }
         }
         let loc = f.loc().clone();
         self.finish(f);
         let (slug, _) = slug?;
-        Some((Event { slug, name: name?, date: date?, overage_pct, targets, decisions }, loc))
+        Some((
+            Event {
+                slug,
+                name: name?,
+                date: date?,
+                overage_pct,
+                targets,
+                decisions,
+            },
+            loc,
+        ))
     }
 
     fn check_refs(&mut self, catalog: &Catalog) {
@@ -666,7 +1224,10 @@ impl Loader {
         };
         for r in std::mem::take(&mut self.refs) {
             let candidates = known(r.to);
-            if candidates.binary_search(&r.slug.as_str()).is_ok() {
+            if candidates.binary_search(&r.slug.as_str()).is_ok()
+                || self.broken_tables.contains(r.to)
+                || self.broken_records.contains(&(r.to, r.slug.clone()))
+            {
                 continue;
             }
             let what = match r.to {
@@ -675,14 +1236,31 @@ impl Loader {
             };
             let mut hint = did_you_mean(&r.slug, candidates.iter().copied());
             if hint.is_none() && r.to == "items" && catalog.recipes.contains_key(&r.slug) {
-                hint = Some(format!("{:?} is a recipe; name one of the finished items it yields", r.slug));
+                hint = Some(format!(
+                    "{:?} is a recipe; name one of the finished items it yields",
+                    r.slug
+                ));
             }
-            let hint = hint.unwrap_or_else(|| format!("add the {what} to {}, or fix the slug", if r.to == "items" { "a recipe's yields" } else { r.to }));
+            let hint = hint.unwrap_or_else(|| {
+                format!(
+                    "add the {what} to {}, or fix the slug",
+                    if r.to == "items" {
+                        "a recipe's yields"
+                    } else {
+                        r.to
+                    }
+                )
+            });
             self.errors.push(
-                Diagnostic::new(&r.loc, r.table, "unknown-reference", format!("unknown {what} {:?}", r.slug))
-                    .record(r.record.as_deref())
-                    .field(&r.field)
-                    .hint(hint),
+                Diagnostic::new(
+                    &r.loc,
+                    r.table,
+                    "unknown-reference",
+                    format!("unknown {what} {:?}", r.slug),
+                )
+                .record(r.record.as_deref())
+                .field(&r.field)
+                .hint(hint),
             );
         }
     }
@@ -693,18 +1271,40 @@ impl Loader {
         let material_kind = |slug: &str| catalog.materials.get(slug).map(|m| m.unit.kind());
         for product in &catalog.products {
             match &product.of {
-                Stocked::Material(m) if material_kind(m).is_some_and(|k| k != product.pack.unit.kind()) => {
+                Stocked::Material(m)
+                    if material_kind(m).is_some_and(|k| k != product.pack.unit.kind()) =>
+                {
                     problems.push((format!("products/{}", product.key()), "products", product.name.clone(), "pack", format!("pack {} cannot be measured against material {m}, which is counted in {}", product.pack, catalog.materials[m].unit)));
                 }
-                Stocked::Ingredient(_) if matches!(product.pack.unit.kind(), UnitKind::Length | UnitKind::Area) => {
-                    problems.push((format!("products/{}", product.key()), "products", product.name.clone(), "pack", format!("pack {} is a packaging measure, not an ingredient amount", product.pack)));
+                Stocked::Ingredient(_)
+                    if matches!(product.pack.unit.kind(), UnitKind::Length | UnitKind::Area) =>
+                {
+                    problems.push((
+                        format!("products/{}", product.key()),
+                        "products",
+                        product.name.clone(),
+                        "pack",
+                        format!(
+                            "pack {} is a packaging measure, not an ingredient amount",
+                            product.pack
+                        ),
+                    ));
                 }
                 _ => {}
             }
         }
         for (key, table, record, field, message) in problems {
-            let loc = self.locations.get(&key).cloned().unwrap_or_else(|| Loc::file(&Arc::from("products")));
-            self.errors.push(Diagnostic::new(&loc, table, "bad-unit-kind", message).record(Some(&record)).field(field).hint("write the pack in the material's unit (or a convertible one)"));
+            let loc = self
+                .locations
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| Loc::file(&Arc::from("products")));
+            self.errors.push(
+                Diagnostic::new(&loc, table, "bad-unit-kind", message)
+                    .record(Some(&record))
+                    .field(field)
+                    .hint("write the pack in the material's unit (or a convertible one)"),
+            );
         }
     }
 
@@ -734,7 +1334,8 @@ impl Loader {
                         }
                         1 => {
                             let begin = stack.iter().position(|(n, _)| *n == child).unwrap_or(0);
-                            let mut cycle: Vec<&str> = stack[begin..].iter().map(|(n, _)| *n).collect();
+                            let mut cycle: Vec<&str> =
+                                stack[begin..].iter().map(|(n, _)| *n).collect();
                             let mut key = cycle.clone();
                             key.sort_unstable();
                             if seen_cycles.insert(key) {
@@ -760,30 +1361,71 @@ impl Loader {
 
 fn scalar_field<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
     match &node.kind {
-        NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.name == name).and_then(|(_, v)| match &v.kind {
-            NodeKind::Scalar(s) => Some(s.as_str()),
-            _ => None,
-        }),
+        NodeKind::Map(entries) => {
+            entries
+                .iter()
+                .find(|(k, _)| k.name == name)
+                .and_then(|(_, v)| match &v.kind {
+                    NodeKind::Scalar(s) => Some(s.as_str()),
+                    _ => None,
+                })
+        }
         _ => None,
     }
 }
 
+fn list_len(node: &Node, field: &str) -> usize {
+    match &node.kind {
+        NodeKind::Map(entries) => {
+            entries
+                .iter()
+                .find(|(k, _)| k.name == field)
+                .map_or(0, |(_, v)| match &v.kind {
+                    NodeKind::Seq(items) => items.len(),
+                    NodeKind::Map(_) => 1,
+                    _ => 0,
+                })
+        }
+        _ => 0,
+    }
+}
+
 fn push_to_list(parent: &mut Node, field: &str, line: Node) {
-    let NodeKind::Map(entries) = &mut parent.kind else { return };
+    let NodeKind::Map(entries) = &mut parent.kind else {
+        return;
+    };
     if let Some((_, existing)) = entries.iter_mut().find(|(k, _)| k.name == field) {
         match &mut existing.kind {
             NodeKind::Seq(items) => items.push(line),
-            _ => *existing = Node { loc: existing.loc.clone(), kind: NodeKind::Seq(vec![line]) },
+            _ => {
+                *existing = Node {
+                    loc: existing.loc.clone(),
+                    kind: NodeKind::Seq(vec![line]),
+                }
+            }
         }
         return;
     }
     let loc = line.loc.clone();
-    entries.push((Key { name: field.to_owned(), loc: loc.clone() }, Node { loc, kind: NodeKind::Seq(vec![line]) }));
+    entries.push((
+        Key {
+            name: field.to_owned(),
+            loc: loc.clone(),
+        },
+        Node {
+            loc,
+            kind: NodeKind::Seq(vec![line]),
+        },
+    ));
 }
 
 /// Rewrites CSV line columns into the YAML field names: `component` → `recipe`,
 /// `kind` + `item` → `item`/`bundle`/`material`/`recipe`, recipe targets' `qty` → `batches`.
-fn rename_line_columns(table: &'static str, line_loc: &Loc, entries: &mut Vec<(Key, Node)>) -> Result<(), Diagnostic> {
+fn rename_line_columns(
+    table: &'static str,
+    line_loc: &Loc,
+    entries: &mut Vec<(Key, Node)>,
+) -> Result<(), Diagnostic> {
     let rename = |entries: &mut Vec<(Key, Node)>, from: &str, to: &str| {
         if let Some((key, _)) = entries.iter_mut().find(|(k, _)| k.name == from) {
             key.name = to.to_owned();
@@ -792,11 +1434,20 @@ fn rename_line_columns(table: &'static str, line_loc: &Loc, entries: &mut Vec<(K
     match table {
         "recipe_components" => rename(entries, "component", "recipe"),
         "bundle_contents" | "targets" => {
-            let allowed: &[&str] = if table == "targets" { &["item", "bundle", "recipe"] } else { &["item", "bundle", "material"] };
+            let allowed: &[&str] = if table == "targets" {
+                &["item", "bundle", "recipe"]
+            } else {
+                &["item", "bundle", "material"]
+            };
             let Some(index) = entries.iter().position(|(k, _)| k.name == "kind") else {
-                return Err(Diagnostic::new(line_loc, table, "missing-field", "missing required field `kind`")
-                    .field("kind")
-                    .hint(format!("kind is one of {}", allowed.join(", "))));
+                return Err(Diagnostic::new(
+                    line_loc,
+                    table,
+                    "missing-field",
+                    "missing required field `kind`",
+                )
+                .field("kind")
+                .hint(format!("kind is one of {}", allowed.join(", "))));
             };
             let (key, value) = entries.remove(index);
             let kind = match &value.kind {
@@ -804,9 +1455,17 @@ fn rename_line_columns(table: &'static str, line_loc: &Loc, entries: &mut Vec<(K
                 _ => String::new(),
             };
             if !allowed.contains(&kind.as_str()) {
-                return Err(Diagnostic::new(&key.loc, table, "bad-kind", format!("unknown kind {kind:?}"))
-                    .field("kind")
-                    .hint(did_you_mean(&kind, allowed.iter().copied()).unwrap_or_else(|| format!("kind is one of {}", allowed.join(", ")))));
+                return Err(Diagnostic::new(
+                    &key.loc,
+                    table,
+                    "bad-kind",
+                    format!("unknown kind {kind:?}"),
+                )
+                .field("kind")
+                .hint(
+                    did_you_mean(&kind, allowed.iter().copied())
+                        .unwrap_or_else(|| format!("kind is one of {}", allowed.join(", "))),
+                ));
             }
             rename(entries, "item", &kind);
             if kind == "recipe" {
@@ -824,7 +1483,11 @@ pub fn resolve_reporting_units(catalog: &mut Catalog) {
     let mut counts: BTreeMap<&str, BTreeMap<Unit, usize>> = BTreeMap::new();
     for recipe in catalog.recipes.values() {
         for line in &recipe.ingredients {
-            *counts.entry(&line.ingredient).or_default().entry(line.qty.unit).or_default() += 1;
+            *counts
+                .entry(&line.ingredient)
+                .or_default()
+                .entry(line.qty.unit)
+                .or_default() += 1;
         }
     }
     let kind_rank = |kind: UnitKind| match kind {
@@ -846,6 +1509,9 @@ pub fn resolve_reporting_units(catalog: &mut Catalog) {
         })
         .collect();
     for ingredient in catalog.ingredients.values_mut() {
-        ingredient.reporting_unit = ingredient.unit.or_else(|| chosen.get(&ingredient.slug).copied()).unwrap_or(Unit::G);
+        ingredient.reporting_unit = ingredient
+            .unit
+            .or_else(|| chosen.get(&ingredient.slug).copied())
+            .unwrap_or(Unit::G);
     }
 }

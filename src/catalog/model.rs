@@ -115,7 +115,10 @@ impl Stocked {
     /// The slug referred to.
     pub fn slug(&self) -> &str {
         match self {
-            Stocked::Ingredient(s) | Stocked::Material(s) | Stocked::Item(s) | Stocked::Bundle(s) => s,
+            Stocked::Ingredient(s)
+            | Stocked::Material(s)
+            | Stocked::Item(s)
+            | Stocked::Bundle(s) => s,
         }
     }
 }
@@ -142,7 +145,13 @@ pub struct Product {
 impl Product {
     /// The key the store uses: owner, brand and product name.
     pub fn key(&self) -> String {
-        format!("{}:{}:{}:{}", self.of.kind(), self.of.slug(), self.brand.as_deref().unwrap_or(""), self.name)
+        format!(
+            "{}:{}:{}:{}",
+            self.of.kind(),
+            self.of.slug(),
+            self.brand.as_deref().unwrap_or(""),
+            self.name
+        )
     }
 }
 
@@ -333,16 +342,25 @@ pub struct Decision {
 impl Catalog {
     /// The recipe and yield that make a finished item.
     pub fn item(&self, slug: &str) -> Option<(&Recipe, &Yield)> {
-        self.recipes
-            .values()
-            .find_map(|recipe| recipe.yields.iter().find(|y| y.slug == slug).map(|y| (recipe, y)))
+        self.recipes.values().find_map(|recipe| {
+            recipe
+                .yields
+                .iter()
+                .find(|y| y.slug == slug)
+                .map(|y| (recipe, y))
+        })
     }
 
     /// Every finished item by slug, with the recipe that makes it.
     pub fn items(&self) -> BTreeMap<&str, (&Recipe, &Yield)> {
         self.recipes
             .values()
-            .flat_map(|recipe| recipe.yields.iter().map(move |y| (y.slug.as_str(), (recipe, y))))
+            .flat_map(|recipe| {
+                recipe
+                    .yields
+                    .iter()
+                    .map(move |y| (y.slug.as_str(), (recipe, y)))
+            })
             .collect()
     }
 }

@@ -166,7 +166,12 @@ fn from_raw(file: &Arc<str>, raw: Spanned<Raw>) -> Node {
 }
 
 /// Reads a file's bytes, enforcing the size limit, UTF-8 and non-emptiness.
-fn read_text(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Result<String, Diagnostic> {
+fn read_text(
+    path: &Path,
+    file: &Arc<str>,
+    table: &str,
+    max_bytes: u64,
+) -> Result<String, Diagnostic> {
     let whole = Loc::file(file);
     let size = std::fs::metadata(path)
         .map_err(|e| Diagnostic::new(&whole, table, "io", format!("cannot read the file: {e}")))?
@@ -186,33 +191,63 @@ fn read_text(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Resul
         let valid = e.utf8_error().valid_up_to();
         let before = &e.as_bytes()[..valid];
         let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        let column = (valid - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1)) as u64 + 1;
+        let column = (valid
+            - before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1)) as u64
+            + 1;
         Diagnostic::new(
-            &Loc { file: Arc::clone(file), line, column },
+            &Loc {
+                file: Arc::clone(file),
+                line,
+                column,
+            },
             table,
             "not-utf8",
-            format!("the file is not UTF-8 (invalid byte 0x{:02x})", e.as_bytes()[valid]),
+            format!(
+                "the file is not UTF-8 (invalid byte 0x{:02x})",
+                e.as_bytes()[valid]
+            ),
         )
         .hint("save the file as UTF-8 (in a spreadsheet: \"CSV UTF-8\")")
     })?;
-    let text = text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_owned)
+        .unwrap_or(text);
     if text.trim().is_empty() {
-        return Err(Diagnostic::new(&whole, table, "empty-file", "the file is empty")
-            .hint("add records, or delete the file if the table is not used"));
+        return Err(
+            Diagnostic::new(&whole, table, "empty-file", "the file is empty")
+                .hint("add records, or delete the file if the table is not used"),
+        );
     }
     Ok(text)
 }
 
 /// Reads a YAML file into a [`Node`].
-pub fn read_yaml(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Result<Node, Diagnostic> {
+pub fn read_yaml(
+    path: &Path,
+    file: &Arc<str>,
+    table: &str,
+    max_bytes: u64,
+) -> Result<Node, Diagnostic> {
     let text = read_text(path, file, table, max_bytes)?;
-    let root = Loc { file: Arc::clone(file), line: 1, column: 1 };
+    let root = Loc {
+        file: Arc::clone(file),
+        line: 1,
+        column: 1,
+    };
     match serde_saphyr::from_str::<Spanned<Raw>>(&text) {
         Ok(raw) => {
             let node = from_raw(file, raw);
             match node.kind {
-                NodeKind::Null => Err(Diagnostic::new(&root, table, "empty-file", "the file holds no data")
-                    .hint("add records, or delete the file if the table is not used")),
+                NodeKind::Null => {
+                    Err(
+                        Diagnostic::new(&root, table, "empty-file", "the file holds no data")
+                            .hint("add records, or delete the file if the table is not used"),
+                    )
+                }
                 _ => Ok(node),
             }
         }
@@ -220,31 +255,57 @@ pub fn read_yaml(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> R
             let loc = error.location().map_or(root, |l| locate(file, &l));
             let message = yaml_message(&error);
             let (code, hint) = if message.contains("budget") || message.contains("alias") {
-                ("yaml-limit", "YAML aliases and anchors expand too far; write the records out plainly")
+                (
+                    "yaml-limit",
+                    "YAML aliases and anchors expand too far; write the records out plainly",
+                )
             } else if message.contains("duplicate") {
-                ("duplicate-key", "each key may appear once per record; remove or rename the repeated one")
+                (
+                    "duplicate-key",
+                    "each key may appear once per record; remove or rename the repeated one",
+                )
             } else {
-                ("yaml-syntax", "check indentation, colons and quotes around this spot")
+                (
+                    "yaml-syntax",
+                    "check indentation, colons and quotes around this spot",
+                )
             };
             Err(Diagnostic::new(&loc, table, code, message).hint(hint))
         }
     }
 }
 
-/// The parser's message without its own location suffix (the diagnostic carries it).
+/// The parser's message without its own location prefix or suffix (the diagnostic carries
+/// the location) and without advice meant for programmers.
 fn yaml_message(error: &serde_saphyr::Error) -> String {
     let text = error.to_string();
-    let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    let first = match first.find(" at line ") {
-        Some(cut) => &first[..cut],
-        None => first,
-    };
-    format!("invalid YAML: {}", first.trim_end_matches(':'))
+    let mut message = text.lines().next().unwrap_or("invalid YAML").trim();
+    message = message.strip_prefix("error:").unwrap_or(message).trim();
+    if let Some(rest) = message.strip_prefix("line ") {
+        message = rest.split_once(": ").map_or(message, |(_, rest)| rest);
+    }
+    if let Some(cut) = message.find(" at line ") {
+        message = &message[..cut];
+    }
+    if let Some(cut) = message.find(", set DuplicateKeyPolicy") {
+        message = &message[..cut];
+    }
+    if message.contains("budget breached") {
+        return format!(
+            "the YAML expands beyond the parser's safety limits ({message}); aliases may be nested too deeply"
+        );
+    }
+    format!("invalid YAML: {}", message.trim_end_matches(':'))
 }
 
 /// Reads a CSV file into a list of mapping nodes, one per row, keyed by the header.
 /// Empty cells are left out (absent).
-pub fn read_csv(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Result<Node, Diagnostic> {
+pub fn read_csv(
+    path: &Path,
+    file: &Arc<str>,
+    table: &str,
+    max_bytes: u64,
+) -> Result<Node, Diagnostic> {
     let text = read_text(path, file, table, max_bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -253,13 +314,24 @@ pub fn read_csv(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Re
     let csv_error = |e: csv::Error| {
         let line = e.position().map_or(0, csv::Position::line);
         let message = match e.kind() {
-            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
                 format!("this row has {len} cells but the header has {expected_len}")
             }
             _ => format!("invalid CSV: {e}"),
         };
-        Diagnostic::new(&Loc { file: Arc::clone(file), line, column: 0 }, table, "csv-syntax", message)
-            .hint("every row needs as many cells as the header; quote cells that contain commas")
+        Diagnostic::new(
+            &Loc {
+                file: Arc::clone(file),
+                line,
+                column: 0,
+            },
+            table,
+            "csv-syntax",
+            message,
+        )
+        .hint("every row needs as many cells as the header; quote cells that contain commas")
     };
     let headers: Vec<String> = reader
         .headers()
@@ -276,14 +348,38 @@ pub fn read_csv(path: &Path, file: &Arc<str>, table: &str, max_bytes: u64) -> Re
             if cell.trim().is_empty() {
                 continue;
             }
-            let loc = Loc { file: Arc::clone(file), line, column: index as u64 + 1 };
+            let loc = Loc {
+                file: Arc::clone(file),
+                line,
+                column: index as u64 + 1,
+            };
             entries.push((
-                Key { name: header.clone(), loc: loc.clone() },
-                Node { loc, kind: NodeKind::Scalar(cell.trim().to_owned()) },
+                Key {
+                    name: header.clone(),
+                    loc: loc.clone(),
+                },
+                Node {
+                    loc,
+                    kind: NodeKind::Scalar(cell.trim().to_owned()),
+                },
             ));
         }
-        let loc = Loc { file: Arc::clone(file), line, column: 1 };
-        rows.push(Node { loc, kind: NodeKind::Map(entries) });
+        let loc = Loc {
+            file: Arc::clone(file),
+            line,
+            column: 1,
+        };
+        rows.push(Node {
+            loc,
+            kind: NodeKind::Map(entries),
+        });
     }
-    Ok(Node { loc: Loc { file: Arc::clone(file), line: 1, column: 1 }, kind: NodeKind::Seq(rows) })
+    Ok(Node {
+        loc: Loc {
+            file: Arc::clone(file),
+            line: 1,
+            column: 1,
+        },
+        kind: NodeKind::Seq(rows),
+    })
 }

@@ -123,11 +123,21 @@ impl Unit {
         let wanted = normalise(text);
         Unit::ALL
             .iter()
-            .flat_map(|unit| std::iter::once(unit.symbol()).chain(unit.aliases().iter().copied()))
-            .map(|spelling| (strsim::damerau_levenshtein(&wanted, spelling), spelling))
-            .filter(|(distance, spelling)| *distance <= 2.max(spelling.len() / 3))
+            .flat_map(|unit| {
+                std::iter::once(unit.symbol())
+                    .chain(unit.aliases().iter().copied())
+                    .map(move |spelling| (unit, spelling))
+            })
+            .map(|(unit, spelling)| {
+                (
+                    strsim::damerau_levenshtein(&wanted, spelling),
+                    unit.symbol(),
+                    spelling,
+                )
+            })
+            .filter(|(distance, _, spelling)| *distance <= 2.max(spelling.len() / 3))
             .min()
-            .map(|(_, spelling)| spelling)
+            .map(|(_, symbol, _)| symbol)
     }
 
     /// The base unit of a kind.
@@ -262,8 +272,8 @@ impl Density {
             .split_once('=')
             .ok_or_else(|| format!("{text:?} is not of the form \"1 cup = 4.25 oz\""))?;
         let side = |part: &str| -> Result<Quantity, String> {
-            let (value, unit_text) = split_quantity(part)
-                .ok_or_else(|| format!("{:?} has no amount", part.trim()))?;
+            let (value, unit_text) =
+                split_quantity(part).ok_or_else(|| format!("{:?} has no amount", part.trim()))?;
             let unit = Unit::parse(unit_text).ok_or_else(|| match Unit::nearest(unit_text) {
                 Some(near) => format!("unknown unit {unit_text:?} (did you mean {near:?}?)"),
                 None => format!("unknown unit {unit_text:?}"),
@@ -286,7 +296,8 @@ impl Density {
 
     /// Grams per millilitre.
     pub fn grams_per_ml(&self) -> Decimal {
-        (self.mass.value * self.mass.unit.factor()) / (self.volume.value * self.volume.unit.factor())
+        (self.mass.value * self.mass.unit.factor())
+            / (self.volume.value * self.volume.unit.factor())
     }
 }
 
@@ -347,8 +358,7 @@ pub fn convert(
         (a, b) if a == b => base,
         (UnitKind::Volume, UnitKind::Mass) => {
             let d = density.ok_or(ConversionError::NoDensity { from, to })?;
-            base * d.mass.value * d.mass.unit.factor()
-                / (d.volume.value * d.volume.unit.factor())
+            base * d.mass.value * d.mass.unit.factor() / (d.volume.value * d.volume.unit.factor())
         }
         (UnitKind::Mass, UnitKind::Volume) => {
             let d = density.ok_or(ConversionError::NoDensity { from, to })?;
@@ -408,8 +418,14 @@ mod tests {
         assert_eq!(Unit::Dozen.factor(), dec("12"));
         assert_eq!(convert(dec("1"), Unit::Lb, Unit::Oz, None), Ok(dec("16")));
         assert_eq!(convert(dec("3"), Unit::Tsp, Unit::Tbsp, None), Ok(dec("1")));
-        assert_eq!(convert(dec("16"), Unit::Tbsp, Unit::Cup, None), Ok(dec("1")));
-        assert_eq!(convert(dec("2"), Unit::Dozen, Unit::Each, None), Ok(dec("24")));
+        assert_eq!(
+            convert(dec("16"), Unit::Tbsp, Unit::Cup, None),
+            Ok(dec("1"))
+        );
+        assert_eq!(
+            convert(dec("2"), Unit::Dozen, Unit::Each, None),
+            Ok(dec("24"))
+        );
     }
 
     #[test]
@@ -433,19 +449,33 @@ mod tests {
     fn count_never_converts_and_volume_needs_density() {
         assert_eq!(
             convert(dec("1"), Unit::Each, Unit::G, None),
-            Err(ConversionError::Incompatible { from: Unit::Each, to: Unit::G })
+            Err(ConversionError::Incompatible {
+                from: Unit::Each,
+                to: Unit::G
+            })
         );
         assert_eq!(
             convert(dec("1"), Unit::Cup, Unit::G, None),
-            Err(ConversionError::NoDensity { from: Unit::Cup, to: Unit::G })
+            Err(ConversionError::NoDensity {
+                from: Unit::Cup,
+                to: Unit::G
+            })
         );
     }
 
     #[test]
     fn density_must_be_volume_equals_mass() {
-        assert!(Density::parse("1 cup = 2 tbsp").unwrap_err().contains("relates a volume to a mass"));
+        assert!(
+            Density::parse("1 cup = 2 tbsp")
+                .unwrap_err()
+                .contains("relates a volume to a mass")
+        );
         assert!(Density::parse("1 cup").is_err());
-        assert!(Density::parse("1 cupz = 3 oz").unwrap_err().contains("did you mean"));
+        assert!(
+            Density::parse("1 cupz = 3 oz")
+                .unwrap_err()
+                .contains("did you mean")
+        );
     }
 
     #[test]
@@ -468,10 +498,23 @@ mod tests {
     }
 
     fn same_kind_pair() -> impl Strategy<Value = (Unit, Unit)> {
-        let kinds = [UnitKind::Mass, UnitKind::Volume, UnitKind::Count, UnitKind::Length, UnitKind::Area];
+        let kinds = [
+            UnitKind::Mass,
+            UnitKind::Volume,
+            UnitKind::Count,
+            UnitKind::Length,
+            UnitKind::Area,
+        ];
         proptest::sample::select(kinds.to_vec()).prop_flat_map(|kind| {
-            let units: Vec<Unit> = Unit::ALL.iter().copied().filter(|u| u.kind() == kind).collect();
-            (proptest::sample::select(units.clone()), proptest::sample::select(units))
+            let units: Vec<Unit> = Unit::ALL
+                .iter()
+                .copied()
+                .filter(|u| u.kind() == kind)
+                .collect();
+            (
+                proptest::sample::select(units.clone()),
+                proptest::sample::select(units),
+            )
         })
     }
 

@@ -44,7 +44,12 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// SQLite database file.
-    #[arg(long, global = true, env = "BAKEPLAN_DB", default_value = "bakeplan.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "BAKEPLAN_DB",
+        default_value = "bakeplan.db"
+    )]
     pub db: PathBuf,
     /// Fixed clock: an RFC 3339 timestamp or a date (YYYY-MM-DD).
     #[arg(long, global = true, value_name = "TIME")]

@@ -3,6 +3,9 @@
 //! This is the only place that prints. Each command returns `Result<(), Failure>`; the
 //! failure kind decides the exit code (SPEC §6).
 
+// The command line is where output is allowed to happen.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod args;
 mod render;
 
@@ -24,6 +27,8 @@ pub enum Failure {
     Usage(String),
     /// Anything else: exit 3.
     Internal(String),
+    /// Already reported (e.g. as JSON on stdout): exit with this code.
+    Reported(u8),
 }
 
 impl<E: std::error::Error> From<E> for Failure {
@@ -43,12 +48,18 @@ impl Context {
     fn new(global: &GlobalArgs) -> Result<Context, Failure> {
         let now = match &global.now {
             None => Utc::now(),
-            Some(text) => parse_now(text).ok_or_else(|| Failure::Usage(format!("--now {text:?} is neither an RFC 3339 timestamp nor a date (YYYY-MM-DD)")))?,
+            Some(text) => parse_now(text).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--now {text:?} is neither an RFC 3339 timestamp nor a date (YYYY-MM-DD)"
+                ))
+            })?,
         };
         Ok(Context {
             quiet: global.quiet,
             now,
-            load: LoadOptions { max_file_bytes: global.max_file_size },
+            load: LoadOptions {
+                max_file_bytes: global.max_file_size,
+            },
         })
     }
 
@@ -68,7 +79,12 @@ fn parse_now(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .ok()
-        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()))
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -95,6 +111,7 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(3)
         }
+        Err(Failure::Reported(code)) => ExitCode::from(code),
     }
 }
 
@@ -105,12 +122,18 @@ fn init_logging(global: &GlobalArgs) {
         (_, 1) => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BAKEPLAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BAKEPLAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 fn load(ctx: &Context, dir: &Path) -> Result<catalog::Loaded, Failure> {
-    bakeplan::check(dir, ctx.load).map_err(|diagnostics| Failure::Input(diagnostics, dir.to_owned()))
+    bakeplan::check(dir, ctx.load)
+        .map_err(|diagnostics| Failure::Input(diagnostics, dir.to_owned()))
 }
 
 fn check(ctx: &Context, dir: &Path, json: bool) -> Result<(), Failure> {
@@ -118,9 +141,10 @@ fn check(ctx: &Context, dir: &Path, json: bool) -> Result<(), Failure> {
     if json {
         let diagnostics = result.as_ref().err().cloned().unwrap_or_default();
         println!("{}", serde_json::to_string_pretty(&diagnostics)?);
-        return match result {
-            Ok(_) => Ok(()),
-            Err(_) => Err(Failure::Input(Vec::new(), dir.to_owned())).map_err(|_| Failure::Usage(format!("{} errors in {}", diagnostics.len(), dir.display()))),
+        return if diagnostics.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::Reported(2))
         };
     }
     let loaded = result.map_err(|diagnostics| Failure::Input(diagnostics, dir.to_owned()))?;
@@ -144,11 +168,25 @@ fn import(ctx: &Context, db: &Path, dir: &Path) -> Result<(), Failure> {
     let loaded = load(ctx, dir)?;
     let mut store = Store::open(db)?;
     let summary = bakeplan::store::import(store.conn_mut(), &loaded.catalog, &ctx.now_text())?;
-    let mut lines = vec![format!("{:<12} {:>6} {:>8} {:>8} {:>10}", "table", "added", "changed", "removed", "unchanged")];
+    let mut lines = vec![format!(
+        "{:<12} {:>6} {:>8} {:>8} {:>10}",
+        "table", "added", "changed", "removed", "unchanged"
+    )];
     for (table, c) in &summary.tables {
-        lines.push(format!("{table:<12} {:>6} {:>8} {:>8} {:>10}", c.added, c.changed, c.removed, c.unchanged));
+        lines.push(format!(
+            "{table:<12} {:>6} {:>8} {:>8} {:>10}",
+            c.added, c.changed, c.removed, c.unchanged
+        ));
     }
-    lines.push(if summary.written { format!("imported {} into {}", dir.display(), db.display()) } else { format!("unchanged: {} already matches {}", db.display(), dir.display()) });
+    lines.push(if summary.written {
+        format!("imported {} into {}", dir.display(), db.display())
+    } else {
+        format!(
+            "unchanged: {} already matches {}",
+            db.display(),
+            dir.display()
+        )
+    });
     ctx.say(&lines.join("\n"));
     Ok(())
 }
@@ -165,18 +203,30 @@ fn export(ctx: &Context, db: &Path, out: &Path, format: args::ExportFormat) -> R
     for (name, bytes) in &files {
         bakeplan::write_atomically(&out.join(name), bytes)?;
     }
-    ctx.say(&format!("exported {} files from {} to {}", files.len(), db.display(), out.display()));
+    ctx.say(&format!(
+        "exported {} files from {} to {}",
+        files.len(),
+        db.display(),
+        out.display()
+    ));
     Ok(())
 }
 
 fn init(ctx: &Context, dir: &Path) -> Result<(), Failure> {
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
-        return Err(Failure::Usage(format!("{} exists and is not empty; choose a new directory", dir.display())));
+        return Err(Failure::Usage(format!(
+            "{} exists and is not empty; choose a new directory",
+            dir.display()
+        )));
     }
     std::fs::create_dir_all(dir)?;
     for (name, text) in bakeplan::starter::FILES {
         bakeplan::write_atomically(&dir.join(name), text.as_bytes())?;
     }
-    ctx.say(&format!("wrote a starter catalogue to {} — next: bakeplan check {}", dir.display(), dir.display()));
+    ctx.say(&format!(
+        "wrote a starter catalogue to {} — next: bakeplan check {}",
+        dir.display(),
+        dir.display()
+    ));
     Ok(())
 }

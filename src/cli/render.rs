@@ -4,7 +4,9 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use bakeplan::catalog::Diagnostic;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+};
 
 use super::args::ColorChoice;
 
@@ -46,7 +48,11 @@ pub fn render(diagnostics: &[Diagnostic], dir: &Path, style: Style) -> String {
         }
     }
     let count = diagnostics.len();
-    out.push_str(&format!("{count} error{} in {}\n", if count == 1 { "" } else { "s" }, dir.display()));
+    out.push_str(&format!(
+        "{count} error{} in {}\n",
+        if count == 1 { "" } else { "s" },
+        dir.display()
+    ));
     out
 }
 
@@ -61,17 +67,27 @@ fn snippet(diagnostic: &Diagnostic, dir: &Path, color: bool) -> String {
         heading.push_str(", field ");
         heading.push_str(field);
     }
-    let mut report = MietteDiagnostic::new(format!("{}: {}", heading, diagnostic.message)).with_code(diagnostic.code);
+    let mut report = MietteDiagnostic::new(format!("{}: {}", heading, diagnostic.message))
+        .with_code(diagnostic.code);
     if let Some(hint) = &diagnostic.hint {
         report = report.with_help(hint.clone());
     }
     let source = std::fs::read_to_string(dir.join(&*diagnostic.loc.file)).ok();
     let report = match (source, diagnostic.loc.line) {
         (Some(text), line) if line > 0 => {
-            let (offset, length) = span_of(&text, line, diagnostic.loc.column, diagnostic.loc.file.ends_with(".csv"));
-            let label = diagnostic.field.clone().unwrap_or_else(|| "here".to_owned());
-            let named = NamedSource::new(diagnostic.loc.file.to_string(), text);
-            Report::new(report.with_label(LabeledSpan::at(offset..offset + length, label))).with_source_code(named)
+            let (offset, length) = span_of(
+                &text,
+                line,
+                diagnostic.loc.column,
+                diagnostic.loc.file.ends_with(".csv"),
+            );
+            let label = diagnostic
+                .field
+                .clone()
+                .unwrap_or_else(|| "here".to_owned());
+            let named = NamedSource::new(&diagnostic.loc.file, text);
+            Report::new(report.with_label(LabeledSpan::at(offset..offset + length, label)))
+                .with_source_code(named)
         }
         _ => Report::new(report.with_help(format!(
             "{}{}",
@@ -79,9 +95,17 @@ fn snippet(diagnostic: &Diagnostic, dir: &Path, color: bool) -> String {
             diagnostic.loc
         ))),
     };
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let mut out = String::new();
-    if GraphicalReportHandler::new_themed(theme).with_width(100).render_report(&mut out, report.as_ref()).is_err() {
+    if GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .render_report(&mut out, report.as_ref())
+        .is_err()
+    {
         out = format!("error: {diagnostic}\n");
     }
     out.push('\n');
@@ -100,8 +124,13 @@ fn span_of(text: &str, line: u64, column: u64, csv: bool) -> (usize, usize) {
         }
         offset += content.len();
     }
-    let start = if csv { csv_cell_start(current, column) } else {
-        current.char_indices().nth(column.saturating_sub(1) as usize).map_or(0, |(i, _)| i)
+    let start = if csv {
+        csv_cell_start(current, column)
+    } else {
+        current
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(0, |(i, _)| i)
     };
     let rest = &current[start.min(current.len())..];
     let length = if csv {

@@ -37,7 +37,10 @@ pub fn batches_for(need: u64, usable: Decimal) -> u64 {
     if need == 0 || usable <= Decimal::ZERO {
         return 0;
     }
-    let mut batches = (Decimal::from(need) / usable).ceil().to_u64().unwrap_or(u64::MAX);
+    let mut batches = (Decimal::from(need) / usable)
+        .ceil()
+        .to_u64()
+        .unwrap_or(u64::MAX);
     // Division rounds at 28 digits; make sure rounding never leaves us short.
     while produced_by(batches, usable) < need {
         batches += 1;
@@ -47,18 +50,39 @@ pub fn batches_for(need: u64, usable: Decimal) -> u64 {
 
 /// Usable items `batches` make.
 pub fn produced_by(batches: u64, usable: Decimal) -> u64 {
-    (Decimal::from(batches) * usable).floor().to_u64().unwrap_or(u64::MAX)
+    (Decimal::from(batches) * usable)
+        .floor()
+        .to_u64()
+        .unwrap_or(u64::MAX)
 }
 
 /// Plans the batches of one finished item needing `need`, honouring a decision.
-pub fn plan_item(recipe: &Recipe, item: &Yield, need: u64, decision: Option<&Decision>) -> ItemBatches {
+pub fn plan_item(
+    recipe: &Recipe,
+    item: &Yield,
+    need: u64,
+    decision: Option<&Decision>,
+) -> ItemBatches {
     let usable = usable_per_batch(recipe, item);
     let computed_batches = batches_for(need, usable);
     let batches = decision.map_or(computed_batches, |d| d.batches);
     let produced = produced_by(batches, usable);
     let surplus = produced.saturating_sub(need);
-    let waste_pct = if produced == 0 { Decimal::ZERO } else { Decimal::from(surplus) * Decimal::ONE_HUNDRED / Decimal::from(produced) };
-    ItemBatches { need, computed_batches, batches, produced, surplus, shortfall: need.saturating_sub(produced), waste_pct, decided: decision.is_some() }
+    let waste_pct = if produced == 0 {
+        Decimal::ZERO
+    } else {
+        Decimal::from(surplus) * Decimal::ONE_HUNDRED / Decimal::from(produced)
+    };
+    ItemBatches {
+        need,
+        computed_batches,
+        batches,
+        produced,
+        surplus,
+        shortfall: need.saturating_sub(produced),
+        waste_pct,
+        decided: decision.is_some(),
+    }
 }
 
 #[cfg(test)]
@@ -75,11 +99,26 @@ mod tests {
     #[test]
     fn spec_examples_yield_48() {
         let per = |n| YieldSize::PerBatch(Decimal::from(n));
-        let cases = [(48, 1, 48, 0, "0"), (49, 2, 96, 47, "48.958"), (300, 7, 336, 36, "10.714"), (100, 3, 144, 44, "30.556"), (1, 1, 48, 47, "97.917"), (0, 0, 0, 0, "0")];
+        let cases = [
+            (48, 1, 48, 0, "0"),
+            (49, 2, 96, 47, "48.958"),
+            (300, 7, 336, 36, "10.714"),
+            (100, 3, 144, 44, "30.556"),
+            (1, 1, 48, 47, "97.917"),
+            (0, 0, 0, 0, "0"),
+        ];
         for (need, batches, produced, surplus, waste) in cases {
             let p = plan(per(48), need);
-            assert_eq!((p.batches, p.produced, p.surplus), (batches, produced, surplus), "need {need}");
-            assert_eq!(p.waste_pct.round_dp(3).normalize().to_string(), waste, "need {need}");
+            assert_eq!(
+                (p.batches, p.produced, p.surplus),
+                (batches, produced, surplus),
+                "need {need}"
+            );
+            assert_eq!(
+                p.waste_pct.round_dp(3).normalize().to_string(),
+                waste,
+                "need {need}"
+            );
         }
         assert_eq!(plan(per(3), 10).batches, 4);
     }
@@ -103,8 +142,21 @@ mod tests {
     #[test]
     fn decisions_replace_the_count() {
         let recipe = recipe_yielding("r", "x", YieldSize::PerBatch(Decimal::from(48)));
-        let decision = Decision { item: "x".into(), batches: 1, confirm_shortfall: true };
+        let decision = Decision {
+            item: "x".into(),
+            batches: 1,
+            confirm_shortfall: true,
+        };
         let p = plan_item(&recipe, &recipe.yields[0], 60, Some(&decision));
-        assert_eq!((p.computed_batches, p.batches, p.produced, p.shortfall, p.decided), (2, 1, 48, 12, true));
+        assert_eq!(
+            (
+                p.computed_batches,
+                p.batches,
+                p.produced,
+                p.shortfall,
+                p.decided
+            ),
+            (2, 1, 48, 12, true)
+        );
     }
 }

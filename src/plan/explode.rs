@@ -53,8 +53,13 @@ pub struct Needs {
 pub fn finished_stock(catalog: &Catalog, event: &Event) -> BTreeMap<Stocked, u64> {
     let mut stock = BTreeMap::new();
     for row in &catalog.inventory {
-        if matches!(row.of, Stocked::Item(_) | Stocked::Bundle(_)) && row.expires.is_none_or(|d| d >= event.date) {
-            let count = (row.qty.value * row.qty.unit.factor()).floor().to_u64().unwrap_or(0);
+        if matches!(row.of, Stocked::Item(_) | Stocked::Bundle(_))
+            && row.expires.is_none_or(|d| d >= event.date)
+        {
+            let count = (row.qty.value * row.qty.unit.factor())
+                .floor()
+                .to_u64()
+                .unwrap_or(0);
             *stock.entry(row.of.clone()).or_insert(0) += count;
         }
     }
@@ -62,12 +67,20 @@ pub fn finished_stock(catalog: &Catalog, event: &Event) -> BTreeMap<Stocked, u64
 }
 
 fn explode_bundle(catalog: &Catalog, bundle: &str, count: u64, needs: &mut Needs) {
-    let Some(bundle) = catalog.bundles.get(bundle) else { return };
+    let Some(bundle) = catalog.bundles.get(bundle) else {
+        return;
+    };
     for line in &bundle.contents {
         match line {
-            BundleLine::Item { item, qty } => needs.items.entry(item.clone()).or_default().gross += count.saturating_mul(*qty),
-            BundleLine::Bundle { bundle, qty } => explode_bundle(catalog, bundle, count.saturating_mul(*qty), needs),
-            BundleLine::Material { material, qty } => *needs.materials.entry(material.clone()).or_default() += Decimal::from(count) * qty,
+            BundleLine::Item { item, qty } => {
+                needs.items.entry(item.clone()).or_default().gross += count.saturating_mul(*qty)
+            }
+            BundleLine::Bundle { bundle, qty } => {
+                explode_bundle(catalog, bundle, count.saturating_mul(*qty), needs)
+            }
+            BundleLine::Material { material, qty } => {
+                *needs.materials.entry(material.clone()).or_default() += Decimal::from(count) * qty
+            }
         }
     }
 }
@@ -85,7 +98,13 @@ pub fn explode(catalog: &Catalog, event: &Event) -> Needs {
                 *available -= from_stock;
                 let to_assemble = qty - from_stock;
                 explode_bundle(catalog, bundle, to_assemble, &mut needs);
-                needs.bundles.push(BundleDemand { target: index, bundle: bundle.clone(), qty: *qty, from_stock, to_assemble });
+                needs.bundles.push(BundleDemand {
+                    target: index,
+                    bundle: bundle.clone(),
+                    qty: *qty,
+                    from_stock,
+                    to_assemble,
+                });
             }
             Target::Item { item, qty } => needs.items.entry(item.clone()).or_default().gross += qty,
             Target::Recipe { .. } => {}
@@ -93,8 +112,14 @@ pub fn explode(catalog: &Catalog, event: &Event) -> Needs {
     }
     let factor = Decimal::ONE + event.overage_pct / Decimal::ONE_HUNDRED;
     for (item, need) in &mut needs.items {
-        need.with_overage = (Decimal::from(need.gross) * factor).ceil().to_u64().unwrap_or(u64::MAX);
-        let in_stock = stock.get(&Stocked::Item(item.clone())).copied().unwrap_or(0);
+        need.with_overage = (Decimal::from(need.gross) * factor)
+            .ceil()
+            .to_u64()
+            .unwrap_or(u64::MAX);
+        let in_stock = stock
+            .get(&Stocked::Item(item.clone()))
+            .copied()
+            .unwrap_or(0);
         need.from_stock = in_stock.min(need.with_overage);
         need.to_bake = need.with_overage - need.from_stock;
     }

@@ -25,7 +25,15 @@ pub struct DecisionProblem {
 pub fn check_decisions(catalog: &Catalog, event: &Event) -> Vec<DecisionProblem> {
     let needs = explode::explode(catalog, event);
     let mut problems = Vec::new();
-    for (index, Decision { item, batches, confirm_shortfall }) in event.decisions.iter().enumerate() {
+    for (
+        index,
+        Decision {
+            item,
+            batches,
+            confirm_shortfall,
+        },
+    ) in event.decisions.iter().enumerate()
+    {
         let Some(need) = needs.items.get(item) else {
             problems.push(DecisionProblem {
                 index,
@@ -35,17 +43,26 @@ pub fn check_decisions(catalog: &Catalog, event: &Event) -> Vec<DecisionProblem>
             });
             continue;
         };
-        let Some((recipe, y)) = catalog.item(item) else { continue };
+        let Some((recipe, y)) = catalog.item(item) else {
+            continue;
+        };
         let plan = batches::plan_item(recipe, y, need.to_bake, event.decisions.get(index));
         if plan.shortfall > 0 && !confirm_shortfall {
             problems.push(DecisionProblem {
                 index,
                 code: "unconfirmed-shortfall",
                 message: format!(
-                    "{batches} batches of {item} make {} but {} are needed: {} short",
-                    plan.produced, need.to_bake, plan.shortfall
+                    "{batches} batch{} of {item} make{} {} but {} are needed: {} short",
+                    if *batches == 1 { "" } else { "es" },
+                    if *batches == 1 { "s" } else { "" },
+                    plan.produced,
+                    need.to_bake,
+                    plan.shortfall
                 ),
-                hint: format!("bake {} batches, or add `confirm_shortfall: true` to accept {} fewer", plan.computed_batches, plan.shortfall),
+                hint: format!(
+                    "bake {} batches, or add `confirm_shortfall: true` to accept {} fewer",
+                    plan.computed_batches, plan.shortfall
+                ),
             });
         }
     }

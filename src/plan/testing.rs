@@ -14,7 +14,11 @@ pub fn recipe_yielding(slug: &str, item: &str, size: YieldSize) -> Recipe {
         notes: None,
         time_minutes: None,
         loss_pct: Decimal::ZERO,
-        yields: vec![Yield { slug: item.into(), name: item.into(), size }],
+        yields: vec![Yield {
+            slug: item.into(),
+            name: item.into(),
+            size,
+        }],
         ingredients: vec![],
         components: vec![],
     }
@@ -25,21 +29,46 @@ pub fn catalog_with_items(items: &[(&str, u32)]) -> Catalog {
     let mut c = Catalog::default();
     for (item, per_batch) in items {
         let slug = format!("{item}-recipe");
-        c.recipes.insert(slug.clone(), recipe_yielding(&slug, item, YieldSize::PerBatch(Decimal::from(*per_batch))));
+        c.recipes.insert(
+            slug.clone(),
+            recipe_yielding(&slug, item, YieldSize::PerBatch(Decimal::from(*per_batch))),
+        );
     }
     c
 }
 
 /// Adds a bundle of items and nested bundles.
 pub fn add_bundle(c: &mut Catalog, slug: &str, items: &[(&str, u64)], bundles: &[(&str, u64)]) {
-    let mut contents: Vec<BundleLine> = items.iter().map(|(i, q)| BundleLine::Item { item: (*i).into(), qty: *q }).collect();
-    contents.extend(bundles.iter().map(|(b, q)| BundleLine::Bundle { bundle: (*b).into(), qty: *q }));
-    c.bundles.insert(slug.into(), Bundle { slug: slug.into(), name: slug.into(), instructions: None, contents });
+    let mut contents: Vec<BundleLine> = items
+        .iter()
+        .map(|(i, q)| BundleLine::Item {
+            item: (*i).into(),
+            qty: *q,
+        })
+        .collect();
+    contents.extend(bundles.iter().map(|(b, q)| BundleLine::Bundle {
+        bundle: (*b).into(),
+        qty: *q,
+    }));
+    c.bundles.insert(
+        slug.into(),
+        Bundle {
+            slug: slug.into(),
+            name: slug.into(),
+            instructions: None,
+            contents,
+        },
+    );
 }
 
 /// Adds finished stock.
 pub fn add_stock(c: &mut Catalog, of: Stocked, count: u64) {
-    c.inventory.push(StockRow { of, qty: Quantity::new(Decimal::from(count), Unit::Each), expires: None, location: None });
+    c.inventory.push(StockRow {
+        of,
+        qty: Quantity::new(Decimal::from(count), Unit::Each),
+        expires: None,
+        location: None,
+    });
 }
 
 /// An event on 2026-12-20 with these targets.
@@ -56,5 +85,8 @@ pub fn event(targets: Vec<Target>) -> Event {
 
 /// A bundle target.
 pub fn bundle_target(bundle: &str, qty: u64) -> Target {
-    Target::Bundle { bundle: bundle.into(), qty }
+    Target::Bundle {
+        bundle: bundle.into(),
+        qty,
+    }
 }

@@ -11,7 +11,16 @@ use super::StoreError;
 use crate::catalog::{Catalog, Settings};
 
 /// The live tables, in the order they are written.
-pub const LIVE_TABLES: &[&str] = &["settings", "ingredients", "materials", "products", "inventory", "recipes", "bundles", "events"];
+pub const LIVE_TABLES: &[&str] = &[
+    "settings",
+    "ingredients",
+    "materials",
+    "products",
+    "inventory",
+    "recipes",
+    "bundles",
+    "events",
+];
 
 /// One record as stored: key, display name, canonical JSON body and its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,25 +62,71 @@ pub struct ImportSummary {
 fn record<T: Serialize>(table: &'static str, key: String, name: &str, value: &T) -> StoredRecord {
     let body = serde_json::to_string(value).unwrap_or_default();
     let hash = blake3::hash(body.as_bytes()).to_hex().to_string();
-    StoredRecord { table, key, name: name.to_owned(), body, hash }
+    StoredRecord {
+        table,
+        key,
+        name: name.to_owned(),
+        body,
+        hash,
+    }
 }
 
 /// The catalogue as the rows of the live tables.
 pub fn catalog_records(catalog: &Catalog) -> Vec<StoredRecord> {
-    let mut rows = vec![record("settings", "settings".to_owned(), "settings", &catalog.settings)];
-    rows.extend(catalog.ingredients.values().map(|r| record("ingredients", r.slug.clone(), &r.name, r)));
-    rows.extend(catalog.materials.values().map(|r| record("materials", r.slug.clone(), &r.name, r)));
-    rows.extend(catalog.products.iter().map(|r| record("products", r.key(), &r.name, r)));
+    let mut rows = vec![record(
+        "settings",
+        "settings".to_owned(),
+        "settings",
+        &catalog.settings,
+    )];
+    rows.extend(
+        catalog
+            .ingredients
+            .values()
+            .map(|r| record("ingredients", r.slug.clone(), &r.name, r)),
+    );
+    rows.extend(
+        catalog
+            .materials
+            .values()
+            .map(|r| record("materials", r.slug.clone(), &r.name, r)),
+    );
+    rows.extend(
+        catalog
+            .products
+            .iter()
+            .map(|r| record("products", r.key(), &r.name, r)),
+    );
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for row in &catalog.inventory {
         let base = format!("{}:{}", row.of.kind(), row.of.slug());
         let n = seen.entry(base.clone()).or_default();
         *n += 1;
-        rows.push(record("inventory", format!("{base}#{n:04}"), row.of.slug(), row));
+        rows.push(record(
+            "inventory",
+            format!("{base}#{n:04}"),
+            row.of.slug(),
+            row,
+        ));
     }
-    rows.extend(catalog.recipes.values().map(|r| record("recipes", r.slug.clone(), &r.name, r)));
-    rows.extend(catalog.bundles.values().map(|r| record("bundles", r.slug.clone(), &r.name, r)));
-    rows.extend(catalog.events.values().map(|r| record("events", r.slug.clone(), &r.name, r)));
+    rows.extend(
+        catalog
+            .recipes
+            .values()
+            .map(|r| record("recipes", r.slug.clone(), &r.name, r)),
+    );
+    rows.extend(
+        catalog
+            .bundles
+            .values()
+            .map(|r| record("bundles", r.slug.clone(), &r.name, r)),
+    );
+    rows.extend(
+        catalog
+            .events
+            .values()
+            .map(|r| record("events", r.slug.clone(), &r.name, r)),
+    );
     rows
 }
 
@@ -79,7 +134,9 @@ fn stored_hashes(conn: &Connection) -> Result<BTreeMap<(String, String), String>
     let mut hashes = BTreeMap::new();
     for table in LIVE_TABLES {
         let mut statement = conn.prepare_cached(&format!("SELECT key, hash FROM {table}"))?;
-        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let rows = statement.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
         for row in rows {
             let (key, hash) = row?;
             hashes.insert(((*table).to_owned(), key), hash);
@@ -88,9 +145,19 @@ fn stored_hashes(conn: &Connection) -> Result<BTreeMap<(String, String), String>
     Ok(hashes)
 }
 
+/// Per-table counts, rows to write and (table, key) rows to delete.
+type Diff<'a> = (
+    Vec<(String, TableChanges)>,
+    Vec<&'a StoredRecord>,
+    Vec<(String, String)>,
+);
+
 /// The difference between stored and wanted records, per table.
-fn diff<'a>(stored: &BTreeMap<(String, String), String>, wanted: &'a [StoredRecord]) -> (Vec<(String, TableChanges)>, Vec<&'a StoredRecord>, Vec<(String, String)>) {
-    let mut counts: BTreeMap<&str, TableChanges> = LIVE_TABLES.iter().map(|t| (*t, TableChanges::default())).collect();
+fn diff<'a>(stored: &BTreeMap<(String, String), String>, wanted: &'a [StoredRecord]) -> Diff<'a> {
+    let mut counts: BTreeMap<&str, TableChanges> = LIVE_TABLES
+        .iter()
+        .map(|t| (*t, TableChanges::default()))
+        .collect();
     let mut upserts = Vec::new();
     let mut wanted_keys = std::collections::BTreeSet::new();
     for row in wanted {
@@ -108,23 +175,37 @@ fn diff<'a>(stored: &BTreeMap<(String, String), String>, wanted: &'a [StoredReco
             Some(_) => entry.unchanged += 1,
         }
     }
-    let removals: Vec<(String, String)> = stored.keys().filter(|k| !wanted_keys.contains(*k)).cloned().collect();
+    let removals: Vec<(String, String)> = stored
+        .keys()
+        .filter(|k| !wanted_keys.contains(*k))
+        .cloned()
+        .collect();
     for (table, _) in &removals {
         if let Some(entry) = counts.get_mut(table.as_str()) {
             entry.removed += 1;
         }
     }
-    let tables = LIVE_TABLES.iter().map(|t| ((*t).to_owned(), counts[t])).collect();
+    let tables = LIVE_TABLES
+        .iter()
+        .map(|t| ((*t).to_owned(), counts[t]))
+        .collect();
     (tables, upserts, removals)
 }
 
 /// Makes the live tables equal to `catalog` in one transaction; writes nothing when they
 /// already are. `now` is stamped on changed rows.
-pub fn import(conn: &mut Connection, catalog: &Catalog, now: &str) -> Result<ImportSummary, StoreError> {
+pub fn import(
+    conn: &mut Connection,
+    catalog: &Catalog,
+    now: &str,
+) -> Result<ImportSummary, StoreError> {
     let wanted = catalog_records(catalog);
     let (tables, upserts, removals) = diff(&stored_hashes(conn)?, &wanted);
     if upserts.is_empty() && removals.is_empty() {
-        return Ok(ImportSummary { tables, written: false });
+        return Ok(ImportSummary {
+            tables,
+            written: false,
+        });
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Another run may have imported between the read above and taking the write lock.
@@ -138,19 +219,32 @@ pub fn import(conn: &mut Connection, catalog: &Catalog, now: &str) -> Result<Imp
         .execute(params![row.key, row.name, row.body, row.hash, now])?;
     }
     for (table, key) in &removals {
-        tx.prepare_cached(&format!("DELETE FROM {table} WHERE key = ?1"))?.execute([key])?;
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE key = ?1"))?
+            .execute([key])?;
     }
     tx.commit()?;
-    Ok(ImportSummary { tables, written: true })
+    Ok(ImportSummary {
+        tables,
+        written: true,
+    })
 }
 
 fn read_table<T: DeserializeOwned>(conn: &Connection, table: &str) -> Result<Vec<T>, StoreError> {
-    let mut statement = conn.prepare_cached(&format!("SELECT key, body FROM {table} ORDER BY key"))?;
-    let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT key, body FROM {table} ORDER BY key"))?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
     let mut out = Vec::new();
     for row in rows {
         let (key, body) = row?;
-        out.push(serde_json::from_str(&body).map_err(|source| StoreError::Corrupt { table: table.to_owned(), key, source })?);
+        out.push(
+            serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                table: table.to_owned(),
+                key,
+                source,
+            })?,
+        );
     }
     Ok(out)
 }
@@ -160,12 +254,27 @@ pub fn load_live(conn: &Connection) -> Result<Catalog, StoreError> {
     let settings: Vec<Settings> = read_table(conn, "settings")?;
     Ok(Catalog {
         settings: settings.into_iter().next().unwrap_or_default(),
-        ingredients: read_table::<crate::catalog::Ingredient>(conn, "ingredients")?.into_iter().map(|r| (r.slug.clone(), r)).collect(),
-        materials: read_table::<crate::catalog::Material>(conn, "materials")?.into_iter().map(|r| (r.slug.clone(), r)).collect(),
+        ingredients: read_table::<crate::catalog::Ingredient>(conn, "ingredients")?
+            .into_iter()
+            .map(|r| (r.slug.clone(), r))
+            .collect(),
+        materials: read_table::<crate::catalog::Material>(conn, "materials")?
+            .into_iter()
+            .map(|r| (r.slug.clone(), r))
+            .collect(),
         products: read_table(conn, "products")?,
         inventory: read_table(conn, "inventory")?,
-        recipes: read_table::<crate::catalog::Recipe>(conn, "recipes")?.into_iter().map(|r| (r.slug.clone(), r)).collect(),
-        bundles: read_table::<crate::catalog::Bundle>(conn, "bundles")?.into_iter().map(|r| (r.slug.clone(), r)).collect(),
-        events: read_table::<crate::catalog::Event>(conn, "events")?.into_iter().map(|r| (r.slug.clone(), r)).collect(),
+        recipes: read_table::<crate::catalog::Recipe>(conn, "recipes")?
+            .into_iter()
+            .map(|r| (r.slug.clone(), r))
+            .collect(),
+        bundles: read_table::<crate::catalog::Bundle>(conn, "bundles")?
+            .into_iter()
+            .map(|r| (r.slug.clone(), r))
+            .collect(),
+        events: read_table::<crate::catalog::Event>(conn, "events")?
+            .into_iter()
+            .map(|r| (r.slug.clone(), r))
+            .collect(),
     })
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-pub use import::{ImportSummary, TableChanges, LIVE_TABLES, catalog_records, import, load_live};
+pub use import::{ImportSummary, LIVE_TABLES, TableChanges, catalog_records, import, load_live};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +25,9 @@ pub enum StoreError {
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     /// The database was written by a newer bakeplan.
-    #[error("the database schema is version {found}, newer than this bakeplan understands (up to {known}); use a newer bakeplan")]
+    #[error(
+        "the database schema is version {found}, newer than this bakeplan understands (up to {known}); use a newer bakeplan"
+    )]
     TooNew {
         /// Version found in the file.
         found: i64,
@@ -77,7 +79,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         if found > schema_version() as i64 {
-            return Err(StoreError::TooNew { found, known: schema_version() });
+            return Err(StoreError::TooNew {
+                found,
+                known: schema_version(),
+            });
         }
         migrations().to_latest(&mut conn)?;
         Ok(Store { conn })
@@ -112,6 +117,9 @@ mod tests {
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
         let error = Store::open(&path).err().unwrap();
-        assert!(error.to_string().contains("newer than this bakeplan"), "{error}");
+        assert!(
+            error.to_string().contains("newer than this bakeplan"),
+            "{error}"
+        );
     }
 }

@@ -1,0 +1,181 @@
+//! Import into SQLite: all or nothing, idempotent, and exact.
+
+use std::fs;
+use std::path::Path;
+
+use super::{bakeplan, fixture};
+
+fn db_bytes(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    let read = |name: &str| fs::read(dir.join(name)).unwrap_or_default();
+    (read("bakeplan.db"), read("bakeplan.db-wal"))
+}
+
+/// Whether the import summary has this row (whitespace-insensitive).
+fn has_row(summary: &str, row: &str) -> bool {
+    summary
+        .lines()
+        .any(|line| line.split_whitespace().collect::<Vec<_>>().join(" ") == row)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read").filter_map(Result::ok) {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn reimport_of_an_unchanged_catalogue_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bakeplan(dir.path())
+        .arg("import")
+        .arg(fixture("sample"))
+        .assert()
+        .success();
+    let before = db_bytes(dir.path());
+    let output = bakeplan(dir.path())
+        .arg("import")
+        .arg(fixture("sample"))
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unchanged:"), "{stderr}");
+    assert!(has_row(&stderr, "recipes 0 0 0 27"), "{stderr}");
+    assert_eq!(before, db_bytes(dir.path()), "the database files changed");
+}
+
+#[test]
+fn a_failing_import_leaves_the_database_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bakeplan(dir.path())
+        .arg("import")
+        .arg(fixture("sample"))
+        .assert()
+        .success();
+    let before = db_bytes(dir.path());
+    let catalogue = dir.path().join("broken");
+    copy_dir(&fixture("sample"), &catalogue);
+    // A valid change plus an error elsewhere: nothing at all may land.
+    let ingredients = fs::read_to_string(catalogue.join("ingredients.yaml")).expect("read");
+    fs::write(
+        catalogue.join("ingredients.yaml"),
+        ingredients.replace("Flour, all-purpose", "Flour, AP"),
+    )
+    .expect("write");
+    let recipes = catalogue.join("recipes/cookies.yaml");
+    let text = fs::read_to_string(&recipes).expect("read");
+    fs::write(&recipes, text.replacen("unit: cup}", "unit: cupz}", 1)).expect("write");
+    bakeplan(dir.path())
+        .arg("import")
+        .arg(&catalogue)
+        .assert()
+        .code(2);
+    assert_eq!(before, db_bytes(dir.path()));
+}
+
+#[test]
+fn removed_and_changed_records_are_counted_and_applied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalogue = dir.path().join("cat");
+    copy_dir(&fixture("sample"), &catalogue);
+    bakeplan(dir.path())
+        .arg("import")
+        .arg(&catalogue)
+        .assert()
+        .success();
+    fs::remove_file(catalogue.join("recipes/confections.yaml")).expect("rm");
+    let bundles = fs::read_to_string(catalogue.join("bundles.yaml")).expect("read");
+    // Without the confections, the bundles and events that use them must go too.
+    fs::write(
+        catalogue.join("bundles.yaml"),
+        bundles
+            .split("- slug: macaron-box")
+            .next()
+            .unwrap_or_default()
+            .replace("    - {item: truffle, qty: 12}\n", "")
+            .replace("    - {item: peppermint-bark-piece, qty: 2}\n", ""),
+    )
+    .expect("write");
+    fs::write(
+        catalogue.join("events.yaml"),
+        "- slug: winter-market\n  name: Saturday winter market\n  date: 2026-12-12\n  targets:\n    - {item: chocolate-chip-cookie, qty: 120}\n",
+    )
+    .expect("write");
+    let output = bakeplan(dir.path())
+        .arg("import")
+        .arg(&catalogue)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(has_row(&stderr, "recipes 0 0 3 24"), "{stderr}");
+    // Three ingredients were mostly measured by the removed recipes: their reporting unit moves.
+    assert!(has_row(&stderr, "ingredients 0 3 0 61"), "{stderr}");
+    assert!(has_row(&stderr, "bundles 0 2 3 1"), "{stderr}");
+    assert!(has_row(&stderr, "events 0 1 1 0"), "{stderr}");
+    let store = bakeplan::store::Store::open(&dir.path().join("bakeplan.db")).expect("open");
+    let live = bakeplan::store::load_live(store.conn()).expect("read back");
+    assert!(!live.recipes.contains_key("chocolate-truffles"));
+    assert_eq!(live.events.len(), 1);
+}
+
+#[test]
+fn export_then_import_reproduces_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bakeplan(dir.path())
+        .arg("import")
+        .arg(fixture("sample"))
+        .assert()
+        .success();
+    for format in ["yaml", "csv"] {
+        let out = dir.path().join(format!("export-{format}"));
+        bakeplan(dir.path())
+            .args(["export", "--format", format, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let output = bakeplan(dir.path())
+            .arg("import")
+            .arg(&out)
+            .output()
+            .expect("runs");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("unchanged:"),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn bad_arguments_and_newer_databases_have_their_exit_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bakeplan(dir.path())
+        .args(["--now", "yesterday", "check"])
+        .arg(fixture("sample"))
+        .assert()
+        .code(2);
+    bakeplan(dir.path())
+        .arg("check")
+        .arg(dir.path().join("missing"))
+        .assert()
+        .code(2);
+    bakeplan(dir.path())
+        .arg("import")
+        .arg(fixture("sample"))
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(dir.path().join("bakeplan.db")).expect("open");
+    conn.pragma_update(None, "user_version", 99).expect("bump");
+    drop(conn);
+    bakeplan(dir.path())
+        .arg("import")
+        .arg(fixture("sample"))
+        .assert()
+        .code(3);
+}
