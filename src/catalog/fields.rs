@@ -264,7 +264,7 @@ impl<'a> Fields<'a> {
             return None;
         };
         match bound.check(value) {
-            Ok(()) => Some(value),
+            Ok(()) => Some(value.normalize()),
             Err(problem) => {
                 self.error(loc, name, "out-of-range", format!("{text} {problem}"), None);
                 None

@@ -281,7 +281,7 @@ impl Density {
             if value <= Decimal::ZERO {
                 return Err(format!("{:?} must be greater than zero", part.trim()));
             }
-            Ok(Quantity::new(value, unit))
+            Ok(Quantity::new(value.normalize(), unit))
         };
         let (a, b) = (side(left)?, side(right)?);
         match (a.unit.kind(), b.unit.kind()) {

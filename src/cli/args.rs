@@ -31,6 +31,8 @@ Examples:
   bakeplan init my-bakery             write a starter catalogue to edit
   bakeplan check my-bakery            validate it, listing every problem
   bakeplan import my-bakery           load it into bakeplan.db
+  bakeplan plan --all                 freeze a plan per event
+  bakeplan plans show --event E       batches, shopping and verdict of an event
 
 Exit codes: 0 ok, 1 infeasible plan or --strict warnings, 2 input error, 3 internal or I/O error.")]
 pub struct Cli {
@@ -111,6 +113,30 @@ Importing the export reproduces the same database.")]
         #[arg(long, value_enum, default_value = "yaml")]
         format: ExportFormat,
     },
+    /// Freeze the plan of an event (or of every event) from the database.
+    #[command(after_help = "\
+Examples:
+  bakeplan plan holiday-gift-boxes
+  bakeplan plan --all --now 2026-12-01
+  bakeplan plan winter-market --force
+
+An event whose inputs are unchanged since its latest plan reuses that plan.")]
+    Plan {
+        /// Event slug.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        event: Option<String>,
+        /// Every event in the database.
+        #[arg(long)]
+        all: bool,
+        /// Freeze a new plan even when the inputs are unchanged.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List, show, compare, check and delete frozen plans.
+    Plans {
+        #[command(subcommand)]
+        command: PlansCommand,
+    },
     /// Write a small, realistic starter catalogue to edit.
     #[command(after_help = "\
 Examples:
@@ -118,5 +144,56 @@ Examples:
     Init {
         /// Directory to create (must be empty or absent).
         dir: PathBuf,
+    },
+}
+
+/// `plans` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PlansCommand {
+    /// List plans, newest first.
+    #[command(
+        after_help = "Examples:\n  bakeplan plans list\n  bakeplan plans list --event winter-market"
+    )]
+    List {
+        /// Only this event's plans.
+        #[arg(long)]
+        event: Option<String>,
+    },
+    /// Compute and show a plan.
+    #[command(
+        after_help = "Examples:\n  bakeplan plans show 3\n  bakeplan plans show --event winter-market --json > plan.json"
+    )]
+    Show {
+        /// Plan id.
+        #[arg(required_unless_present = "event", conflicts_with = "event")]
+        id: Option<i64>,
+        /// The latest plan of this event.
+        #[arg(long)]
+        event: Option<String>,
+        /// Print the PlanResult JSON (the report context) on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two plans: targets, batches, ingredients, shopping, assembly, feasibility.
+    #[command(after_help = "Examples:\n  bakeplan plans diff 3 5")]
+    Diff {
+        /// Older plan id.
+        a: i64,
+        /// Newer plan id.
+        b: i64,
+    },
+    /// Whether the latest plan of an event is current, and what changed if not.
+    #[command(
+        after_help = "Examples:\n  bakeplan plans status holiday-gift-boxes\n\nExit code 1 when the plan is stale or missing."
+    )]
+    Status {
+        /// Event slug.
+        event: String,
+    },
+    /// Delete a plan and its snapshot.
+    #[command(after_help = "Examples:\n  bakeplan plans delete 3")]
+    Delete {
+        /// Plan id.
+        id: i64,
     },
 }

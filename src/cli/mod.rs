@@ -7,20 +7,21 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod args;
+mod plans;
 mod render;
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use bakeplan::catalog::{self, Diagnostic, LoadOptions};
-use bakeplan::store::Store;
+use bakeplan::store::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use args::{Cli, Command, GlobalArgs};
 use render::Style;
 
 /// Why a command did not succeed.
-pub enum Failure {
+pub(crate) enum Failure {
     /// Bad catalogue input: exit 2.
     Input(Vec<Diagnostic>, std::path::PathBuf),
     /// Bad arguments: exit 2.
@@ -31,14 +32,30 @@ pub enum Failure {
     Reported(u8),
 }
 
-impl<E: std::error::Error> From<E> for Failure {
-    fn from(error: E) -> Self {
-        Failure::Internal(error.to_string())
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::UnknownEvent { .. } | StoreError::UnknownPlan(_) => {
+                Failure::Usage(error.to_string())
+            }
+            other => Failure::Internal(other.to_string()),
+        }
     }
 }
 
+macro_rules! internal_failures {
+    ($($error:ty),*) => {$(
+        impl From<$error> for Failure {
+            fn from(error: $error) -> Self {
+                Failure::Internal(error.to_string())
+            }
+        }
+    )*};
+}
+internal_failures!(std::io::Error, serde_json::Error, bakeplan::plan::PlanError);
+
 /// Resolved global settings.
-struct Context {
+pub(crate) struct Context {
     quiet: bool,
     now: DateTime<Utc>,
     load: LoadOptions,
@@ -63,12 +80,12 @@ impl Context {
         })
     }
 
-    fn now_text(&self) -> String {
+    pub(crate) fn now_text(&self) -> String {
         self.now.to_rfc3339_opts(SecondsFormat::Secs, true)
     }
 
     /// Progress and summaries go to stderr unless `-q`.
-    fn say(&self, text: &str) {
+    pub(crate) fn say(&self, text: &str) {
         if !self.quiet {
             eprintln!("{text}");
         }
@@ -95,6 +112,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Import { dir } => import(&ctx, &cli.global.db, dir),
         Command::Init { dir } => init(&ctx, dir),
         Command::Export { out, format } => export(&ctx, &cli.global.db, out, *format),
+        Command::Plan { event, all, force } => {
+            plans::plan(&ctx, &cli.global.db, event.as_deref(), *all, *force)
+        }
+        Command::Plans { command } => plans::plans(&ctx, &cli.global.db, command),
     });
     let style = Style::detect(cli.global.color);
     match result {

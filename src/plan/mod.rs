@@ -1,11 +1,22 @@
 //! The plan stage: pure computation over a catalogue snapshot — no I/O, no database.
+//!
+//! [`snapshot::subset`] picks what an event reads, [`compute`] turns a frozen snapshot into
+//! a [`PlanResult`]; [`check_decisions`] applies the plan rules to a catalogue at load time.
 
 pub mod batches;
+pub mod compute;
+pub mod diff;
 pub mod explode;
+pub mod result;
+pub mod snapshot;
+pub mod table;
 #[cfg(test)]
 pub(crate) mod testing;
 
 use crate::catalog::{Catalog, Decision, Event};
+pub use compute::{ENGINE_VERSION, PlanError, compute};
+pub use result::PlanResult;
+pub use snapshot::{PlanMeta, Snapshot};
 
 /// A problem with an event's decisions, found before planning.
 #[derive(Debug, Clone, PartialEq, Eq)]

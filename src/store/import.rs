@@ -59,8 +59,16 @@ pub struct ImportSummary {
     pub written: bool,
 }
 
+/// Canonical JSON of a record: keys sorted (serde_json maps are ordered), decimals
+/// normalised at load, no timestamps.
+pub fn canonical_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
 fn record<T: Serialize>(table: &'static str, key: String, name: &str, value: &T) -> StoredRecord {
-    let body = serde_json::to_string(value).unwrap_or_default();
+    let body = canonical_json(value);
     let hash = blake3::hash(body.as_bytes()).to_hex().to_string();
     StoredRecord {
         table,
@@ -229,52 +237,69 @@ pub fn import(
     })
 }
 
-fn read_table<T: DeserializeOwned>(conn: &Connection, table: &str) -> Result<Vec<T>, StoreError> {
-    let mut statement =
-        conn.prepare_cached(&format!("SELECT key, body FROM {table} ORDER BY key"))?;
-    let rows = statement.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (key, body) = row?;
-        out.push(
-            serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
-                table: table.to_owned(),
-                key,
-                source,
-            })?,
-        );
+fn parse<T: DeserializeOwned>(table: &str, key: &str, body: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|source| StoreError::Corrupt {
+        table: table.to_owned(),
+        key: key.to_owned(),
+        source,
+    })
+}
+
+/// Builds a catalogue from stored (table, key, body) rows, in key order per table.
+pub fn catalog_from_rows(rows: Vec<(String, String, String)>) -> Result<Catalog, StoreError> {
+    let mut catalog = Catalog::default();
+    for (table, key, body) in rows {
+        match table.as_str() {
+            "settings" => catalog.settings = parse::<Settings>(&table, &key, &body)?,
+            "ingredients" => {
+                catalog
+                    .ingredients
+                    .insert(key.clone(), parse(&table, &key, &body)?);
+            }
+            "materials" => {
+                catalog
+                    .materials
+                    .insert(key.clone(), parse(&table, &key, &body)?);
+            }
+            "products" => catalog.products.push(parse(&table, &key, &body)?),
+            "inventory" => catalog.inventory.push(parse(&table, &key, &body)?),
+            "recipes" => {
+                catalog
+                    .recipes
+                    .insert(key.clone(), parse(&table, &key, &body)?);
+            }
+            "bundles" => {
+                catalog
+                    .bundles
+                    .insert(key.clone(), parse(&table, &key, &body)?);
+            }
+            "events" => {
+                catalog
+                    .events
+                    .insert(key.clone(), parse(&table, &key, &body)?);
+            }
+            _ => {}
+        }
     }
-    Ok(out)
+    Ok(catalog)
 }
 
 /// Reads the live tables back into a catalogue.
 pub fn load_live(conn: &Connection) -> Result<Catalog, StoreError> {
-    let settings: Vec<Settings> = read_table(conn, "settings")?;
-    Ok(Catalog {
-        settings: settings.into_iter().next().unwrap_or_default(),
-        ingredients: read_table::<crate::catalog::Ingredient>(conn, "ingredients")?
-            .into_iter()
-            .map(|r| (r.slug.clone(), r))
-            .collect(),
-        materials: read_table::<crate::catalog::Material>(conn, "materials")?
-            .into_iter()
-            .map(|r| (r.slug.clone(), r))
-            .collect(),
-        products: read_table(conn, "products")?,
-        inventory: read_table(conn, "inventory")?,
-        recipes: read_table::<crate::catalog::Recipe>(conn, "recipes")?
-            .into_iter()
-            .map(|r| (r.slug.clone(), r))
-            .collect(),
-        bundles: read_table::<crate::catalog::Bundle>(conn, "bundles")?
-            .into_iter()
-            .map(|r| (r.slug.clone(), r))
-            .collect(),
-        events: read_table::<crate::catalog::Event>(conn, "events")?
-            .into_iter()
-            .map(|r| (r.slug.clone(), r))
-            .collect(),
-    })
+    let mut rows = Vec::new();
+    for table in LIVE_TABLES {
+        let mut statement =
+            conn.prepare_cached(&format!("SELECT key, body FROM {table} ORDER BY key"))?;
+        let found = statement.query_map([], |row| {
+            Ok((
+                (*table).to_owned(),
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+            ))
+        })?;
+        for row in found {
+            rows.push(row?);
+        }
+    }
+    catalog_from_rows(rows)
 }

@@ -5,6 +5,7 @@
 //! instead of failing. Records are stored as canonical JSON with a content hash, which makes
 //! "did anything change?" a comparison of hashes.
 
+mod freeze;
 mod import;
 
 use std::path::Path;
@@ -13,7 +14,14 @@ use std::time::Duration;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-pub use import::{ImportSummary, LIVE_TABLES, TableChanges, catalog_records, import, load_live};
+pub use freeze::{
+    Frozen, PlanRecord, delete_plan, freeze, input_hash, latest_plan, list_plans, load_snapshot,
+    plan_records, snapshot_records,
+};
+pub use import::{
+    ImportSummary, LIVE_TABLES, StoredRecord, TableChanges, canonical_json, catalog_from_rows,
+    catalog_records, import, load_live,
+};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +42,17 @@ pub enum StoreError {
         /// Newest version this binary knows.
         known: usize,
     },
+    /// No such event in the live catalogue.
+    #[error("no event {event:?} in the database (events: {known}); import the catalogue first")]
+    UnknownEvent {
+        /// The slug asked for.
+        event: String,
+        /// Slugs that exist.
+        known: String,
+    },
+    /// No such plan.
+    #[error("no plan {0}")]
+    UnknownPlan(i64),
     /// A stored record could not be read back.
     #[error("stored record {table}/{key} is unreadable: {source}")]
     Corrupt {
@@ -47,12 +66,15 @@ pub enum StoreError {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/001-live.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/001-live.sql")),
+        M::up(include_str!("../../migrations/002-plans.sql")),
+    ])
 }
 
 /// Number of schema versions this binary knows.
 pub fn schema_version() -> usize {
-    1
+    2
 }
 
 /// An open database.

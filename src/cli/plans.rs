@@ -1,0 +1,196 @@
+//! `plan` and `plans …`: freezing plans and looking at them.
+
+use std::path::Path;
+
+use bakeplan::plan::{self, PlanResult, diff};
+use bakeplan::store::{self, Store};
+
+use super::args::PlansCommand;
+use super::{Context, Failure};
+
+/// `bakeplan plan EVENT | --all [--force]`.
+pub fn plan(
+    ctx: &Context,
+    db: &Path,
+    event: Option<&str>,
+    all: bool,
+    force: bool,
+) -> Result<(), Failure> {
+    let mut store = Store::open(db)?;
+    let events: Vec<String> = if all {
+        store::load_live(store.conn())?.events.into_keys().collect()
+    } else {
+        event.map(str::to_owned).into_iter().collect()
+    };
+    if events.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no events in {}; import a catalogue first",
+            db.display()
+        )));
+    }
+    for frozen in store::freeze(store.conn_mut(), &events, &ctx.now_text(), force)? {
+        let short = &frozen.input_hash[..12];
+        if frozen.reused {
+            ctx.say(&format!(
+                "{}: unchanged, plan {} (inputs {short})",
+                frozen.event, frozen.plan_id
+            ));
+        } else {
+            ctx.say(&format!(
+                "{}: plan {} frozen (inputs {short})",
+                frozen.event, frozen.plan_id
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn latest_id(store: &Store, event: &str) -> Result<i64, Failure> {
+    store::latest_plan(store.conn(), event)?
+        .map(|(id, _)| id)
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "event {event} has no plan yet; run: bakeplan plan {event}"
+            ))
+        })
+}
+
+/// Loads and computes a plan.
+pub fn computed(store: &Store, id: i64) -> Result<PlanResult, Failure> {
+    let snapshot = store::load_snapshot(store.conn(), id)?;
+    Ok(plan::compute(&snapshot)?)
+}
+
+/// `bakeplan plans …`.
+pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Failure> {
+    let mut store = Store::open(db)?;
+    match command {
+        PlansCommand::List { event } => {
+            let plans = store::list_plans(store.conn(), event.as_deref())?;
+            println!(
+                "{:>5}  {:<28} {:<21} {:<12} {:>5}  engine",
+                "id", "event", "created", "inputs", "rows"
+            );
+            for p in plans {
+                println!(
+                    "{:>5}  {:<28} {:<21} {:<12} {:>5}  {}",
+                    p.meta.id,
+                    p.event,
+                    p.meta.created_at,
+                    &p.meta.input_hash[..12],
+                    p.rows,
+                    p.meta.engine_version
+                );
+            }
+        }
+        PlansCommand::Show { id, event, json } => {
+            let id = match (id, event) {
+                (Some(id), _) => *id,
+                (None, Some(event)) => latest_id(&store, event)?,
+                (None, None) => return Err(Failure::Usage("give a plan id or --event".to_owned())),
+            };
+            let result = computed(&store, id)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                print!("{}", summary(&result));
+            }
+        }
+        PlansCommand::Diff { a, b } => {
+            let changes = diff::plan_changes(&computed(&store, *a)?, &computed(&store, *b)?);
+            if changes.is_empty() {
+                ctx.say(&format!("plans {a} and {b} are the same"));
+            }
+            for change in changes {
+                println!("{change}");
+            }
+        }
+        PlansCommand::Status { event } => {
+            let live = store::load_live(store.conn())?;
+            let current = store::snapshot_records(&live, event)?;
+            let Some((id, hash)) = store::latest_plan(store.conn(), event)? else {
+                println!("{event}: no plan yet");
+                return Err(Failure::Reported(1));
+            };
+            if hash == store::input_hash(&current) {
+                println!("{event}: current (plan {id})");
+                return Ok(());
+            }
+            let frozen = store::plan_records(store.conn(), id)?;
+            let now: Vec<(String, String, String)> = current
+                .into_iter()
+                .map(|r| (r.table.to_owned(), r.key, r.body))
+                .collect();
+            println!("{event}: stale (plan {id}); changed since:");
+            for change in diff::record_changes(&frozen, &now) {
+                println!("  {change}");
+            }
+            return Err(Failure::Reported(1));
+        }
+        PlansCommand::Delete { id } => {
+            store::delete_plan(store.conn_mut(), *id)?;
+            ctx.say(&format!("plan {id} deleted"));
+        }
+    }
+    Ok(())
+}
+
+fn amount(n: &plan::result::Num) -> String {
+    n.0.round_dp(3).normalize().to_string()
+}
+
+/// A human summary of a plan: batches, what to buy, assembly and the verdict.
+fn summary(r: &PlanResult) -> String {
+    let mut out = format!(
+        "plan {} — {} ({}), frozen {}\n\nBatches\n",
+        r.plan.id, r.event.name, r.event.date, r.plan.created_at
+    );
+    for b in &r.batches {
+        out.push_str(&format!(
+            "  {:<34} {:>6} batches  need {:>5}  make {:>5}  surplus {:>4}{}\n",
+            b.item_name.as_deref().unwrap_or(&b.recipe_name),
+            amount(&b.batches),
+            b.need,
+            b.produced,
+            b.surplus,
+            if b.decided { "  (decided)" } else { "" }
+        ));
+    }
+    out.push_str("\nTo buy\n");
+    for s in r.shopping.iter().filter(|s| s.status == "buy") {
+        out.push_str(&format!(
+            "  {:<34} {:>10} {:<6} {}{}\n",
+            s.name,
+            amount(&s.to_buy),
+            s.unit,
+            s.packs
+                .map(|p| format!("{p} × {}", s.pack_size.as_deref().unwrap_or("")))
+                .unwrap_or_default(),
+            s.cost
+                .map(|c| format!("  {} {}", c.0.round_dp(2), r.costs.currency))
+                .unwrap_or_default()
+        ));
+    }
+    out.push_str("\nAssembly\n");
+    for a in &r.assembly {
+        out.push_str(&format!(
+            "  {:<34} {:>4} of {:<4} {}\n",
+            a.name, a.assemblable, a.target, a.status
+        ));
+    }
+    out.push_str(&format!(
+        "\n{}\n",
+        if r.feasibility.feasible {
+            "Feasible."
+        } else {
+            "Not feasible yet:"
+        }
+    ));
+    for b in &r.feasibility.blockers {
+        out.push_str(&format!("  [{}] {}\n", b.kind, b.message));
+    }
+    for w in &r.warnings {
+        out.push_str(&format!("  warning: {w}\n"));
+    }
+    out
+}

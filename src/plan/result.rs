@@ -1,0 +1,433 @@
+//! The PlanResult: everything computed for one plan, as a documented, versioned value.
+//!
+//! It serialises to the JSON object that `plans show --json` prints and that report
+//! templates receive as their context (`docs/plan-json.md`). Field names are a public
+//! contract: add freely, never rename or drop without bumping [`SCHEMA_VERSION`].
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Serialize, Serializer};
+
+use super::snapshot::PlanMeta;
+
+/// Version of the PlanResult JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// An exact quantity that serialises as a JSON number rounded to 6 decimal places.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Num(pub Decimal);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let rounded = self.0.round_dp(6).normalize();
+        if rounded.fract().is_zero()
+            && let Some(whole) = rounded.to_i64()
+        {
+            return serializer.serialize_i64(whole);
+        }
+        serializer.serialize_f64(rounded.to_f64().unwrap_or(0.0))
+    }
+}
+
+impl From<Decimal> for Num {
+    fn from(value: Decimal) -> Self {
+        Num(value)
+    }
+}
+
+impl From<u64> for Num {
+    fn from(value: u64) -> Self {
+        Num(Decimal::from(value))
+    }
+}
+
+/// The computed plan of one event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanResult {
+    /// Layout version of this object.
+    pub schema_version: u32,
+    /// Which frozen plan this is.
+    pub plan: PlanMeta,
+    /// The event planned.
+    pub event: EventInfo,
+    /// Currency and display settings frozen with the plan.
+    pub settings: SettingsInfo,
+    /// The event's targets as frozen, in event order.
+    pub targets: Vec<TargetRow>,
+    /// Things a baker should look at (high waste, expired stock, unconvertible lines, …).
+    pub warnings: Vec<String>,
+    /// One row per finished item planned and per direct recipe target.
+    pub batches: Vec<BatchRow>,
+    /// Recipes in production order (sub-recipes before what uses them).
+    pub recipes: Vec<RecipeRow>,
+    /// Ingredient totals with provenance, sorted by category then name.
+    pub ingredients: Vec<IngredientRow>,
+    /// Packaging totals with provenance.
+    pub materials: Vec<MaterialRow>,
+    /// The shopping list: ingredients (by category, name) then materials.
+    pub shopping: Vec<ShoppingRow>,
+    /// Production check per recipe, in production order.
+    pub production: Vec<ProductionRow>,
+    /// Assembly per bundle target, in event order.
+    pub assembly: Vec<AssemblyRow>,
+    /// The event verdict.
+    pub feasibility: Feasibility,
+    /// Estimated costs.
+    pub costs: Costs,
+}
+
+/// The event planned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventInfo {
+    /// Slug.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Delivery date.
+    pub date: NaiveDate,
+    /// Spare finished items, percent.
+    pub overage_pct: Num,
+}
+
+/// Settings frozen with the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettingsInfo {
+    /// Currency of costs.
+    pub currency: String,
+    /// Decimal places for quantities in reports.
+    pub decimals: u32,
+    /// Waste share that triggers a warning.
+    pub waste_warn_pct: Num,
+}
+
+/// A target as frozen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetRow {
+    /// `bundle`, `item` or `recipe`.
+    pub kind: &'static str,
+    /// Slug of the bundle, item or recipe.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Count (bundles, items) or batches (recipes).
+    pub qty: Num,
+}
+
+/// Batches of one finished item, or of one direct recipe target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchRow {
+    /// Recipe slug.
+    pub recipe: String,
+    /// Recipe name.
+    pub recipe_name: String,
+    /// Finished item slug (null for a direct recipe target).
+    pub item: Option<String>,
+    /// Finished item name (null for a direct recipe target).
+    pub item_name: Option<String>,
+    /// Needed by the targets before stock and overage.
+    pub gross: u64,
+    /// Baked stock used.
+    pub in_stock: u64,
+    /// Items to bake (after overage and stock).
+    pub need: u64,
+    /// Batches to bake.
+    pub batches: Num,
+    /// Batches the rule computes (= batches unless decided).
+    pub computed_batches: Num,
+    /// Usable items made.
+    pub produced: u64,
+    /// Made beyond the need.
+    pub surplus: u64,
+    /// Items short (only with a confirmed decision).
+    pub shortfall: u64,
+    /// Surplus share of produced, percent.
+    pub waste_pct: Num,
+    /// Whether a decision set the batches.
+    pub decided: bool,
+}
+
+/// One recipe to make, with its scaled ingredients.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecipeRow {
+    /// Slug.
+    pub recipe: String,
+    /// Display name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// Total batches (may be fractional for sub-recipes).
+    pub batches: Num,
+    /// Method notes.
+    pub notes: Option<String>,
+    /// Working time per batch.
+    pub time_minutes: Option<u32>,
+    /// Whether another recipe of this plan uses it.
+    pub is_component: bool,
+    /// What a batch makes and how many are planned.
+    pub yields: Vec<YieldRow>,
+    /// Ingredient lines: per batch and in total.
+    pub ingredients: Vec<RecipeLineRow>,
+    /// Sub-recipes used, per batch.
+    pub components: Vec<ComponentRow>,
+}
+
+/// A recipe's finished item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct YieldRow {
+    /// Item slug.
+    pub item: String,
+    /// Item name.
+    pub name: String,
+    /// Items one batch makes.
+    pub per_batch: Num,
+    /// Usable items planned (0 when the plan does not bake this item).
+    pub produced: u64,
+    /// Surplus of those.
+    pub surplus: u64,
+}
+
+/// One scaled ingredient line of a recipe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecipeLineRow {
+    /// Ingredient slug.
+    pub ingredient: String,
+    /// Ingredient name.
+    pub name: String,
+    /// Amount per batch, as written.
+    pub per_batch: Num,
+    /// Amount for all batches.
+    pub qty: Num,
+    /// Unit as written in the recipe (kitchen unit).
+    pub unit: String,
+    /// Remark.
+    pub note: Option<String>,
+}
+
+/// A sub-recipe line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComponentRow {
+    /// Sub-recipe slug.
+    pub recipe: String,
+    /// Sub-recipe name.
+    pub name: String,
+    /// Batches of it per batch of the parent.
+    pub per_batch: Num,
+    /// Batches of it for all batches of the parent.
+    pub batches: Num,
+    /// Remark.
+    pub note: Option<String>,
+}
+
+/// Where a quantity came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    /// Slugs from the event down to the recipe that holds the line.
+    pub path: Vec<String>,
+    /// Amount.
+    pub qty: Num,
+    /// Unit.
+    pub unit: String,
+}
+
+/// Total of one ingredient in one unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngredientRow {
+    /// Slug.
+    pub ingredient: String,
+    /// Display name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// Total.
+    pub qty: Num,
+    /// Reporting unit, or the line's own unit when unconvertible.
+    pub unit: String,
+    /// Why these lines could not be converted to the reporting unit (null when they could).
+    pub unconvertible: Option<String>,
+    /// The contributions, one per path; they sum to `qty`.
+    pub sources: Vec<Source>,
+}
+
+/// Total of one packaging material.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MaterialRow {
+    /// Slug.
+    pub material: String,
+    /// Display name.
+    pub name: String,
+    /// Total.
+    pub qty: Num,
+    /// The material's unit.
+    pub unit: String,
+    /// Contributions per bundle path.
+    pub sources: Vec<Source>,
+}
+
+/// One line of the shopping list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShoppingRow {
+    /// `ingredient` or `material`.
+    pub kind: &'static str,
+    /// Slug.
+    pub item: String,
+    /// Display name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// Needed by the plan.
+    pub needed: Num,
+    /// Usable stock, converted into `unit`.
+    pub on_hand: Num,
+    /// max(0, needed − on hand).
+    pub to_buy: Num,
+    /// Unit of the three amounts.
+    pub unit: String,
+    /// `buy` or `sufficient`.
+    pub status: &'static str,
+    /// Product chosen to buy (name), if any.
+    pub product: Option<String>,
+    /// Brand of that product.
+    pub brand: Option<String>,
+    /// Packs to buy (null when nothing to buy or no product fits).
+    pub packs: Option<u64>,
+    /// Contents of one pack, e.g. `25 lb`.
+    pub pack_size: Option<String>,
+    /// packs × price (null when unknown).
+    pub cost: Option<Num>,
+    /// Bought beyond the need, in `unit`.
+    pub bought_surplus: Option<Num>,
+    /// Expired, unconvertible or missing-product remarks.
+    pub note: String,
+}
+
+/// Whether stock covers one recipe's ingredients, in production order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductionRow {
+    /// Recipe slug.
+    pub recipe: String,
+    /// Recipe name.
+    pub name: String,
+    /// `ok` or `short`.
+    pub status: &'static str,
+    /// What stock does not cover.
+    pub shortages: Vec<Blocker>,
+}
+
+/// Assembly of one bundle target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssemblyRow {
+    /// Bundle slug.
+    pub bundle: String,
+    /// Bundle name.
+    pub name: String,
+    /// Packing instructions.
+    pub instructions: Option<String>,
+    /// Bundles wanted.
+    pub target: u64,
+    /// Already assembled in stock (used first).
+    pub in_stock: u64,
+    /// Can be delivered: stock plus what the allocated items and materials make.
+    pub assemblable: u64,
+    /// `ok`, `partial` or `blocked`.
+    pub status: &'static str,
+    /// What goes in one bundle, nested bundles flattened.
+    pub contents: Vec<ContentRow>,
+    /// What is short, by how much.
+    pub blockers: Vec<Blocker>,
+}
+
+/// One line of what goes in a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContentRow {
+    /// `item`, `bundle` or `material`.
+    pub kind: &'static str,
+    /// Slug.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Per bundle.
+    pub qty: Num,
+    /// Unit (`each` for items and bundles).
+    pub unit: String,
+}
+
+/// Something that stops a target or recipe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Blocker {
+    /// `stock`, `yield`, `unconvertible`, `shortfall-decision` or `material`.
+    pub kind: &'static str,
+    /// Slug of what is short.
+    pub item: String,
+    /// Needed.
+    pub needed: Num,
+    /// Available.
+    pub available: Num,
+    /// Unit.
+    pub unit: String,
+    /// Plain words: "need 54 more truffles".
+    pub message: String,
+}
+
+/// The event verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Feasibility {
+    /// Every target ok and no production blocker.
+    pub feasible: bool,
+    /// Everything in the way, by kind.
+    pub blockers: Vec<Blocker>,
+}
+
+/// Estimated costs at product prices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Costs {
+    /// Currency.
+    pub currency: String,
+    /// Ingredients and materials the plan uses, at unit prices (excludes unknown lines).
+    pub total: Num,
+    /// Cost of the packs on the shopping list.
+    pub shopping_total: Num,
+    /// Lines with no price (or no convertible product), never priced at 0.
+    pub unknown_lines: usize,
+    /// Per recipe: one batch and all batches.
+    pub per_recipe: Vec<RecipeCost>,
+    /// Per finished item.
+    pub per_item: Vec<ItemCost>,
+    /// Per bundle.
+    pub per_bundle: Vec<BundleCost>,
+}
+
+/// Cost of a recipe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecipeCost {
+    /// Slug.
+    pub recipe: String,
+    /// Name.
+    pub name: String,
+    /// One batch, sub-recipes included (null when any line is unknown).
+    pub batch_cost: Option<Num>,
+    /// All planned batches.
+    pub total: Option<Num>,
+}
+
+/// Cost of one finished item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemCost {
+    /// Slug.
+    pub item: String,
+    /// Name.
+    pub name: String,
+    /// Batch cost ÷ usable items per batch.
+    pub unit_cost: Option<Num>,
+}
+
+/// Cost of one bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BundleCost {
+    /// Slug.
+    pub bundle: String,
+    /// Name.
+    pub name: String,
+    /// Contents and packaging of one bundle.
+    pub unit_cost: Option<Num>,
+}
