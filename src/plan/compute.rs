@@ -927,92 +927,103 @@ fn shopping_rows(
     let netted = table::net(&needs, &stock_lines)?;
     Ok(netted
         .into_iter()
-        .map(|(index, _, needed, on_hand, to_buy)| {
-            let need = &rows[index as usize];
-            let of = if need.kind == "ingredient" {
-                Stocked::Ingredient(need.slug.to_owned())
-            } else {
-                Stocked::Material(need.slug.to_owned())
-            };
-            let density = c
-                .ingredients
-                .get(need.slug)
-                .filter(|_| need.kind == "ingredient")
-                .and_then(|i| i.density.as_ref());
-            let mut notes: Vec<String> = Vec::new();
-            if let Some(reason) = need.unconvertible {
-                notes.push(format!("unconvertible: {reason}"));
-            }
-            if need.unconvertible.is_none()
-                && let Some(stock_notes) = stock.notes.get(&(need.kind, need.slug.to_owned()))
-            {
-                notes.extend(stock_notes.iter().cloned());
-            }
-            let to_buy_value = from_nano(to_buy);
-            let mut row = ShoppingRow {
-                kind: need.kind,
-                item: need.slug.to_owned(),
-                name: need.name.to_owned(),
-                category: need.category.to_owned(),
-                needed: from_nano(needed).into(),
-                on_hand: from_nano(on_hand).into(),
-                to_buy: to_buy_value.into(),
-                unit: need.unit.to_string(),
-                status: if to_buy > 0 { "buy" } else { "sufficient" },
-                product: None,
-                brand: None,
-                packs: None,
-                pack_size: None,
-                cost: None,
-                bought_surplus: None,
-                note: String::new(),
-            };
-            if to_buy > 0 {
-                let products = products_of(c, &of);
-                match choose_product(&products, need.unit, density) {
-                    None => notes.push("no product listed".to_owned()),
-                    Some(product) => {
-                        row.product = Some(product.name.clone());
-                        row.brand = product.brand.clone();
-                        row.pack_size = Some(product.pack.to_string());
-                        match convert(to_buy_value, need.unit, product.pack.unit, density) {
-                            Ok(in_pack_units) => {
-                                let packs = (in_pack_units / product.pack.value)
-                                    .ceil()
-                                    .to_u64()
-                                    .unwrap_or(u64::MAX)
-                                    .max(u64::from(product.min_packs.unwrap_or(1)));
-                                row.packs = Some(packs);
-                                row.cost =
-                                    product.price.map(|price| Num(price * Decimal::from(packs)));
-                                if product.price.is_none() {
-                                    notes.push("no price".to_owned());
+        .map(
+            |table::NetRow {
+                 key: index,
+                 needed,
+                 on_hand,
+                 to_buy,
+                 ..
+             }| {
+                let need = &rows[index as usize];
+                let of = if need.kind == "ingredient" {
+                    Stocked::Ingredient(need.slug.to_owned())
+                } else {
+                    Stocked::Material(need.slug.to_owned())
+                };
+                let density = c
+                    .ingredients
+                    .get(need.slug)
+                    .filter(|_| need.kind == "ingredient")
+                    .and_then(|i| i.density.as_ref());
+                let mut notes: Vec<String> = Vec::new();
+                if let Some(reason) = need.unconvertible {
+                    notes.push(format!("unconvertible: {reason}"));
+                }
+                if need.unconvertible.is_none()
+                    && let Some(stock_notes) = stock.notes.get(&(need.kind, need.slug.to_owned()))
+                {
+                    notes.extend(stock_notes.iter().cloned());
+                }
+                let to_buy_value = from_nano(to_buy);
+                let mut row = ShoppingRow {
+                    kind: need.kind,
+                    item: need.slug.to_owned(),
+                    name: need.name.to_owned(),
+                    category: need.category.to_owned(),
+                    needed: from_nano(needed).into(),
+                    on_hand: from_nano(on_hand).into(),
+                    to_buy: to_buy_value.into(),
+                    unit: need.unit.to_string(),
+                    status: if to_buy > 0 { "buy" } else { "sufficient" },
+                    product: None,
+                    brand: None,
+                    packs: None,
+                    pack_size: None,
+                    cost: None,
+                    bought_surplus: None,
+                    note: String::new(),
+                };
+                if to_buy > 0 {
+                    let products = products_of(c, &of);
+                    match choose_product(&products, need.unit, density) {
+                        None => notes.push("no product listed".to_owned()),
+                        Some(product) => {
+                            row.product = Some(product.name.clone());
+                            row.brand = product.brand.clone();
+                            row.pack_size = Some(product.pack.to_string());
+                            match convert(to_buy_value, need.unit, product.pack.unit, density) {
+                                Ok(in_pack_units) => {
+                                    let packs = (in_pack_units / product.pack.value)
+                                        .ceil()
+                                        .to_u64()
+                                        .unwrap_or(u64::MAX)
+                                        .max(u64::from(product.min_packs.unwrap_or(1)));
+                                    row.packs = Some(packs);
+                                    row.cost = product
+                                        .price
+                                        .map(|price| Num(price * Decimal::from(packs)));
+                                    if product.price.is_none() {
+                                        notes.push("no price".to_owned());
+                                    }
+                                    let bought = convert(
+                                        Decimal::from(packs) * product.pack.value,
+                                        product.pack.unit,
+                                        need.unit,
+                                        density,
+                                    )
+                                    .unwrap_or_default();
+                                    row.bought_surplus = Some(
+                                        (bought - to_buy_value)
+                                            .round_dp(crate::catalog::units::WORKING_SCALE)
+                                            .into(),
+                                    );
                                 }
-                                let bought = convert(
-                                    Decimal::from(packs) * product.pack.value,
-                                    product.pack.unit,
-                                    need.unit,
-                                    density,
-                                )
-                                .unwrap_or_default();
-                                row.bought_surplus = Some(
-                                    (bought - to_buy_value)
-                                        .round_dp(crate::catalog::units::WORKING_SCALE)
-                                        .into(),
-                                );
+                                Err(error) => notes.push(format!(
+                                    "pack {} cannot be compared: {error}",
+                                    product.pack
+                                )),
                             }
-                            Err(error) => notes
-                                .push(format!("pack {} cannot be compared: {error}", product.pack)),
                         }
                     }
+                } else {
+                    row.packs = Some(0);
+                    row.cost = Some(Num::default());
                 }
-            } else {
-                row.packs = Some(0);
-                row.cost = Some(Num::default());
-            }
-            row.note = notes.join("; ");
-            row
-        })
+                row.note = notes.join("; ");
+                row
+            },
+        )
         .collect())
 }
 
@@ -1111,6 +1122,16 @@ fn flatten_bundle(
             BundleLine::Bundle { .. } => {}
         }
     }
+}
+
+/// Flattened per-bundle requirements, for tests of the explosion invariants.
+#[cfg(test)]
+pub(crate) fn flatten_for_tests(
+    c: &Catalog,
+    bundle: &str,
+    out: &mut BTreeMap<(&'static str, String), Decimal>,
+) {
+    flatten_bundle(c, bundle, Decimal::ONE, out, 0);
 }
 
 fn assembly_rows(

@@ -12,6 +12,8 @@ pub mod snapshot;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
 
 use crate::catalog::{Catalog, Decision, Event};
 pub use compute::{ENGINE_VERSION, PlanError, compute};

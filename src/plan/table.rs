@@ -113,11 +113,23 @@ pub fn aggregate(lines: &[Line]) -> PolarsResult<Aggregated> {
     })
 }
 
-/// Needs netted against stock: (key, unit, needed, on_hand, to_buy), sorted.
-pub fn net(
-    needs: &[(u32, u32, i64)],
-    stock: &[(u32, u32, i64)],
-) -> PolarsResult<Vec<(u32, u32, i64, i64, i64)>> {
+/// One need netted against stock, nano-units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetRow {
+    /// Need id.
+    pub key: u32,
+    /// Unit id.
+    pub unit: u32,
+    /// Needed.
+    pub needed: i64,
+    /// Usable stock.
+    pub on_hand: i64,
+    /// max(0, needed − on hand).
+    pub to_buy: i64,
+}
+
+/// Needs (key, unit, qty) netted against stock lines (key, unit, qty), sorted by key.
+pub fn net(needs: &[(u32, u32, i64)], stock: &[(u32, u32, i64)]) -> PolarsResult<Vec<NetRow>> {
     let frame = |rows: &[(u32, u32, i64)], qty: &str| {
         DataFrame::new(
             rows.len(),
@@ -159,7 +171,13 @@ pub fn net(
         i64s(netted.column("to_buy")?)?,
     );
     Ok((0..k.len())
-        .map(|i| (k[i], u[i], n[i], h[i], b[i]))
+        .map(|i| NetRow {
+            key: k[i],
+            unit: u[i],
+            needed: n[i],
+            on_hand: h[i],
+            to_buy: b[i],
+        })
         .collect())
 }
 
@@ -205,10 +223,19 @@ mod tests {
         let needs = [(0, 0, 10), (1, 0, 5), (2, 0, 5), (3, 0, 10_500)];
         let stock = [(0, 0, 5), (1, 0, 5), (2, 0, 10), (3, 0, 3_250)];
         let netted = net(&needs, &stock).unwrap();
-        let to_buy: Vec<i64> = netted.iter().map(|r| r.4).collect();
+        let to_buy: Vec<i64> = netted.iter().map(|r| r.to_buy).collect();
         assert_eq!(to_buy, vec![5, 0, 0, 7_250]);
         // Missing stock counts as zero.
-        assert_eq!(net(&[(9, 1, 4)], &[]).unwrap(), vec![(9, 1, 4, 0, 4)]);
+        assert_eq!(
+            net(&[(9, 1, 4)], &[]).unwrap(),
+            vec![NetRow {
+                key: 9,
+                unit: 1,
+                needed: 4,
+                on_hand: 0,
+                to_buy: 4
+            }]
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod corpus;
+mod plans;
 mod store;
 
 use std::path::{Path, PathBuf};

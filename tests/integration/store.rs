@@ -17,7 +17,7 @@ fn has_row(summary: &str, row: &str) -> bool {
         .any(|line| line.split_whitespace().collect::<Vec<_>>().join(" ") == row)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("mkdir");
     for entry in fs::read_dir(from).expect("read").filter_map(Result::ok) {
         let target = to.join(entry.file_name());

@@ -1,0 +1,635 @@
+//! The worked examples of SPEC §5 and property tests of the plan invariants.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use super::snapshot::{PlanMeta, Snapshot, subset};
+use super::testing::*;
+use super::{PlanResult, compute};
+use crate::catalog::*;
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str_exact(text).unwrap()
+}
+
+fn plan(c: &Catalog, e: &Event) -> PlanResult {
+    compute(&Snapshot {
+        plan: PlanMeta::default(),
+        catalog: subset(c, e),
+    })
+    .unwrap()
+}
+
+fn ingredient(c: &mut Catalog, slug: &str, unit: Unit, density: Option<&str>) {
+    c.ingredients.insert(
+        slug.into(),
+        Ingredient {
+            slug: slug.into(),
+            name: slug.into(),
+            category: "Test".into(),
+            density: density.map(|d| Density::parse(d).unwrap()),
+            unit: Some(unit),
+            reporting_unit: unit,
+        },
+    );
+}
+
+fn recipe(slug: &str, lines: &[(&str, &str, Unit)], components: &[(&str, &str)]) -> Recipe {
+    Recipe {
+        slug: slug.into(),
+        name: slug.into(),
+        category: "Test".into(),
+        notes: None,
+        time_minutes: None,
+        loss_pct: Decimal::ZERO,
+        yields: vec![],
+        ingredients: lines
+            .iter()
+            .map(|(i, q, u)| RecipeLine {
+                ingredient: (*i).into(),
+                qty: Quantity::new(dec(q), *u),
+                note: None,
+            })
+            .collect(),
+        components: components
+            .iter()
+            .map(|(r, b)| Component {
+                recipe: (*r).into(),
+                batches: dec(b),
+                note: None,
+            })
+            .collect(),
+    }
+}
+
+fn recipe_target(slug: &str, batches: &str) -> Target {
+    Target::Recipe {
+        recipe: slug.into(),
+        batches: dec(batches),
+    }
+}
+
+fn total(result: &PlanResult, slug: &str) -> Decimal {
+    result
+        .ingredients
+        .iter()
+        .filter(|r| r.ingredient == slug)
+        .map(|r| r.qty.0)
+        .sum()
+}
+
+#[test]
+fn nested_multipliers_multiply_down_the_path() {
+    let mut c = Catalog::default();
+    for i in ["milk", "butter", "flour", "sugar"] {
+        ingredient(&mut c, i, Unit::Cup, None);
+    }
+    c.recipes.insert(
+        "parent".into(),
+        recipe("parent", &[("milk", "2", Unit::Cup)], &[("child", "2")]),
+    );
+    c.recipes.insert(
+        "child".into(),
+        recipe(
+            "child",
+            &[("butter", "1", Unit::Cup)],
+            &[("grandchild", "1")],
+        ),
+    );
+    c.recipes.insert(
+        "grandchild".into(),
+        recipe(
+            "grandchild",
+            &[("flour", "1", Unit::Cup), ("sugar", "0.5", Unit::Cup)],
+            &[],
+        ),
+    );
+    let r = plan(&c, &event(vec![recipe_target("parent", "1")]));
+    assert_eq!(
+        [
+            total(&r, "milk"),
+            total(&r, "butter"),
+            total(&r, "flour"),
+            total(&r, "sugar")
+        ],
+        [dec("2"), dec("2"), dec("2"), dec("1")]
+    );
+    // Sub-recipes come before what uses them, with their fractional totals.
+    let order: Vec<&str> = r.recipes.iter().map(|x| x.recipe.as_str()).collect();
+    assert_eq!(order, ["grandchild", "child", "parent"]);
+    assert_eq!(r.recipes[0].batches.0, dec("2"));
+    let flour = r
+        .ingredients
+        .iter()
+        .find(|x| x.ingredient == "flour")
+        .unwrap();
+    assert_eq!(
+        flour.sources[0].path,
+        ["e", "parent", "child", "grandchild"]
+    );
+}
+
+#[test]
+fn totals_sum_across_recipes() {
+    let mut c = Catalog::default();
+    for i in ["flour", "sugar", "butter"] {
+        ingredient(&mut c, i, Unit::Cup, None);
+    }
+    c.recipes.insert(
+        "one".into(),
+        recipe(
+            "one",
+            &[("flour", "2", Unit::Cup), ("sugar", "1", Unit::Cup)],
+            &[],
+        ),
+    );
+    c.recipes.insert(
+        "two".into(),
+        recipe(
+            "two",
+            &[("flour", "3", Unit::Cup), ("butter", "0.5", Unit::Cup)],
+            &[],
+        ),
+    );
+    let r = plan(
+        &c,
+        &event(vec![recipe_target("one", "2"), recipe_target("two", "2")]),
+    );
+    assert_eq!(
+        [total(&r, "flour"), total(&r, "sugar"), total(&r, "butter")],
+        [dec("10"), dec("2"), dec("1")]
+    );
+}
+
+#[test]
+fn ten_tenths_make_exactly_one_cup() {
+    let mut c = Catalog::default();
+    ingredient(&mut c, "vanilla", Unit::Cup, None);
+    let mut targets = vec![];
+    for n in 0..10 {
+        let slug = format!("r{n}");
+        c.recipes.insert(
+            slug.clone(),
+            recipe(&slug, &[("vanilla", "0.1", Unit::Cup)], &[]),
+        );
+        targets.push(recipe_target(&slug, "1"));
+    }
+    let r = plan(&c, &event(targets));
+    assert_eq!(r.ingredients[0].qty.0, Decimal::ONE);
+    assert_eq!(
+        serde_json::to_value(r.ingredients[0].qty).unwrap(),
+        serde_json::json!(1)
+    );
+}
+
+fn shopping_case(
+    need: &str,
+    have: &str,
+    unit: Unit,
+    stock_unit: Unit,
+    density: Option<&str>,
+) -> PlanResult {
+    let mut c = Catalog::default();
+    ingredient(&mut c, "x", unit, density);
+    c.recipes
+        .insert("r".into(), recipe("r", &[("x", need, unit)], &[]));
+    c.inventory.push(StockRow {
+        of: Stocked::Ingredient("x".into()),
+        qty: Quantity::new(dec(have), stock_unit),
+        expires: None,
+        location: None,
+    });
+    plan(&c, &event(vec![recipe_target("r", "1")]))
+}
+
+#[test]
+fn shopping_nets_against_stock() {
+    for (need, have, to_buy) in [
+        ("10", "5", "5"),
+        ("5", "5", "0"),
+        ("5", "10", "0"),
+        ("10.5", "3.25", "7.25"),
+    ] {
+        let r = shopping_case(need, have, Unit::Lb, Unit::Lb, None);
+        let row = &r.shopping[0];
+        assert_eq!(row.to_buy.0, dec(to_buy), "{need}/{have}");
+        assert_eq!(row.status, if to_buy == "0" { "sufficient" } else { "buy" });
+    }
+    // 6 cups of flour at 4.25 oz a cup against 10 lb on hand: sufficient.
+    let r = shopping_case("6", "10", Unit::Cup, Unit::Lb, Some("1 cup = 4.25 oz"));
+    assert_eq!(r.shopping[0].status, "sufficient");
+}
+
+#[test]
+fn packs_round_up_and_cost() {
+    let mut c = Catalog::default();
+    ingredient(&mut c, "flour", Unit::Lb, None);
+    c.recipes
+        .insert("r".into(), recipe("r", &[("flour", "30", Unit::Lb)], &[]));
+    c.products.push(Product {
+        of: Stocked::Ingredient("flour".into()),
+        name: "Flour 25 lb".into(),
+        brand: None,
+        pack: Quantity::new(dec("25"), Unit::Lb),
+        price: Some(dec("18.99")),
+        preferred: false,
+        min_packs: None,
+    });
+    let r = plan(&c, &event(vec![recipe_target("r", "1")]));
+    let row = &r.shopping[0];
+    assert_eq!(
+        (
+            row.packs,
+            row.cost.map(|c| c.0),
+            row.bought_surplus.map(|s| s.0)
+        ),
+        (Some(2), Some(dec("37.98")), Some(dec("20")))
+    );
+    assert_eq!(r.costs.shopping_total.0, dec("37.98"));
+}
+
+#[test]
+fn expired_stock_does_not_count_and_is_named() {
+    let mut c = Catalog::default();
+    ingredient(&mut c, "butter", Unit::Lb, None);
+    c.recipes
+        .insert("r".into(), recipe("r", &[("butter", "4", Unit::Lb)], &[]));
+    c.inventory.push(StockRow {
+        of: Stocked::Ingredient("butter".into()),
+        qty: Quantity::new(dec("3"), Unit::Lb),
+        expires: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+        location: None,
+    });
+    let r = plan(&c, &event(vec![recipe_target("r", "1")]));
+    assert_eq!(r.shopping[0].to_buy.0, dec("4"));
+    assert!(
+        r.shopping[0]
+            .note
+            .contains("expiring 2026-12-01 not counted"),
+        "{}",
+        r.shopping[0].note
+    );
+}
+
+#[test]
+fn unconvertible_lines_stay_apart_with_their_reason() {
+    let mut c = Catalog::default();
+    ingredient(&mut c, "chocolate", Unit::Oz, None);
+    c.recipes.insert(
+        "r".into(),
+        recipe(
+            "r",
+            &[("chocolate", "8", Unit::Oz), ("chocolate", "1", Unit::Cup)],
+            &[],
+        ),
+    );
+    let r = plan(&c, &event(vec![recipe_target("r", "1")]));
+    assert_eq!(r.ingredients.len(), 2);
+    assert_eq!(r.ingredients[1].unit, "cup");
+    assert_eq!(
+        r.ingredients[1].unconvertible.as_deref(),
+        Some("no density to convert cup to oz")
+    );
+    assert!(
+        r.feasibility
+            .blockers
+            .iter()
+            .any(|b| b.kind == "unconvertible")
+    );
+}
+
+/// Gift bags against available items: decisions of 0 batches make stock the only source.
+fn assembly_case(per_bag: &[(&str, u64)], target: u64, stock: &[(&str, u64)]) -> PlanResult {
+    let items: Vec<(&str, u32)> = per_bag.iter().map(|(i, _)| (*i, 48)).collect();
+    let mut c = catalog_with_items(&items);
+    add_bundle(&mut c, "bag", per_bag, &[]);
+    for (item, count) in stock {
+        add_stock(&mut c, Stocked::Item((*item).into()), *count);
+    }
+    let mut e = event(vec![bundle_target("bag", target)]);
+    e.decisions = per_bag
+        .iter()
+        .map(|(i, _)| Decision {
+            item: (*i).into(),
+            batches: 0,
+            confirm_shortfall: true,
+        })
+        .collect();
+    plan(&c, &e)
+}
+
+#[test]
+fn assembly_examples() {
+    let bag = [("cookie", 6), ("brownie", 3)];
+    let r = assembly_case(&bag, 50, &[("cookie", 300), ("brownie", 150)]);
+    assert_eq!(
+        (r.assembly[0].assemblable, r.assembly[0].status),
+        (50, "ok")
+    );
+    let r = assembly_case(&bag, 50, &[("cookie", 300), ("brownie", 120)]);
+    assert_eq!(
+        (r.assembly[0].assemblable, r.assembly[0].status),
+        (40, "partial")
+    );
+    assert!(
+        r.assembly[0]
+            .blockers
+            .iter()
+            .any(|b| b.message == "bag: need 30 more brownie"),
+        "{:?}",
+        r.assembly[0].blockers
+    );
+    let r = assembly_case(&bag, 50, &[]);
+    assert_eq!(
+        (r.assembly[0].assemblable, r.assembly[0].status),
+        (0, "blocked")
+    );
+    let deluxe = [("cookie", 4), ("brownie", 2), ("truffle", 3)];
+    let r = assembly_case(
+        &deluxe,
+        100,
+        &[("cookie", 400), ("brownie", 160), ("truffle", 150)],
+    );
+    assert_eq!(
+        (r.assembly[0].assemblable, r.assembly[0].status),
+        (50, "partial")
+    );
+    assert!(
+        r.assembly[0]
+            .blockers
+            .iter()
+            .any(|b| b.message == "bag: need 150 more truffle")
+    );
+    assert!(!r.feasibility.feasible);
+}
+
+#[test]
+fn shared_items_are_allocated_in_event_order() {
+    let mut c = catalog_with_items(&[("cookie", 48)]);
+    add_bundle(&mut c, "a", &[("cookie", 6)], &[]);
+    add_bundle(&mut c, "b", &[("cookie", 4)], &[]);
+    add_stock(&mut c, Stocked::Item("cookie".into()), 100);
+    let mut e = event(vec![bundle_target("a", 10), bundle_target("b", 20)]);
+    e.decisions = vec![Decision {
+        item: "cookie".into(),
+        batches: 0,
+        confirm_shortfall: true,
+    }];
+    let r = plan(&c, &e);
+    // 60 cookies go to the first target, the remaining 40 make 10 of the second.
+    assert_eq!(
+        (r.assembly[0].assemblable, r.assembly[1].assemblable),
+        (10, 10)
+    );
+}
+
+#[test]
+fn never_short_without_a_decision() {
+    let mut c = catalog_with_items(&[("cookie", 48)]);
+    add_bundle(&mut c, "bag", &[("cookie", 7)], &[]);
+    let r = plan(&c, &event(vec![bundle_target("bag", 43)]));
+    assert!(r.batches[0].produced >= 301);
+    assert!(
+        r.feasibility
+            .blockers
+            .iter()
+            .all(|b| b.kind != "shortfall-decision")
+    );
+    assert_eq!(r.assembly[0].status, "ok");
+}
+
+// ---- property tests -------------------------------------------------------------------
+
+/// A random, valid catalogue and event: recipes use lower-numbered recipes as components,
+/// bundles nest lower-numbered bundles, so there are no cycles.
+fn arb_case() -> impl Strategy<Value = (Catalog, Event)> {
+    let units = prop::sample::select(vec![
+        Unit::G,
+        Unit::Oz,
+        Unit::Lb,
+        Unit::Cup,
+        Unit::Tbsp,
+        Unit::Tsp,
+        Unit::Each,
+        Unit::Ml,
+    ]);
+    let line = (0usize..6, 1u32..400, units.clone());
+    let recipe_strategy = (
+        prop::collection::vec(line, 0..4),
+        prop::collection::vec((0usize..8, 1u32..8), 0..2),
+        1u32..60,
+        0u32..20,
+        any::<bool>(),
+    );
+    let bundle = (
+        prop::collection::vec((0usize..8, 1u64..6), 1..4),
+        prop::collection::vec((0usize..4, 1u64..3), 0..2),
+        prop::collection::vec((0usize..3, 1u32..30), 0..2),
+    );
+    (
+        prop::collection::vec((any::<bool>(), units.clone()), 6),
+        prop::collection::vec(recipe_strategy, 8),
+        prop::collection::vec(bundle, 4),
+        prop::collection::vec((0usize..4, 1u64..40), 1..4),
+        prop::collection::vec((0usize..8, 0u64..30), 0..3),
+        prop::collection::vec((0usize..6, 0u32..5000, units), 0..6),
+        0u32..25,
+    )
+        .prop_map(
+            |(ingredients, recipes, bundles, targets, item_targets, stock, overage)| {
+                let mut c = Catalog::default();
+                for (i, (dense, unit)) in ingredients.iter().enumerate() {
+                    ingredient(
+                        &mut c,
+                        &format!("i{i}"),
+                        *unit,
+                        dense.then_some("1 cup = 5 oz"),
+                    );
+                }
+                for (m, unit) in [
+                    ("tin", Unit::Each),
+                    ("ribbon", Unit::M),
+                    ("bag", Unit::Each),
+                ] {
+                    c.materials.insert(
+                        m.into(),
+                        Material {
+                            slug: m.into(),
+                            name: m.into(),
+                            category: "Packaging".into(),
+                            unit,
+                        },
+                    );
+                }
+                for (r, (lines, components, per_batch, loss, portion)) in recipes.iter().enumerate()
+                {
+                    let mut rec = recipe(&format!("r{r}"), &[], &[]);
+                    rec.ingredients = lines
+                        .iter()
+                        .map(|(i, q, u)| RecipeLine {
+                            ingredient: format!("i{i}"),
+                            qty: Quantity::new(Decimal::new(i64::from(*q), 1), *u),
+                            note: None,
+                        })
+                        .collect();
+                    rec.components = components
+                        .iter()
+                        .filter(|(k, _)| *k < r)
+                        .map(|(k, b)| Component {
+                            recipe: format!("r{k}"),
+                            batches: Decimal::new(i64::from(*b), 1),
+                            note: None,
+                        })
+                        .collect();
+                    rec.loss_pct = Decimal::from(*loss);
+                    let size = if *portion {
+                        YieldSize::PortionPct(Decimal::from(100 / (per_batch % 10 + 1)))
+                    } else {
+                        YieldSize::PerBatch(Decimal::from(*per_batch))
+                    };
+                    rec.yields = vec![Yield {
+                        slug: format!("item{r}"),
+                        name: format!("item{r}"),
+                        size,
+                    }];
+                    c.recipes.insert(rec.slug.clone(), rec);
+                }
+                for (b, (items, nested, packaging)) in bundles.iter().enumerate() {
+                    let mut contents: Vec<BundleLine> = items
+                        .iter()
+                        .map(|(i, q)| BundleLine::Item {
+                            item: format!("item{i}"),
+                            qty: *q,
+                        })
+                        .collect();
+                    contents.extend(nested.iter().filter(|(n, _)| *n < b).map(|(n, q)| {
+                        BundleLine::Bundle {
+                            bundle: format!("b{n}"),
+                            qty: *q,
+                        }
+                    }));
+                    contents.extend(packaging.iter().map(|(m, q)| BundleLine::Material {
+                        material: ["tin", "ribbon", "bag"][*m].into(),
+                        qty: Decimal::new(i64::from(*q), 1),
+                    }));
+                    c.bundles.insert(
+                        format!("b{b}"),
+                        Bundle {
+                            slug: format!("b{b}"),
+                            name: format!("b{b}"),
+                            instructions: None,
+                            contents,
+                        },
+                    );
+                }
+                for (i, q, u) in stock {
+                    c.inventory.push(StockRow {
+                        of: Stocked::Ingredient(format!("i{i}")),
+                        qty: Quantity::new(Decimal::from(q), u),
+                        expires: None,
+                        location: None,
+                    });
+                }
+                let mut e = event(
+                    targets
+                        .iter()
+                        .map(|(b, q)| bundle_target(&format!("b{b}"), *q))
+                        .collect(),
+                );
+                e.targets
+                    .extend(item_targets.iter().filter(|(_, q)| *q > 0).map(|(i, q)| {
+                        Target::Item {
+                            item: format!("item{i}"),
+                            qty: *q,
+                        }
+                    }));
+                e.overage_pct = Decimal::from(overage);
+                c.events.insert(e.slug.clone(), e.clone());
+                (c, e)
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn produced_covers_every_need((c, e) in arb_case()) {
+        let r = plan(&c, &e);
+        for row in r.batches.iter().filter(|b| b.item.is_some()) {
+            prop_assert!(row.produced >= row.need, "{row:?}");
+            prop_assert_eq!(row.shortfall, 0);
+        }
+    }
+
+    #[test]
+    fn totals_equal_the_sum_of_their_sources((c, e) in arb_case()) {
+        let r = plan(&c, &e);
+        for row in &r.ingredients {
+            let sum: Decimal = row.sources.iter().map(|s| s.qty.0).sum();
+            prop_assert_eq!(sum, row.qty.0);
+        }
+        for row in &r.materials {
+            let sum: Decimal = row.sources.iter().map(|s| s.qty.0).sum();
+            prop_assert_eq!(sum, row.qty.0);
+        }
+    }
+
+    #[test]
+    fn every_line_is_buy_or_sufficient_and_nets_exactly((c, e) in arb_case()) {
+        let r = plan(&c, &e);
+        for row in &r.shopping {
+            let expected = (row.needed.0 - row.on_hand.0).max(Decimal::ZERO);
+            prop_assert_eq!(row.to_buy.0, expected);
+            prop_assert!(row.status == "buy" || row.status == "sufficient");
+            prop_assert_eq!(row.status == "buy", row.to_buy.0 > Decimal::ZERO);
+        }
+    }
+
+    #[test]
+    fn assembly_never_uses_an_item_twice((c, e) in arb_case()) {
+        let r = plan(&c, &e);
+        let mut used: BTreeMap<String, Decimal> = BTreeMap::new();
+        for (row, target) in r.assembly.iter().zip(e.targets.iter().filter(|t| matches!(t, Target::Bundle { .. }))) {
+            let Target::Bundle { bundle, .. } = target else { continue };
+            let mut per = BTreeMap::new();
+            super::compute::flatten_for_tests(&c, bundle, &mut per);
+            for ((kind, slug), q) in per {
+                if kind == "item" {
+                    *used.entry(slug).or_default() += q * Decimal::from(row.assemblable - row.in_stock);
+                }
+            }
+        }
+        let produced: BTreeMap<String, u64> = r.batches.iter().filter_map(|b| b.item.clone().map(|i| (i, b.produced))).collect();
+        for (item, count) in used {
+            let available = Decimal::from(*produced.get(&item).unwrap_or(&0));
+            prop_assert!(count <= available, "{item}: {count} > {available}");
+        }
+    }
+
+    #[test]
+    fn nested_explosion_equals_flattened((c, e) in arb_case()) {
+        // Replace every bundle by its flattened contents: the item needs must not change.
+        let mut flat = c.clone();
+        for (slug, bundle) in flat.bundles.iter_mut() {
+            let mut per = BTreeMap::new();
+            super::compute::flatten_for_tests(&c, slug, &mut per);
+            bundle.contents = per
+                .into_iter()
+                .map(|((kind, s), q)| if kind == "item" { BundleLine::Item { item: s, qty: rust_decimal::prelude::ToPrimitive::to_u64(&q).unwrap() } } else { BundleLine::Material { material: s, qty: q } })
+                .collect();
+        }
+        prop_assert_eq!(super::explode::explode(&c, &e), super::explode::explode(&flat, &e));
+    }
+
+    #[test]
+    fn same_bytes_on_one_and_many_threads((c, e) in arb_case()) {
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| serde_json::to_string(&plan(&c, &e)).unwrap())
+        };
+        prop_assert_eq!(run(1), run(4));
+    }
+}
