@@ -7,6 +7,8 @@
 
 pub mod catalog;
 pub mod plan;
+pub mod nightly;
+pub mod report;
 pub mod starter;
 pub mod store;
 

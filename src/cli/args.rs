@@ -33,6 +33,7 @@ Examples:
   bakeplan import my-bakery           load it into bakeplan.db
   bakeplan plan --all                 freeze a plan per event
   bakeplan plans show --event E       batches, shopping and verdict of an event
+  bakeplan run my-bakery --out out    the nightly job: every report of every upcoming event
 
 Exit codes: 0 ok, 1 infeasible plan or --strict warnings, 2 input error, 3 internal or I/O error.")]
 pub struct Cli {
@@ -137,6 +138,69 @@ An event whose inputs are unchanged since its latest plan reuses that plan.")]
         #[command(subcommand)]
         command: PlansCommand,
     },
+    /// The nightly job: check, import, freeze every upcoming event, compute, render every report.
+    #[command(after_help = "\
+Examples:
+  bakeplan run fixtures/sample --out out
+  bakeplan --now 2026-12-01 run fixtures/sample --out out --all --fail-on-infeasible
+  bakeplan run catalogue/ --out /srv/reports --reports my-reports/ --strict
+
+Writes one folder per event (shopping-list.csv, production-sheet.html, assembly-sheet.html,
+plan-summary.md, plan.json), purchase-rollup.csv and run-report.json. Reruns with the same
+catalogue and --now write the same bytes.")]
+    Run {
+        /// Catalogue directory.
+        dir: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only this event.
+        #[arg(long, conflicts_with = "all")]
+        event: Option<String>,
+        /// Every event, also past ones.
+        #[arg(long)]
+        all: bool,
+        /// Extra or overriding reports (reports/*.yaml, templates/*).
+        #[arg(long, value_name = "DIR")]
+        reports: Option<PathBuf>,
+        /// Only these reports (repeatable).
+        #[arg(long = "report", value_name = "NAME")]
+        report: Vec<String>,
+        /// Exit 1 when any plan has warnings.
+        #[arg(long)]
+        strict: bool,
+        /// Exit 1 when any event cannot meet its targets.
+        #[arg(long)]
+        fail_on_infeasible: bool,
+    },
+    /// Render reports of a frozen plan.
+    #[command(after_help = "\
+Examples:
+  bakeplan report --event winter-market --out out
+  bakeplan report --plan 3 --report shopping-list --out out
+  bakeplan report --event winter-market --reports my-reports --report supplier-orders --out out")]
+    Report {
+        /// Plan id.
+        #[arg(long, conflicts_with = "event", required_unless_present = "event")]
+        plan: Option<i64>,
+        /// The latest plan of this event.
+        #[arg(long)]
+        event: Option<String>,
+        /// Only these reports (repeatable).
+        #[arg(long = "report", value_name = "NAME")]
+        report: Vec<String>,
+        /// Extra or overriding reports.
+        #[arg(long, value_name = "DIR")]
+        reports: Option<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Built-in and user reports.
+    Reports {
+        #[command(subcommand)]
+        command: ReportsCommand,
+    },
     /// Write a small, realistic starter catalogue to edit.
     #[command(after_help = "\
 Examples:
@@ -195,5 +259,17 @@ pub enum PlansCommand {
     Delete {
         /// Plan id.
         id: i64,
+    },
+}
+
+/// `reports` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// List reports with their descriptions and where they come from.
+    #[command(after_help = "Examples:\n  bakeplan reports list\n  bakeplan reports list --reports my-reports")]
+    List {
+        /// Extra or overriding reports.
+        #[arg(long, value_name = "DIR")]
+        reports: Option<PathBuf>,
     },
 }

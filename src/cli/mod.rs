@@ -9,6 +9,7 @@
 pub mod args;
 mod plans;
 mod render;
+mod run;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ pub(crate) enum Failure {
     Internal(String),
     /// Already reported (e.g. as JSON on stdout): exit with this code.
     Reported(u8),
+    /// A report manifest or template is wrong: exit 2.
+    Report(bakeplan::report::ReportError),
 }
 
 impl From<StoreError> for Failure {
@@ -56,9 +59,10 @@ internal_failures!(std::io::Error, serde_json::Error, bakeplan::plan::PlanError)
 
 /// Resolved global settings.
 pub(crate) struct Context {
+    style: Style,
     quiet: bool,
-    now: DateTime<Utc>,
-    load: LoadOptions,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) load: LoadOptions,
 }
 
 impl Context {
@@ -72,6 +76,7 @@ impl Context {
             })?,
         };
         Ok(Context {
+            style: Style::detect(global.color),
             quiet: global.quiet,
             now,
             load: LoadOptions {
@@ -82,6 +87,11 @@ impl Context {
 
     pub(crate) fn now_text(&self) -> String {
         self.now.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+
+    /// Whether progress bars can be drawn (a terminal, not `-q`).
+    pub(crate) fn interactive(&self) -> bool {
+        !self.quiet && matches!(self.style, Style::Snippet { .. })
     }
 
     /// Progress and summaries go to stderr unless `-q`.
@@ -116,6 +126,13 @@ pub fn run(cli: Cli) -> ExitCode {
             plans::plan(&ctx, &cli.global.db, event.as_deref(), *all, *force)
         }
         Command::Plans { command } => plans::plans(&ctx, &cli.global.db, command),
+        Command::Run { dir, out, event, all, reports, report, strict, fail_on_infeasible } => run::run(
+            &ctx,
+            &cli.global.db,
+            run::RunArgs { dir, out, event: event.as_deref(), all: *all, reports: reports.as_deref(), report, strict: *strict, fail_on_infeasible: *fail_on_infeasible },
+        ),
+        Command::Report { plan, event, report, reports, out } => run::report(&ctx, &cli.global.db, *plan, event.as_deref(), report, reports.as_deref(), out),
+        Command::Reports { command: args::ReportsCommand::List { reports } } => run::list_reports(reports.as_deref()),
     });
     let style = Style::detect(cli.global.color);
     match result {
@@ -133,6 +150,12 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(3)
         }
         Err(Failure::Reported(code)) => ExitCode::from(code),
+        Err(Failure::Report(error)) => {
+            for diagnostic in &error.0 {
+                eprintln!("error: {diagnostic}");
+            }
+            ExitCode::from(2)
+        }
     }
 }
 

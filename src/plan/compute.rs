@@ -254,7 +254,8 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
     // §5.5 shopping.
     let stock = StockPlan::new(c, event, &ingredients, &materials);
     warnings.extend(stock.notes.values().flatten().cloned());
-    let shopping = shopping_rows(c, &ingredients, &materials, &stock)?;
+    let mut shopping = shopping_rows(c, &ingredients, &materials, &stock)?;
+    shopping.sort_by(|a, b| (a.kind != "ingredient", &a.category, &a.name).cmp(&(b.kind != "ingredient", &b.category, &b.name)));
     for row in shopping
         .iter()
         .filter(|r| r.status == "buy" && r.product.is_none())
@@ -970,6 +971,9 @@ fn shopping_rows(
                     brand: None,
                     packs: None,
                     pack_size: None,
+                    pack_in_unit: None,
+                    price: None,
+                    min_packs: None,
                     cost: None,
                     bought_surplus: None,
                     note: String::new(),
@@ -982,6 +986,12 @@ fn shopping_rows(
                             row.product = Some(product.name.clone());
                             row.brand = product.brand.clone();
                             row.pack_size = Some(product.pack.to_string());
+                            row.price = product.price.map(Num);
+                            row.min_packs = product.min_packs;
+                            row.pack_in_unit =
+                                convert(product.pack.value, product.pack.unit, need.unit, density)
+                                    .ok()
+                                    .map(Num);
                             match convert(to_buy_value, need.unit, product.pack.unit, density) {
                                 Ok(in_pack_units) => {
                                     let packs = (in_pack_units / product.pack.value)

@@ -293,6 +293,12 @@ pub struct ShoppingRow {
     pub packs: Option<u64>,
     /// Contents of one pack, e.g. `25 lb`.
     pub pack_size: Option<String>,
+    /// Contents of one pack converted into `unit` (null when it does not convert).
+    pub pack_in_unit: Option<Num>,
+    /// Price of one pack (null when unknown).
+    pub price: Option<Num>,
+    /// Smallest number of packs the supplier sells.
+    pub min_packs: Option<u32>,
     /// packs × price (null when unknown).
     pub cost: Option<Num>,
     /// Bought beyond the need, in `unit`.

@@ -1,0 +1,141 @@
+//! `run`, `report` and `reports list`: rendering reports.
+
+use std::path::Path;
+
+use bakeplan::nightly::{self, Events, RunError, RunOptions, Step};
+use bakeplan::report::{Per, Reports, RunContext, RunInfo};
+use bakeplan::store::{self, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{Context, Failure};
+
+/// Arguments of `bakeplan run`.
+pub struct RunArgs<'a> {
+    pub dir: &'a Path,
+    pub out: &'a Path,
+    pub event: Option<&'a str>,
+    pub all: bool,
+    pub reports: Option<&'a Path>,
+    pub report: &'a [String],
+    pub strict: bool,
+    pub fail_on_infeasible: bool,
+}
+
+impl From<RunError> for Failure {
+    fn from(error: RunError) -> Self {
+        match error {
+            RunError::Store(e) => e.into(),
+            RunError::Report(e) => Failure::Report(e),
+            other => Failure::Internal(other.to_string()),
+        }
+    }
+}
+
+/// `bakeplan run DIR --out OUT`.
+pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
+    let options = RunOptions {
+        catalogue: args.dir.to_owned(),
+        db: db.to_owned(),
+        out: args.out.to_owned(),
+        events: match (args.event, args.all) {
+            (Some(event), _) => Events::One(event.to_owned()),
+            (None, true) => Events::All,
+            (None, false) => Events::Upcoming,
+        },
+        now: ctx.now,
+        reports_dir: args.reports.map(Path::to_owned),
+        report_names: args.report.to_vec(),
+        load: ctx.load,
+    };
+    let bar = ctx.interactive().then(|| {
+        let bar = ProgressBar::new(1);
+        bar.set_style(ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+        bar
+    });
+    let mut on_step = |step: Step| match (&bar, step) {
+        (Some(bar), Step::Stage { name, total }) => {
+            bar.set_prefix(name);
+            bar.set_length(total as u64);
+            bar.set_position(0);
+        }
+        (Some(bar), Step::Done(message)) => {
+            bar.inc(1);
+            bar.set_message(message);
+        }
+        (None, Step::Stage { name, total }) => ctx.say(&format!("{name}: {total} step{}", if total == 1 { "" } else { "s" })),
+        (None, Step::Done(message)) => ctx.say(&format!("  {message}")),
+    };
+    let result = nightly::run(&options, &mut on_step);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(RunError::Input(diagnostics)) => return Err(Failure::Input(diagnostics, args.dir.to_owned())),
+        Err(other) => return Err(other.into()),
+    };
+    for event in &report.events {
+        ctx.say(&format!(
+            "{} ({}): plan {}{} — {}, {} to buy, {} blocker(s)",
+            event.event,
+            event.date,
+            event.plan_id,
+            if event.reused { " reused" } else { "" },
+            if event.feasible { "feasible" } else { "NOT feasible" },
+            event.counts.get("to_buy").copied().unwrap_or(0),
+            event.blockers.len()
+        ));
+    }
+    let files: usize = report.events.iter().map(|e| e.files.len()).sum::<usize>() + report.run_files.len() + 1;
+    ctx.say(&format!("wrote {files} files to {} (run-report.json lists them)", args.out.display()));
+    if (args.fail_on_infeasible && report.any_infeasible()) || (args.strict && report.any_warnings()) {
+        return Err(Failure::Reported(1));
+    }
+    Ok(())
+}
+
+/// `bakeplan report`.
+pub fn report(ctx: &Context, db: &Path, plan: Option<i64>, event: Option<&str>, names: &[String], reports_dir: Option<&Path>, out: &Path) -> Result<(), Failure> {
+    let reports = Reports::load(reports_dir).map_err(Failure::Report)?;
+    let selected = reports.select(names).map_err(Failure::Report)?;
+    let store = Store::open(db)?;
+    let id = match (plan, event) {
+        (Some(id), _) => id,
+        (None, Some(event)) => store::latest_plan(store.conn(), event)?.map(|(id, _)| id).ok_or_else(|| Failure::Usage(format!("event {event} has no plan yet; run: bakeplan plan {event}")))?,
+        (None, None) => return Err(Failure::Usage("give --plan ID or --event EVENT".to_owned())),
+    };
+    let result = super::plans::computed(&store, id)?;
+    let mut written = Vec::new();
+    for manifest in &selected {
+        let (path, bytes) = match manifest.per {
+            Per::Plan => reports.render_plan(manifest, &result),
+            Per::Run => {
+                let plans = vec![result.clone()];
+                let context = RunContext {
+                    rollup: bakeplan::report::rollup::rollup(&plans).map_err(|e| Failure::Internal(e.to_string()))?,
+                    run: RunInfo { now: ctx.now_text(), events: vec![result.event.slug.clone()], currency: result.settings.currency.clone(), decimals: result.settings.decimals },
+                    plans,
+                };
+                reports.render_run(manifest, &context)
+            }
+        }
+        .map_err(Failure::Report)?;
+        let target = out.join(&path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        bakeplan::write_atomically(&target, &bytes)?;
+        written.push(target.display().to_string());
+    }
+    ctx.say(&format!("plan {id}: wrote {}", written.join(", ")));
+    Ok(())
+}
+
+/// `bakeplan reports list`.
+pub fn list_reports(reports_dir: Option<&Path>) -> Result<(), Failure> {
+    let reports = Reports::load(reports_dir).map_err(Failure::Report)?;
+    for m in reports.manifests() {
+        println!("{:<18} {:<4} {:<4} {}\n{:<28} from {}", m.name, format!("{:?}", m.format).to_lowercase(), format!("{:?}", m.per).to_lowercase(), m.description, "", m.origin);
+    }
+    Ok(())
+}

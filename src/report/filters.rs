@@ -1,0 +1,140 @@
+//! Template filters: numbers at the configured decimals, money, percentages, and CSV fields
+//! written through the csv crate with formula injection neutralised.
+
+use minijinja::{Environment, Error, ErrorKind, State, Value};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+
+/// Registers every filter.
+pub fn register(env: &mut Environment<'static>) {
+    env.add_filter("num", num);
+    env.add_filter("qty", qty);
+    env.add_filter("money", money);
+    env.add_filter("pct", pct);
+    env.add_filter("csv", csv_field);
+    env.add_filter("csv_row", csv_row);
+    env.add_filter("ceil", ceil);
+}
+
+/// Decimal places for quantities: `settings.decimals`, else `run.decimals`, else 3.
+fn decimals(state: &State) -> u32 {
+    for (outer, inner) in [("settings", "decimals"), ("run", "decimals")] {
+        if let Some(value) = state.lookup(outer).and_then(|v| v.get_attr(inner).ok()).and_then(|v| v.as_i64()) {
+            return u32::try_from(value).unwrap_or(3).min(9);
+        }
+    }
+    3
+}
+
+fn decimal(value: &Value) -> Option<Decimal> {
+    if value.is_none() || value.is_undefined() {
+        return None;
+    }
+    if let Some(whole) = value.as_i64() {
+        return Some(Decimal::from(whole));
+    }
+    f64::try_from(value.clone()).ok().and_then(Decimal::from_f64)
+}
+
+fn not_a_number(value: &Value) -> Error {
+    Error::new(ErrorKind::InvalidOperation, format!("expected a number, got {value}"))
+}
+
+fn plain(value: Decimal, places: u32) -> String {
+    value.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero).normalize().to_string()
+}
+
+/// A plain decimal rounded to the configured places, trailing zeros dropped (`12.5`, `3`);
+/// empty for none.
+fn num(state: &State, value: Value) -> Result<String, Error> {
+    if value.is_none() {
+        return Ok(String::new());
+    }
+    decimal(&value).map(|d| plain(d, decimals(state))).ok_or_else(|| not_a_number(&value))
+}
+
+/// A quantity with its unit: `{{ 2.5 | qty("cup") }}` → `2.5 cup`.
+fn qty(state: &State, value: Value, unit: Option<String>) -> Result<String, Error> {
+    let amount = num(state, value)?;
+    Ok(match unit.filter(|u| !u.is_empty()) {
+        Some(unit) if !amount.is_empty() => format!("{amount} {unit}"),
+        _ => amount,
+    })
+}
+
+/// Money with two decimals (`37.98`); empty for none (unknown).
+fn money(value: Value) -> Result<String, Error> {
+    if value.is_none() {
+        return Ok(String::new());
+    }
+    let amount = decimal(&value).ok_or_else(|| not_a_number(&value))?;
+    Ok(format!("{:.2}", amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)))
+}
+
+/// A percentage at the configured places: `48.958%`.
+fn pct(state: &State, value: Value) -> Result<String, Error> {
+    Ok(format!("{}%", num(state, value)?))
+}
+
+/// Whole number at or above.
+fn ceil(value: Value) -> Result<i64, Error> {
+    let amount = decimal(&value).ok_or_else(|| not_a_number(&value))?;
+    rust_decimal::prelude::ToPrimitive::to_i64(&amount.ceil()).ok_or_else(|| not_a_number(&value))
+}
+
+/// Text that a spreadsheet would run as a formula gets a leading apostrophe.
+fn neutralised(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
+}
+
+fn cell(value: &Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        String::new()
+    } else if let Some(text) = value.as_str() {
+        neutralised(text)
+    } else {
+        value.to_string()
+    }
+}
+
+fn write_record(cells: &[String]) -> Result<String, Error> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    writer.write_record(cells).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    let bytes = writer.into_inner().map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    Ok(text.trim_end_matches('\n').to_owned())
+}
+
+/// One CSV field, quoted as needed and formula-safe.
+fn csv_field(value: Value) -> Result<String, Error> {
+    write_record(&[cell(&value)])
+}
+
+/// A list as one CSV line (no line ending), every field quoted as needed and formula-safe.
+fn csv_row(value: Value) -> Result<String, Error> {
+    let cells: Vec<String> = value.try_iter()?.map(|v| cell(&v)).collect();
+    write_record(&cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(template: &str, ctx: Value) -> String {
+        let mut env = Environment::new();
+        register(&mut env);
+        env.render_str(template, ctx).unwrap()
+    }
+
+    #[test]
+    fn numbers_drop_trailing_zeros_at_the_configured_places() {
+        let ctx = Value::from(minijinja::value::Serde(serde_json::json!({"settings": {"decimals": 3}, "a": 12.5, "b": 3, "c": 0.33333, "d": null})));
+        assert_eq!(render("{{ a|num }} {{ b|num }} {{ c|num }} [{{ d|num }}] {{ a|qty('lb') }} {{ 37.9|money }} {{ 48.9583|pct }}", ctx), "12.5 3 0.333 [] 12.5 lb 37.90 48.958%");
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_formula_safe() {
+        let ctx = Value::from(minijinja::value::Serde(serde_json::json!({"row": ["=SUM(A1)", "+1", "-x", "@me", "a, \"b\"\nc", 2.5, null]})));
+        assert_eq!(render("{{ row|csv_row }}", ctx), "'=SUM(A1),'+1,'-x,'@me,\"a, \"\"b\"\"\nc\",2.5,");
+    }
+}

@@ -1,0 +1,322 @@
+//! The report stage: report plugins (a manifest plus a minijinja template) rendered from
+//! PlanResults into files.
+//!
+//! Built-in reports are embedded in the binary; a user directory with the same layout
+//! (`reports/*.yaml`, `templates/*`) adds reports or overrides them by name, template by
+//! template. Templates see only the templates registered here — there is no loader, so
+//! they cannot read files — and output paths must stay inside the output directory.
+
+mod filters;
+pub mod rollup;
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Diagnostic, Loc};
+use crate::plan::PlanResult;
+
+/// Built-in manifests: (file name, contents).
+const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
+    ("shopping-list.yaml", include_str!("../../reports/shopping-list.yaml")),
+    ("production-sheet.yaml", include_str!("../../reports/production-sheet.yaml")),
+    ("assembly-sheet.yaml", include_str!("../../reports/assembly-sheet.yaml")),
+    ("plan-summary.yaml", include_str!("../../reports/plan-summary.yaml")),
+    ("plan.yaml", include_str!("../../reports/plan.yaml")),
+    ("purchase-rollup.yaml", include_str!("../../reports/purchase-rollup.yaml")),
+];
+
+/// Built-in templates: (name, source).
+const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+    ("shopping-list.csv.j2", include_str!("../../templates/shopping-list.csv.j2")),
+    ("purchase-rollup.csv.j2", include_str!("../../templates/purchase-rollup.csv.j2")),
+    ("production-sheet.html.j2", include_str!("../../templates/production-sheet.html.j2")),
+    ("assembly-sheet.html.j2", include_str!("../../templates/assembly-sheet.html.j2")),
+    ("sheet.css.j2", include_str!("../../templates/sheet.css.j2")),
+    ("plan-summary.md.j2", include_str!("../../templates/plan-summary.md.j2")),
+    ("plan.json.j2", include_str!("../../templates/plan.json.j2")),
+];
+
+/// Output format of a report; sets escaping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// CSV (UTF-8 with a byte-order mark, for Excel); fields via the `csv`/`csv_row` filters.
+    Csv,
+    /// HTML, autoescaped.
+    Html,
+    /// Markdown.
+    Md,
+    /// Plain text.
+    Txt,
+    /// JSON.
+    Json,
+}
+
+/// One file per plan, or one for the whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    /// One file per plan; the context is the PlanResult.
+    Plan,
+    /// One file per run; the context is `plans`, `rollup` and `run`.
+    Run,
+}
+
+/// A report manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Report name (what `--report` selects).
+    pub name: String,
+    /// One line for `reports list`.
+    pub description: String,
+    /// Template file name under `templates/`.
+    pub template: String,
+    /// Output path template, relative to the out dir.
+    pub output: String,
+    /// Output format.
+    pub format: Format,
+    /// Per plan or per run.
+    pub per: Per,
+    /// Where it comes from (`built-in` or the manifest's path).
+    #[serde(skip_deserializing, default)]
+    pub origin: String,
+}
+
+/// Why reports could not be loaded or rendered; located like catalogue errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct ReportError(pub Vec<Diagnostic>);
+
+fn report_error(file: &str, line: usize, code: &'static str, message: impl Into<String>, hint: Option<String>) -> ReportError {
+    let loc = Loc { file: Arc::from(file), line: line as u64, column: 0 };
+    ReportError(vec![Diagnostic::new(&loc, "reports", code, message).maybe_hint(hint)])
+}
+
+/// The loaded reports and their template environment.
+pub struct Reports {
+    manifests: Vec<Manifest>,
+    env: Environment<'static>,
+    template_origins: BTreeMap<String, String>,
+}
+
+impl Reports {
+    /// Loads the built-ins, then `user_dir` (`reports/*.yaml`, `templates/*`) over them.
+    pub fn load(user_dir: Option<&Path>) -> Result<Reports, ReportError> {
+        let mut manifests: BTreeMap<String, Manifest> = BTreeMap::new();
+        let mut templates: BTreeMap<String, (String, String)> = BTreeMap::new();
+        for (file, text) in BUILTIN_MANIFESTS {
+            let manifest = parse_manifest(&format!("reports/{file}"), text, "built-in")?;
+            manifests.insert(manifest.name.clone(), manifest);
+        }
+        for (name, source) in BUILTIN_TEMPLATES {
+            templates.insert((*name).to_owned(), ((*source).to_owned(), "built-in".to_owned()));
+        }
+        if let Some(dir) = user_dir {
+            for path in sorted_files(&dir.join("reports"))? {
+                if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                    let shown = path.display().to_string();
+                    let text = std::fs::read_to_string(&path).map_err(|e| report_error(&shown, 0, "io", format!("cannot read: {e}"), None))?;
+                    let manifest = parse_manifest(&shown, &text, &shown)?;
+                    manifests.insert(manifest.name.clone(), manifest);
+                }
+            }
+            for path in sorted_files(&dir.join("templates"))? {
+                let shown = path.display().to_string();
+                let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+                let text = std::fs::read_to_string(&path).map_err(|e| report_error(&shown, 0, "io", format!("cannot read: {e}"), None))?;
+                templates.insert(name, (text, shown));
+            }
+        }
+        let formats: BTreeMap<String, Format> = manifests.values().map(|m| (m.template.clone(), m.format)).collect();
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(move |name| match formats.get(name) {
+            Some(Format::Html) => AutoEscape::Html,
+            Some(_) => AutoEscape::None,
+            None if name.contains(".html") => AutoEscape::Html,
+            None => AutoEscape::None,
+        });
+        filters::register(&mut env);
+        let mut template_origins = BTreeMap::new();
+        for (name, (source, origin)) in templates {
+            if let Err(error) = env.add_template_owned(name.clone(), source) {
+                return Err(template_error(&origin_file(&origin, &name), &error));
+            }
+            template_origins.insert(name, origin);
+        }
+        for manifest in manifests.values() {
+            if !template_origins.contains_key(&manifest.template) {
+                return Err(report_error(
+                    &origin_file(&manifest.origin, &format!("{}.yaml", manifest.name)),
+                    0,
+                    "unknown-template",
+                    format!("report {} names template {:?}, which does not exist", manifest.name, manifest.template),
+                    Some(format!("templates are: {}", template_origins.keys().cloned().collect::<Vec<_>>().join(", "))),
+                ));
+            }
+        }
+        Ok(Reports { manifests: manifests.into_values().collect(), env, template_origins })
+    }
+
+    /// Every report, sorted by name.
+    pub fn manifests(&self) -> &[Manifest] {
+        &self.manifests
+    }
+
+    /// The reports to render: all, or those named (unknown names are an error).
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Manifest>, ReportError> {
+        if names.is_empty() {
+            return Ok(self.manifests.iter().collect());
+        }
+        names
+            .iter()
+            .map(|name| {
+                self.manifests.iter().find(|m| &m.name == name).ok_or_else(|| {
+                    let known: Vec<&str> = self.manifests.iter().map(|m| m.name.as_str()).collect();
+                    report_error("--report", 0, "unknown-report", format!("no report named {name:?}"), crate::catalog::diag::did_you_mean(name, known.iter().copied()).or_else(|| Some(format!("reports are: {}", known.join(", ")))))
+                })
+            })
+            .collect()
+    }
+
+    /// Renders a `per: plan` report: (relative output path, bytes).
+    pub fn render_plan(&self, manifest: &Manifest, plan: &PlanResult) -> Result<(PathBuf, Vec<u8>), ReportError> {
+        let mut context = serde_json::to_value(plan).unwrap_or_default();
+        if let Some(map) = context.as_object_mut() {
+            map.insert("context_json".to_owned(), serde_json::to_string_pretty(plan).unwrap_or_default().into());
+        }
+        self.render(manifest, Value::from(Serde(context)))
+    }
+
+    /// Renders a `per: run` report.
+    pub fn render_run(&self, manifest: &Manifest, context: &RunContext) -> Result<(PathBuf, Vec<u8>), ReportError> {
+        self.render(manifest, Value::from(Serde(context)))
+    }
+
+    fn render(&self, manifest: &Manifest, context: Value) -> Result<(PathBuf, Vec<u8>), ReportError> {
+        let manifest_file = origin_file(&manifest.origin, &format!("{}.yaml", manifest.name));
+        let output = self.env.render_str(&manifest.output, context.clone()).map_err(|e| template_error(&manifest_file, &e))?;
+        let path = confined(&output).ok_or_else(|| {
+            report_error(&manifest_file, 0, "output-outside", format!("report {} would write {output:?}, outside the output directory", manifest.name), Some("write a relative path without `..`, e.g. \"{{ event.slug }}/name.csv\"".to_owned()))
+        })?;
+        let template = self.env.get_template(&manifest.template).map_err(|e| template_error(&manifest_file, &e))?;
+        let origin = self.template_origins.get(&manifest.template).cloned().unwrap_or_default();
+        let mut text = template.render(context).map_err(|e| template_error(&origin_file(&origin, &manifest.template), &e))?;
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let mut bytes = Vec::with_capacity(text.len() + 3);
+        if manifest.format == Format::Csv {
+            bytes.extend_from_slice("\u{feff}".as_bytes());
+        }
+        bytes.extend_from_slice(text.as_bytes());
+        Ok((path, bytes))
+    }
+}
+
+/// The context of a `per: run` report.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunContext {
+    /// Every plan of the run, in event date order.
+    pub plans: Vec<PlanResult>,
+    /// The purchase roll-up across them.
+    pub rollup: Vec<rollup::RollupRow>,
+    /// Run metadata.
+    pub run: RunInfo,
+}
+
+/// Metadata of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// The run's clock (`--now`).
+    pub now: String,
+    /// Events of the run, date order.
+    pub events: Vec<String>,
+    /// Currency of the plans.
+    pub currency: String,
+    /// Quantity decimals.
+    pub decimals: u32,
+}
+
+fn origin_file(origin: &str, name: &str) -> String {
+    if origin == "built-in" || origin.is_empty() { format!("built-in {name}") } else { origin.to_owned() }
+}
+
+fn sorted_files(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| report_error(&dir.display().to_string(), 0, "io", format!("cannot read: {e}"), None))?;
+    let mut files: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    files.sort();
+    Ok(files)
+}
+
+fn parse_manifest(file: &str, text: &str, origin: &str) -> Result<Manifest, ReportError> {
+    let mut manifest: Manifest = serde_saphyr::from_str(text).map_err(|e| {
+        let line = e.location().map_or(0, |l| l.line() as usize);
+        let message = e.to_string().lines().next().unwrap_or("invalid manifest").to_owned();
+        report_error(file, line, "bad-manifest", format!("invalid report manifest: {message}"), Some("fields: name, description, template, output, format (csv|html|md|txt|json), per (plan|run)".to_owned()))
+    })?;
+    manifest.origin = origin.to_owned();
+    Ok(manifest)
+}
+
+fn template_error(file: &str, error: &minijinja::Error) -> ReportError {
+    let mut message = error.to_string();
+    if let Some(detail) = error.detail() {
+        message = format!("{} ({detail})", error.kind());
+    }
+    let snippet = error.template_source().zip(error.line()).map(|(source, line)| {
+        let lines: Vec<&str> = source.lines().collect();
+        let from = line.saturating_sub(2);
+        let to = (line + 1).min(lines.len());
+        (from..to).map(|i| format!("{:>4} | {}", i + 1, lines.get(i).copied().unwrap_or_default())).collect::<Vec<_>>().join("\n")
+    });
+    report_error(error.name().map_or(file, |n| if file.ends_with(n) { file } else { n }).trim(), error.line().unwrap_or(0), "template", message, snippet)
+}
+
+/// A relative path that stays inside the output directory, or `None`.
+fn confined(output: &str) -> Option<PathBuf> {
+    let path = Path::new(output.trim());
+    if output.trim().is_empty() || path.is_absolute() {
+        return None;
+    }
+    let mut clean = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => clean.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!clean.as_os_str().is_empty()).then_some(clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_stay_inside_the_out_dir() {
+        assert_eq!(confined("a/b.csv"), Some(PathBuf::from("a/b.csv")));
+        assert_eq!(confined("./a.csv"), Some(PathBuf::from("a.csv")));
+        assert_eq!(confined("../x"), None);
+        assert_eq!(confined("a/../../x"), None);
+        assert_eq!(confined("/etc/passwd"), None);
+        assert_eq!(confined(""), None);
+    }
+
+    #[test]
+    fn builtins_load() {
+        let reports = Reports::load(None).unwrap();
+        let names: Vec<&str> = reports.manifests().iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["assembly-sheet", "plan", "plan-summary", "production-sheet", "purchase-rollup", "shopping-list"]);
+    }
+}
