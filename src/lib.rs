@@ -6,8 +6,8 @@
 //! results. The `bakeplan` binary wires them to commands; the library never prints.
 
 pub mod catalog;
-pub mod plan;
 pub mod nightly;
+pub mod plan;
 pub mod report;
 pub mod starter;
 pub mod store;

@@ -156,7 +156,10 @@ fn ms(since: Instant) -> f64 {
 
 fn write(out: &Path, relative: &Path, bytes: &[u8]) -> Result<(), RunError> {
     let path = out.join(relative);
-    let io = |source| RunError::Io { path: path.clone(), source };
+    let io = |source| RunError::Io {
+        path: path.clone(),
+        source,
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
@@ -169,18 +172,31 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunRe
     let now = options.now.to_rfc3339_opts(SecondsFormat::Secs, true);
 
     let started = Instant::now();
-    progress(Step::Stage { name: "check", total: 1 });
+    progress(Step::Stage {
+        name: "check",
+        total: 1,
+    });
     let reports = Reports::load(options.reports_dir.as_deref())?;
     let selected = reports.select(&options.report_names)?;
     let loaded = crate::check(&options.catalogue, options.load).map_err(RunError::Input)?;
-    progress(Step::Done(format!("{} checked", options.catalogue.display())));
+    progress(Step::Done(format!(
+        "{} checked",
+        options.catalogue.display()
+    )));
     timings.insert("check", ms(started));
 
     let started = Instant::now();
-    progress(Step::Stage { name: "import", total: 1 });
+    progress(Step::Stage {
+        name: "import",
+        total: 1,
+    });
     let mut db = Store::open(&options.db)?;
     let import = store::import(db.conn_mut(), &loaded.catalog, &now)?;
-    progress(Step::Done(if import.written { "imported".to_owned() } else { "database unchanged".to_owned() }));
+    progress(Step::Done(if import.written {
+        "imported".to_owned()
+    } else {
+        "database unchanged".to_owned()
+    }));
     timings.insert("import", ms(started));
 
     let started = Instant::now();
@@ -198,20 +214,44 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunRe
     if let Events::One(slug) = &options.events
         && events.is_empty()
     {
-        return Err(StoreError::UnknownEvent { event: slug.clone(), known: loaded.catalog.events.keys().cloned().collect::<Vec<_>>().join(", ") }.into());
+        return Err(StoreError::UnknownEvent {
+            event: slug.clone(),
+            known: loaded
+                .catalog
+                .events
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into());
     }
     events.sort_by(|a, b| (a.date, &a.slug).cmp(&(b.date, &b.slug)));
     let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
-    progress(Step::Stage { name: "freeze", total: slugs.len() });
+    progress(Step::Stage {
+        name: "freeze",
+        total: slugs.len(),
+    });
     let frozen = store::freeze(db.conn_mut(), &slugs, &now, false)?;
     for f in &frozen {
-        progress(Step::Done(format!("{}: plan {}{}", f.event, f.plan_id, if f.reused { " (unchanged)" } else { "" })));
+        progress(Step::Done(format!(
+            "{}: plan {}{}",
+            f.event,
+            f.plan_id,
+            if f.reused { " (unchanged)" } else { "" }
+        )));
     }
     timings.insert("freeze", ms(started));
 
     let started = Instant::now();
-    progress(Step::Stage { name: "compute", total: frozen.len() });
-    let snapshots = frozen.iter().map(|f| store::load_snapshot(db.conn(), f.plan_id)).collect::<Result<Vec<_>, _>>()?;
+    progress(Step::Stage {
+        name: "compute",
+        total: frozen.len(),
+    });
+    let snapshots = frozen
+        .iter()
+        .map(|f| store::load_snapshot(db.conn(), f.plan_id))
+        .collect::<Result<Vec<_>, _>>()?;
     let computed: Vec<(Result<PlanResult, PlanError>, f64)> = snapshots
         .par_iter()
         .map(|s| {
@@ -230,19 +270,35 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunRe
     timings.insert("compute", ms(started));
 
     let started = Instant::now();
-    let per_plan: Vec<&report::Manifest> = selected.iter().copied().filter(|m| m.per == Per::Plan).collect();
-    let per_run: Vec<&report::Manifest> = selected.iter().copied().filter(|m| m.per == Per::Run).collect();
-    progress(Step::Stage { name: "render", total: plans.len() * per_plan.len() + per_run.len() });
-    let rendered: Vec<(Vec<(PathBuf, Vec<u8>)>, f64)> = plans
+    let per_plan: Vec<&report::Manifest> = selected
+        .iter()
+        .copied()
+        .filter(|m| m.per == Per::Plan)
+        .collect();
+    let per_run: Vec<&report::Manifest> = selected
+        .iter()
+        .copied()
+        .filter(|m| m.per == Per::Run)
+        .collect();
+    progress(Step::Stage {
+        name: "render",
+        total: plans.len() * per_plan.len() + per_run.len(),
+    });
+    let rendered: Vec<(Vec<report::Rendered>, f64)> = plans
         .par_iter()
         .map(|p| {
             let started = Instant::now();
-            let files = per_plan.iter().map(|m| reports.render_plan(m, p)).collect::<Result<Vec<_>, _>>();
+            let files = per_plan
+                .iter()
+                .map(|m| reports.render_plan(m, p))
+                .collect::<Result<Vec<_>, _>>();
             files.map(|f| (f, ms(started)))
         })
         .collect::<Result<_, _>>()?;
     let mut event_reports = Vec::new();
-    for (((p, f), (files, render_ms)), took) in plans.iter().zip(&frozen).zip(rendered).zip(compute_ms) {
+    for (((p, f), (files, render_ms)), took) in
+        plans.iter().zip(&frozen).zip(rendered).zip(compute_ms)
+    {
         let mut names = Vec::new();
         for (path, bytes) in &files {
             write(&options.out, path, bytes)?;
@@ -262,13 +318,21 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunRe
                 ("recipes", p.recipes.len()),
                 ("ingredients", p.ingredients.len()),
                 ("shopping_lines", p.shopping.len()),
-                ("to_buy", p.shopping.iter().filter(|s| s.status == "buy").count()),
+                (
+                    "to_buy",
+                    p.shopping.iter().filter(|s| s.status == "buy").count(),
+                ),
                 ("bundle_targets", p.assembly.len()),
                 ("blockers", p.feasibility.blockers.len()),
                 ("warnings", p.warnings.len()),
             ]),
             warnings: p.warnings.clone(),
-            blockers: p.feasibility.blockers.iter().map(|b| format!("[{}] {}", b.kind, b.message)).collect(),
+            blockers: p
+                .feasibility
+                .blockers
+                .iter()
+                .map(|b| format!("[{}] {}", b.kind, b.message))
+                .collect(),
             files: names,
             timings_ms: BTreeMap::from([("compute", took), ("render", render_ms)]),
         });

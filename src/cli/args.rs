@@ -266,7 +266,9 @@ pub enum PlansCommand {
 #[derive(Debug, Subcommand)]
 pub enum ReportsCommand {
     /// List reports with their descriptions and where they come from.
-    #[command(after_help = "Examples:\n  bakeplan reports list\n  bakeplan reports list --reports my-reports")]
+    #[command(
+        after_help = "Examples:\n  bakeplan reports list\n  bakeplan reports list --reports my-reports"
+    )]
     List {
         /// Extra or overriding reports.
         #[arg(long, value_name = "DIR")]

@@ -126,13 +126,47 @@ pub fn run(cli: Cli) -> ExitCode {
             plans::plan(&ctx, &cli.global.db, event.as_deref(), *all, *force)
         }
         Command::Plans { command } => plans::plans(&ctx, &cli.global.db, command),
-        Command::Run { dir, out, event, all, reports, report, strict, fail_on_infeasible } => run::run(
+        Command::Run {
+            dir,
+            out,
+            event,
+            all,
+            reports,
+            report,
+            strict,
+            fail_on_infeasible,
+        } => run::run(
             &ctx,
             &cli.global.db,
-            run::RunArgs { dir, out, event: event.as_deref(), all: *all, reports: reports.as_deref(), report, strict: *strict, fail_on_infeasible: *fail_on_infeasible },
+            run::RunArgs {
+                dir,
+                out,
+                event: event.as_deref(),
+                all: *all,
+                reports: reports.as_deref(),
+                report,
+                strict: *strict,
+                fail_on_infeasible: *fail_on_infeasible,
+            },
         ),
-        Command::Report { plan, event, report, reports, out } => run::report(&ctx, &cli.global.db, *plan, event.as_deref(), report, reports.as_deref(), out),
-        Command::Reports { command: args::ReportsCommand::List { reports } } => run::list_reports(reports.as_deref()),
+        Command::Report {
+            plan,
+            event,
+            report,
+            reports,
+            out,
+        } => run::report(
+            &ctx,
+            &cli.global.db,
+            *plan,
+            event.as_deref(),
+            report,
+            reports.as_deref(),
+            out,
+        ),
+        Command::Reports {
+            command: args::ReportsCommand::List { reports },
+        } => run::list_reports(reports.as_deref()),
     });
     let style = Style::detect(cli.global.color);
     match result {

@@ -49,7 +49,11 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
     };
     let bar = ctx.interactive().then(|| {
         let bar = ProgressBar::new(1);
-        bar.set_style(ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
         bar
     });
     let mut on_step = |step: Step| match (&bar, step) {
@@ -62,7 +66,10 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
             bar.inc(1);
             bar.set_message(message);
         }
-        (None, Step::Stage { name, total }) => ctx.say(&format!("{name}: {total} step{}", if total == 1 { "" } else { "s" })),
+        (None, Step::Stage { name, total }) => ctx.say(&format!(
+            "{name}: {total} step{}",
+            if total == 1 { "" } else { "s" }
+        )),
         (None, Step::Done(message)) => ctx.say(&format!("  {message}")),
     };
     let result = nightly::run(&options, &mut on_step);
@@ -71,7 +78,9 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
     }
     let report = match result {
         Ok(report) => report,
-        Err(RunError::Input(diagnostics)) => return Err(Failure::Input(diagnostics, args.dir.to_owned())),
+        Err(RunError::Input(diagnostics)) => {
+            return Err(Failure::Input(diagnostics, args.dir.to_owned()));
+        }
         Err(other) => return Err(other.into()),
     };
     for event in &report.events {
@@ -81,27 +90,51 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
             event.date,
             event.plan_id,
             if event.reused { " reused" } else { "" },
-            if event.feasible { "feasible" } else { "NOT feasible" },
+            if event.feasible {
+                "feasible"
+            } else {
+                "NOT feasible"
+            },
             event.counts.get("to_buy").copied().unwrap_or(0),
             event.blockers.len()
         ));
     }
-    let files: usize = report.events.iter().map(|e| e.files.len()).sum::<usize>() + report.run_files.len() + 1;
-    ctx.say(&format!("wrote {files} files to {} (run-report.json lists them)", args.out.display()));
-    if (args.fail_on_infeasible && report.any_infeasible()) || (args.strict && report.any_warnings()) {
+    let files: usize =
+        report.events.iter().map(|e| e.files.len()).sum::<usize>() + report.run_files.len() + 1;
+    ctx.say(&format!(
+        "wrote {files} files to {} (run-report.json lists them)",
+        args.out.display()
+    ));
+    if (args.fail_on_infeasible && report.any_infeasible())
+        || (args.strict && report.any_warnings())
+    {
         return Err(Failure::Reported(1));
     }
     Ok(())
 }
 
 /// `bakeplan report`.
-pub fn report(ctx: &Context, db: &Path, plan: Option<i64>, event: Option<&str>, names: &[String], reports_dir: Option<&Path>, out: &Path) -> Result<(), Failure> {
+pub fn report(
+    ctx: &Context,
+    db: &Path,
+    plan: Option<i64>,
+    event: Option<&str>,
+    names: &[String],
+    reports_dir: Option<&Path>,
+    out: &Path,
+) -> Result<(), Failure> {
     let reports = Reports::load(reports_dir).map_err(Failure::Report)?;
     let selected = reports.select(names).map_err(Failure::Report)?;
     let store = Store::open(db)?;
     let id = match (plan, event) {
         (Some(id), _) => id,
-        (None, Some(event)) => store::latest_plan(store.conn(), event)?.map(|(id, _)| id).ok_or_else(|| Failure::Usage(format!("event {event} has no plan yet; run: bakeplan plan {event}")))?,
+        (None, Some(event)) => store::latest_plan(store.conn(), event)?
+            .map(|(id, _)| id)
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "event {event} has no plan yet; run: bakeplan plan {event}"
+                ))
+            })?,
         (None, None) => return Err(Failure::Usage("give --plan ID or --event EVENT".to_owned())),
     };
     let result = super::plans::computed(&store, id)?;
@@ -112,8 +145,14 @@ pub fn report(ctx: &Context, db: &Path, plan: Option<i64>, event: Option<&str>, 
             Per::Run => {
                 let plans = vec![result.clone()];
                 let context = RunContext {
-                    rollup: bakeplan::report::rollup::rollup(&plans).map_err(|e| Failure::Internal(e.to_string()))?,
-                    run: RunInfo { now: ctx.now_text(), events: vec![result.event.slug.clone()], currency: result.settings.currency.clone(), decimals: result.settings.decimals },
+                    rollup: bakeplan::report::rollup::rollup(&plans)
+                        .map_err(|e| Failure::Internal(e.to_string()))?,
+                    run: RunInfo {
+                        now: ctx.now_text(),
+                        events: vec![result.event.slug.clone()],
+                        currency: result.settings.currency.clone(),
+                        decimals: result.settings.decimals,
+                    },
                     plans,
                 };
                 reports.render_run(manifest, &context)
@@ -135,7 +174,15 @@ pub fn report(ctx: &Context, db: &Path, plan: Option<i64>, event: Option<&str>, 
 pub fn list_reports(reports_dir: Option<&Path>) -> Result<(), Failure> {
     let reports = Reports::load(reports_dir).map_err(Failure::Report)?;
     for m in reports.manifests() {
-        println!("{:<18} {:<4} {:<4} {}\n{:<28} from {}", m.name, format!("{:?}", m.format).to_lowercase(), format!("{:?}", m.per).to_lowercase(), m.description, "", m.origin);
+        println!(
+            "{:<18} {:<4} {:<4} {}\n{:<28} from {}",
+            m.name,
+            format!("{:?}", m.format).to_lowercase(),
+            format!("{:?}", m.per).to_lowercase(),
+            m.description,
+            "",
+            m.origin
+        );
     }
     Ok(())
 }

@@ -255,7 +255,13 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
     let stock = StockPlan::new(c, event, &ingredients, &materials);
     warnings.extend(stock.notes.values().flatten().cloned());
     let mut shopping = shopping_rows(c, &ingredients, &materials, &stock)?;
-    shopping.sort_by(|a, b| (a.kind != "ingredient", &a.category, &a.name).cmp(&(b.kind != "ingredient", &b.category, &b.name)));
+    shopping.sort_by(|a, b| {
+        (a.kind != "ingredient", &a.category, &a.name).cmp(&(
+            b.kind != "ingredient",
+            &b.category,
+            &b.name,
+        ))
+    });
     for row in shopping
         .iter()
         .filter(|r| r.status == "buy" && r.product.is_none())

@@ -19,7 +19,11 @@ pub fn register(env: &mut Environment<'static>) {
 /// Decimal places for quantities: `settings.decimals`, else `run.decimals`, else 3.
 fn decimals(state: &State) -> u32 {
     for (outer, inner) in [("settings", "decimals"), ("run", "decimals")] {
-        if let Some(value) = state.lookup(outer).and_then(|v| v.get_attr(inner).ok()).and_then(|v| v.as_i64()) {
+        if let Some(value) = state
+            .lookup(outer)
+            .and_then(|v| v.get_attr(inner).ok())
+            .and_then(|v| v.as_i64())
+        {
             return u32::try_from(value).unwrap_or(3).min(9);
         }
     }
@@ -33,15 +37,23 @@ fn decimal(value: &Value) -> Option<Decimal> {
     if let Some(whole) = value.as_i64() {
         return Some(Decimal::from(whole));
     }
-    f64::try_from(value.clone()).ok().and_then(Decimal::from_f64)
+    f64::try_from(value.clone())
+        .ok()
+        .and_then(Decimal::from_f64)
 }
 
 fn not_a_number(value: &Value) -> Error {
-    Error::new(ErrorKind::InvalidOperation, format!("expected a number, got {value}"))
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("expected a number, got {value}"),
+    )
 }
 
 fn plain(value: Decimal, places: u32) -> String {
-    value.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero).normalize().to_string()
+    value
+        .round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+        .to_string()
 }
 
 /// A plain decimal rounded to the configured places, trailing zeros dropped (`12.5`, `3`);
@@ -50,7 +62,9 @@ fn num(state: &State, value: Value) -> Result<String, Error> {
     if value.is_none() {
         return Ok(String::new());
     }
-    decimal(&value).map(|d| plain(d, decimals(state))).ok_or_else(|| not_a_number(&value))
+    decimal(&value)
+        .map(|d| plain(d, decimals(state)))
+        .ok_or_else(|| not_a_number(&value))
 }
 
 /// A quantity with its unit: `{{ 2.5 | qty("cup") }}` → `2.5 cup`.
@@ -68,7 +82,10 @@ fn money(value: Value) -> Result<String, Error> {
         return Ok(String::new());
     }
     let amount = decimal(&value).ok_or_else(|| not_a_number(&value))?;
-    Ok(format!("{:.2}", amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)))
+    Ok(format!(
+        "{:.2}",
+        amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    ))
 }
 
 /// A percentage at the configured places: `48.958%`.
@@ -84,7 +101,11 @@ fn ceil(value: Value) -> Result<i64, Error> {
 
 /// Text that a spreadsheet would run as a formula gets a leading apostrophe.
 fn neutralised(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
 }
 
 fn cell(value: &Value) -> String {
@@ -98,10 +119,17 @@ fn cell(value: &Value) -> String {
 }
 
 fn write_record(cells: &[String]) -> Result<String, Error> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    writer.write_record(cells).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    let bytes = writer.into_inner().map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    let text = String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    writer
+        .write_record(cells)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
     Ok(text.trim_end_matches('\n').to_owned())
 }
 
@@ -128,13 +156,26 @@ mod tests {
 
     #[test]
     fn numbers_drop_trailing_zeros_at_the_configured_places() {
-        let ctx = Value::from(minijinja::value::Serde(serde_json::json!({"settings": {"decimals": 3}, "a": 12.5, "b": 3, "c": 0.33333, "d": null})));
-        assert_eq!(render("{{ a|num }} {{ b|num }} {{ c|num }} [{{ d|num }}] {{ a|qty('lb') }} {{ 37.9|money }} {{ 48.9583|pct }}", ctx), "12.5 3 0.333 [] 12.5 lb 37.90 48.958%");
+        let ctx = Value::from(minijinja::value::Serde(
+            serde_json::json!({"settings": {"decimals": 3}, "a": 12.5, "b": 3, "c": 0.33333, "d": null}),
+        ));
+        assert_eq!(
+            render(
+                "{{ a|num }} {{ b|num }} {{ c|num }} [{{ d|num }}] {{ a|qty('lb') }} {{ 37.9|money }} {{ 48.9583|pct }}",
+                ctx
+            ),
+            "12.5 3 0.333 [] 12.5 lb 37.90 48.958%"
+        );
     }
 
     #[test]
     fn csv_cells_are_quoted_and_formula_safe() {
-        let ctx = Value::from(minijinja::value::Serde(serde_json::json!({"row": ["=SUM(A1)", "+1", "-x", "@me", "a, \"b\"\nc", 2.5, null]})));
-        assert_eq!(render("{{ row|csv_row }}", ctx), "'=SUM(A1),'+1,'-x,'@me,\"a, \"\"b\"\"\nc\",2.5,");
+        let ctx = Value::from(minijinja::value::Serde(
+            serde_json::json!({"row": ["=SUM(A1)", "+1", "-x", "@me", "a, \"b\"\nc", 2.5, null]}),
+        ));
+        assert_eq!(
+            render("{{ row|csv_row }}", ctx),
+            "'=SUM(A1),'+1,'-x,'@me,\"a, \"\"b\"\"\nc\",2.5,"
+        );
     }
 }

@@ -22,22 +22,52 @@ use crate::plan::PlanResult;
 
 /// Built-in manifests: (file name, contents).
 const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
-    ("shopping-list.yaml", include_str!("../../reports/shopping-list.yaml")),
-    ("production-sheet.yaml", include_str!("../../reports/production-sheet.yaml")),
-    ("assembly-sheet.yaml", include_str!("../../reports/assembly-sheet.yaml")),
-    ("plan-summary.yaml", include_str!("../../reports/plan-summary.yaml")),
+    (
+        "shopping-list.yaml",
+        include_str!("../../reports/shopping-list.yaml"),
+    ),
+    (
+        "production-sheet.yaml",
+        include_str!("../../reports/production-sheet.yaml"),
+    ),
+    (
+        "assembly-sheet.yaml",
+        include_str!("../../reports/assembly-sheet.yaml"),
+    ),
+    (
+        "plan-summary.yaml",
+        include_str!("../../reports/plan-summary.yaml"),
+    ),
     ("plan.yaml", include_str!("../../reports/plan.yaml")),
-    ("purchase-rollup.yaml", include_str!("../../reports/purchase-rollup.yaml")),
+    (
+        "purchase-rollup.yaml",
+        include_str!("../../reports/purchase-rollup.yaml"),
+    ),
 ];
 
 /// Built-in templates: (name, source).
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    ("shopping-list.csv.j2", include_str!("../../templates/shopping-list.csv.j2")),
-    ("purchase-rollup.csv.j2", include_str!("../../templates/purchase-rollup.csv.j2")),
-    ("production-sheet.html.j2", include_str!("../../templates/production-sheet.html.j2")),
-    ("assembly-sheet.html.j2", include_str!("../../templates/assembly-sheet.html.j2")),
+    (
+        "shopping-list.csv.j2",
+        include_str!("../../templates/shopping-list.csv.j2"),
+    ),
+    (
+        "purchase-rollup.csv.j2",
+        include_str!("../../templates/purchase-rollup.csv.j2"),
+    ),
+    (
+        "production-sheet.html.j2",
+        include_str!("../../templates/production-sheet.html.j2"),
+    ),
+    (
+        "assembly-sheet.html.j2",
+        include_str!("../../templates/assembly-sheet.html.j2"),
+    ),
     ("sheet.css.j2", include_str!("../../templates/sheet.css.j2")),
-    ("plan-summary.md.j2", include_str!("../../templates/plan-summary.md.j2")),
+    (
+        "plan-summary.md.j2",
+        include_str!("../../templates/plan-summary.md.j2"),
+    ),
     ("plan.json.j2", include_str!("../../templates/plan.json.j2")),
 ];
 
@@ -93,9 +123,21 @@ pub struct Manifest {
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct ReportError(pub Vec<Diagnostic>);
 
-fn report_error(file: &str, line: usize, code: &'static str, message: impl Into<String>, hint: Option<String>) -> ReportError {
-    let loc = Loc { file: Arc::from(file), line: line as u64, column: 0 };
-    ReportError(vec![Diagnostic::new(&loc, "reports", code, message).maybe_hint(hint)])
+fn report_error(
+    file: &str,
+    line: usize,
+    code: &'static str,
+    message: impl Into<String>,
+    hint: Option<String>,
+) -> ReportError {
+    let loc = Loc {
+        file: Arc::from(file),
+        line: line as u64,
+        column: 0,
+    };
+    ReportError(vec![
+        Diagnostic::new(&loc, "reports", code, message).maybe_hint(hint),
+    ])
 }
 
 /// The loaded reports and their template environment.
@@ -115,25 +157,41 @@ impl Reports {
             manifests.insert(manifest.name.clone(), manifest);
         }
         for (name, source) in BUILTIN_TEMPLATES {
-            templates.insert((*name).to_owned(), ((*source).to_owned(), "built-in".to_owned()));
+            templates.insert(
+                (*name).to_owned(),
+                ((*source).to_owned(), "built-in".to_owned()),
+            );
         }
         if let Some(dir) = user_dir {
             for path in sorted_files(&dir.join("reports"))? {
-                if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                if matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml")
+                ) {
                     let shown = path.display().to_string();
-                    let text = std::fs::read_to_string(&path).map_err(|e| report_error(&shown, 0, "io", format!("cannot read: {e}"), None))?;
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        report_error(&shown, 0, "io", format!("cannot read: {e}"), None)
+                    })?;
                     let manifest = parse_manifest(&shown, &text, &shown)?;
                     manifests.insert(manifest.name.clone(), manifest);
                 }
             }
             for path in sorted_files(&dir.join("templates"))? {
                 let shown = path.display().to_string();
-                let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
-                let text = std::fs::read_to_string(&path).map_err(|e| report_error(&shown, 0, "io", format!("cannot read: {e}"), None))?;
+                let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned)
+                else {
+                    continue;
+                };
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    report_error(&shown, 0, "io", format!("cannot read: {e}"), None)
+                })?;
                 templates.insert(name, (text, shown));
             }
         }
-        let formats: BTreeMap<String, Format> = manifests.values().map(|m| (m.template.clone(), m.format)).collect();
+        let formats: BTreeMap<String, Format> = manifests
+            .values()
+            .map(|m| (m.template.clone(), m.format))
+            .collect();
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(move |name| match formats.get(name) {
@@ -156,12 +214,26 @@ impl Reports {
                     &origin_file(&manifest.origin, &format!("{}.yaml", manifest.name)),
                     0,
                     "unknown-template",
-                    format!("report {} names template {:?}, which does not exist", manifest.name, manifest.template),
-                    Some(format!("templates are: {}", template_origins.keys().cloned().collect::<Vec<_>>().join(", "))),
+                    format!(
+                        "report {} names template {:?}, which does not exist",
+                        manifest.name, manifest.template
+                    ),
+                    Some(format!(
+                        "templates are: {}",
+                        template_origins
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 ));
             }
         }
-        Ok(Reports { manifests: manifests.into_values().collect(), env, template_origins })
+        Ok(Reports {
+            manifests: manifests.into_values().collect(),
+            env,
+            template_origins,
+        })
     }
 
     /// Every report, sorted by name.
@@ -177,37 +249,85 @@ impl Reports {
         names
             .iter()
             .map(|name| {
-                self.manifests.iter().find(|m| &m.name == name).ok_or_else(|| {
-                    let known: Vec<&str> = self.manifests.iter().map(|m| m.name.as_str()).collect();
-                    report_error("--report", 0, "unknown-report", format!("no report named {name:?}"), crate::catalog::diag::did_you_mean(name, known.iter().copied()).or_else(|| Some(format!("reports are: {}", known.join(", ")))))
-                })
+                self.manifests
+                    .iter()
+                    .find(|m| &m.name == name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> =
+                            self.manifests.iter().map(|m| m.name.as_str()).collect();
+                        report_error(
+                            "--report",
+                            0,
+                            "unknown-report",
+                            format!("no report named {name:?}"),
+                            crate::catalog::diag::did_you_mean(name, known.iter().copied())
+                                .or_else(|| Some(format!("reports are: {}", known.join(", ")))),
+                        )
+                    })
             })
             .collect()
     }
 
     /// Renders a `per: plan` report: (relative output path, bytes).
-    pub fn render_plan(&self, manifest: &Manifest, plan: &PlanResult) -> Result<(PathBuf, Vec<u8>), ReportError> {
+    pub fn render_plan(
+        &self,
+        manifest: &Manifest,
+        plan: &PlanResult,
+    ) -> Result<Rendered, ReportError> {
         let mut context = serde_json::to_value(plan).unwrap_or_default();
         if let Some(map) = context.as_object_mut() {
-            map.insert("context_json".to_owned(), serde_json::to_string_pretty(plan).unwrap_or_default().into());
+            map.insert(
+                "context_json".to_owned(),
+                serde_json::to_string_pretty(plan)
+                    .unwrap_or_default()
+                    .into(),
+            );
         }
         self.render(manifest, Value::from(Serde(context)))
     }
 
     /// Renders a `per: run` report.
-    pub fn render_run(&self, manifest: &Manifest, context: &RunContext) -> Result<(PathBuf, Vec<u8>), ReportError> {
+    pub fn render_run(
+        &self,
+        manifest: &Manifest,
+        context: &RunContext,
+    ) -> Result<Rendered, ReportError> {
         self.render(manifest, Value::from(Serde(context)))
     }
 
-    fn render(&self, manifest: &Manifest, context: Value) -> Result<(PathBuf, Vec<u8>), ReportError> {
+    fn render(&self, manifest: &Manifest, context: Value) -> Result<Rendered, ReportError> {
         let manifest_file = origin_file(&manifest.origin, &format!("{}.yaml", manifest.name));
-        let output = self.env.render_str(&manifest.output, context.clone()).map_err(|e| template_error(&manifest_file, &e))?;
+        let output = self
+            .env
+            .render_str(&manifest.output, context.clone())
+            .map_err(|e| template_error(&manifest_file, &e))?;
         let path = confined(&output).ok_or_else(|| {
-            report_error(&manifest_file, 0, "output-outside", format!("report {} would write {output:?}, outside the output directory", manifest.name), Some("write a relative path without `..`, e.g. \"{{ event.slug }}/name.csv\"".to_owned()))
+            report_error(
+                &manifest_file,
+                0,
+                "output-outside",
+                format!(
+                    "report {} would write {output:?}, outside the output directory",
+                    manifest.name
+                ),
+                Some(
+                    "write a relative path without `..`, e.g. \"{{ event.slug }}/name.csv\""
+                        .to_owned(),
+                ),
+            )
         })?;
-        let template = self.env.get_template(&manifest.template).map_err(|e| template_error(&manifest_file, &e))?;
-        let origin = self.template_origins.get(&manifest.template).cloned().unwrap_or_default();
-        let mut text = template.render(context).map_err(|e| template_error(&origin_file(&origin, &manifest.template), &e))?;
+        let template = self
+            .env
+            .get_template(&manifest.template)
+            .map_err(|e| template_error(&manifest_file, &e))?;
+        let origin = self
+            .template_origins
+            .get(&manifest.template)
+            .cloned()
+            .unwrap_or_default();
+        let mut text = template
+            .render(context)
+            .map_err(|e| template_error(&origin_file(&origin, &manifest.template), &e))?;
         if !text.ends_with('\n') {
             text.push('\n');
         }
@@ -219,6 +339,9 @@ impl Reports {
         Ok((path, bytes))
     }
 }
+
+/// A rendered report: path relative to the output directory, and its bytes.
+pub type Rendered = (PathBuf, Vec<u8>);
 
 /// The context of a `per: run` report.
 #[derive(Debug, Clone, Serialize)]
@@ -245,15 +368,31 @@ pub struct RunInfo {
 }
 
 fn origin_file(origin: &str, name: &str) -> String {
-    if origin == "built-in" || origin.is_empty() { format!("built-in {name}") } else { origin.to_owned() }
+    if origin == "built-in" || origin.is_empty() {
+        format!("built-in {name}")
+    } else {
+        origin.to_owned()
+    }
 }
 
 fn sorted_files(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let entries = std::fs::read_dir(dir).map_err(|e| report_error(&dir.display().to_string(), 0, "io", format!("cannot read: {e}"), None))?;
-    let mut files: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        report_error(
+            &dir.display().to_string(),
+            0,
+            "io",
+            format!("cannot read: {e}"),
+            None,
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     Ok(files)
 }
@@ -273,13 +412,34 @@ fn template_error(file: &str, error: &minijinja::Error) -> ReportError {
     if let Some(detail) = error.detail() {
         message = format!("{} ({detail})", error.kind());
     }
-    let snippet = error.template_source().zip(error.line()).map(|(source, line)| {
-        let lines: Vec<&str> = source.lines().collect();
-        let from = line.saturating_sub(2);
-        let to = (line + 1).min(lines.len());
-        (from..to).map(|i| format!("{:>4} | {}", i + 1, lines.get(i).copied().unwrap_or_default())).collect::<Vec<_>>().join("\n")
-    });
-    report_error(error.name().map_or(file, |n| if file.ends_with(n) { file } else { n }).trim(), error.line().unwrap_or(0), "template", message, snippet)
+    let snippet = error
+        .template_source()
+        .zip(error.line())
+        .map(|(source, line)| {
+            let lines: Vec<&str> = source.lines().collect();
+            let from = line.saturating_sub(2);
+            let to = (line + 1).min(lines.len());
+            (from..to)
+                .map(|i| {
+                    format!(
+                        "{:>4} | {}",
+                        i + 1,
+                        lines.get(i).copied().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+    report_error(
+        error
+            .name()
+            .map_or(file, |n| if file.ends_with(n) { file } else { n })
+            .trim(),
+        error.line().unwrap_or(0),
+        "template",
+        message,
+        snippet,
+    )
 }
 
 /// A relative path that stays inside the output directory, or `None`.
@@ -316,7 +476,21 @@ mod tests {
     #[test]
     fn builtins_load() {
         let reports = Reports::load(None).unwrap();
-        let names: Vec<&str> = reports.manifests().iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(names, ["assembly-sheet", "plan", "plan-summary", "production-sheet", "purchase-rollup", "shopping-list"]);
+        let names: Vec<&str> = reports
+            .manifests()
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "assembly-sheet",
+                "plan",
+                "plan-summary",
+                "production-sheet",
+                "purchase-rollup",
+                "shopping-list"
+            ]
+        );
     }
 }

@@ -68,7 +68,13 @@ pub fn rollup(plans: &[PlanResult]) -> PolarsResult<Vec<RollupRow>> {
             if first_row[id].product.is_none() && row.product.is_some() {
                 first_row[id] = row;
             }
-            rows.push((id as u32, event_index as u32, to_nano(row.needed.0), to_nano(row.on_hand.0), plan.event.slug.as_str()));
+            rows.push((
+                id as u32,
+                event_index as u32,
+                to_nano(row.needed.0),
+                to_nano(row.on_hand.0),
+                plan.event.slug.as_str(),
+            ));
         }
     }
     // Date order within each key, with polars.
@@ -76,22 +82,46 @@ pub fn rollup(plans: &[PlanResult]) -> PolarsResult<Vec<RollupRow>> {
         rows.len(),
         vec![
             Column::new("key".into(), rows.iter().map(|r| r.0).collect::<Vec<u32>>()),
-            Column::new("event".into(), rows.iter().map(|r| r.1).collect::<Vec<u32>>()),
-            Column::new("needed".into(), rows.iter().map(|r| r.2).collect::<Vec<i64>>()),
-            Column::new("usable".into(), rows.iter().map(|r| r.3).collect::<Vec<i64>>()),
+            Column::new(
+                "event".into(),
+                rows.iter().map(|r| r.1).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "needed".into(),
+                rows.iter().map(|r| r.2).collect::<Vec<i64>>(),
+            ),
+            Column::new(
+                "usable".into(),
+                rows.iter().map(|r| r.3).collect::<Vec<i64>>(),
+            ),
         ],
     )?
     .lazy()
     .sort(["key", "event"], SortMultipleOptions::default())
     .collect()?;
-    let column_u32 = |name: &str| -> PolarsResult<Vec<u32>> { Ok(frame.column(name)?.u32()?.into_no_null_iter().collect()) };
-    let column_i64 = |name: &str| -> PolarsResult<Vec<i64>> { Ok(frame.column(name)?.i64()?.iter().map(|v| v.unwrap_or(0)).collect()) };
-    let (key, event, needed, usable) = (column_u32("key")?, column_u32("event")?, column_i64("needed")?, column_i64("usable")?);
+    let column_u32 = |name: &str| -> PolarsResult<Vec<u32>> {
+        Ok(frame.column(name)?.u32()?.into_no_null_iter().collect())
+    };
+    let column_i64 = |name: &str| -> PolarsResult<Vec<i64>> {
+        Ok(frame
+            .column(name)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect())
+    };
+    let (key, event, needed, usable) = (
+        column_u32("key")?,
+        column_u32("event")?,
+        column_i64("needed")?,
+        column_i64("usable")?,
+    );
     let mut out: Vec<RollupRow> = Vec::new();
     let mut index = 0;
     while index < key.len() {
         let id = key[index];
-        let (mut total_need, mut total_buy, mut taken_before, mut first_usable) = (0i64, 0i64, 0i64, None);
+        let (mut total_need, mut total_buy, mut taken_before, mut first_usable) =
+            (0i64, 0i64, 0i64, None);
         let mut events = Vec::new();
         while index < key.len() && key[index] == id {
             let need = needed[index];
@@ -108,7 +138,18 @@ pub fn rollup(plans: &[PlanResult]) -> PolarsResult<Vec<RollupRow>> {
         let first = first_row[id as usize];
         let to_buy = from_nano(total_buy);
         let packs = (to_buy > Decimal::ZERO)
-            .then(|| first.pack_in_unit.filter(|p| p.0 > Decimal::ZERO).map(|pack| (to_buy / pack.0).ceil().to_u64().unwrap_or(u64::MAX).max(u64::from(first.min_packs.unwrap_or(1)))))
+            .then(|| {
+                first
+                    .pack_in_unit
+                    .filter(|p| p.0 > Decimal::ZERO)
+                    .map(|pack| {
+                        (to_buy / pack.0)
+                            .ceil()
+                            .to_u64()
+                            .unwrap_or(u64::MAX)
+                            .max(u64::from(first.min_packs.unwrap_or(1)))
+                    })
+            })
             .flatten();
         out.push(RollupRow {
             kind: first.kind,
@@ -120,14 +161,31 @@ pub fn rollup(plans: &[PlanResult]) -> PolarsResult<Vec<RollupRow>> {
             to_buy: to_buy.into(),
             unit: first.unit.clone(),
             product: first.product.clone().filter(|_| to_buy > Decimal::ZERO),
-            packs: if to_buy > Decimal::ZERO { packs } else { Some(0) },
+            packs: if to_buy > Decimal::ZERO {
+                packs
+            } else {
+                Some(0)
+            },
             pack_size: first.pack_size.clone().filter(|_| to_buy > Decimal::ZERO),
-            cost: if to_buy > Decimal::ZERO { packs.zip(first.price).map(|(n, price)| Num(price.0 * Decimal::from(n))) } else { Some(Num::default()) },
+            cost: if to_buy > Decimal::ZERO {
+                packs
+                    .zip(first.price)
+                    .map(|(n, price)| Num(price.0 * Decimal::from(n)))
+            } else {
+                Some(Num::default())
+            },
             note: first.note.clone(),
             events,
         });
     }
     // Same order as a shopping list: ingredients then materials, by category and name.
-    out.sort_by(|a, b| (a.kind != "ingredient", &a.category, &a.name, &a.unit).cmp(&(b.kind != "ingredient", &b.category, &b.name, &b.unit)));
+    out.sort_by(|a, b| {
+        (a.kind != "ingredient", &a.category, &a.name, &a.unit).cmp(&(
+            b.kind != "ingredient",
+            &b.category,
+            &b.name,
+            &b.unit,
+        ))
+    });
     Ok(out)
 }

@@ -5,6 +5,7 @@
 mod catalogue;
 mod corpus;
 mod plans;
+mod reports;
 mod store;
 
 use std::path::{Path, PathBuf};

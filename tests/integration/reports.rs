@@ -1,0 +1,578 @@
+//! Reports and the nightly run: golden files, determinism, escaping, CSV safety, plugins.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{SCENARIOS, bakeplan, fixture, reference};
+
+const NOW: &str = "2026-11-22T02:00:00Z";
+
+/// Every file under `dir`, relative path → bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).expect("read").filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let relative = path
+                    .strip_prefix(root)
+                    .expect("inside")
+                    .display()
+                    .to_string();
+                out.insert(relative, fs::read(&path).expect("read"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn run(work: &Path, catalogue: &Path, out: &str, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    let output = bakeplan(work)
+        .args(["--now", NOW, "run"])
+        .arg(catalogue)
+        .args(["--out", out])
+        .args(extra)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    files(&work.join(out))
+}
+
+fn without_run_specifics(json: &[u8]) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_slice(json).expect("json");
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.remove("timings_ms");
+                map.remove("database");
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut value);
+    value
+}
+
+#[test]
+fn every_built_in_report_matches_its_golden_file() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let written = run(work.path(), &fixture("sample"), "out", &[]);
+    let names: Vec<&str> = written.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "holiday-gift-boxes/assembly-sheet.html",
+            "holiday-gift-boxes/plan-summary.md",
+            "holiday-gift-boxes/plan.json",
+            "holiday-gift-boxes/production-sheet.html",
+            "holiday-gift-boxes/shopping-list.csv",
+            "purchase-rollup.csv",
+            "run-report.json",
+            "winter-market/assembly-sheet.html",
+            "winter-market/plan-summary.md",
+            "winter-market/plan.json",
+            "winter-market/production-sheet.html",
+            "winter-market/shopping-list.csv",
+        ]
+    );
+    for (name, bytes) in &written {
+        if name == "run-report.json" {
+            continue;
+        }
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        insta::assert_snapshot!(name.replace('/', "__"), text);
+    }
+    // The plan report is exactly `plans show --json`.
+    let shown = bakeplan(work.path())
+        .args(["plans", "show", "--event", "winter-market", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        String::from_utf8_lossy(&shown.stdout),
+        String::from_utf8_lossy(&written["winter-market/plan.json"])
+    );
+}
+
+#[test]
+fn reruns_give_the_same_bytes_whatever_the_thread_count() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let first = run(work.path(), &fixture("sample"), "first", &[]);
+    // Same database, plans reused.
+    let second = run(work.path(), &fixture("sample"), "second", &[]);
+    // A fresh database on one thread.
+    let other = tempfile::tempdir().expect("tempdir");
+    let output = bakeplan(other.path())
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["--now", NOW, "run"])
+        .arg(fixture("sample"))
+        .args(["--out", "third"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let third = files(&other.path().join("third"));
+    for (name, bytes) in &first {
+        if name == "run-report.json" {
+            assert_eq!(
+                without_run_specifics(bytes),
+                without_run_specifics(&third[name]),
+                "run-report.json differs beyond timings"
+            );
+            continue;
+        }
+        assert_eq!(bytes, &second[name], "{name} differs on rerun");
+        assert_eq!(
+            bytes, &third[name],
+            "{name} differs on a fresh database and one thread"
+        );
+    }
+    // No temporary files are left behind.
+    assert!(first.keys().all(|name| !name.contains(".tmp")));
+}
+
+fn write_catalogue(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+    let catalogue = dir.join("catalogue");
+    fs::create_dir_all(&catalogue).expect("mkdir");
+    for (name, text) in files {
+        fs::write(catalogue.join(name), text).expect("write");
+    }
+    catalogue
+}
+
+const HOSTILE: &[(&str, &str)] = &[
+    (
+        "ingredients.yaml",
+        "- {slug: flour, name: \"<script>alert(1)</script> flour\", category: Dry, density: \"1 cup = 4.25 oz\"}\n- {slug: sugar, name: '\" onload=alert(1) x=\"', category: Dry}\n",
+    ),
+    (
+        "products.yaml",
+        "- {ingredient: flour, name: \"=HYPERLINK(\\\"http://x\\\")\", pack: 25 lb, price: 18.99}\n- {ingredient: sugar, name: \"+SUM(A1), \\\"quoted\\\"\\nline two\", pack: 4 lb, price: 3.5}\n",
+    ),
+    (
+        "recipes.yaml",
+        "- slug: cookies\n  name: \"<script>alert(1)</script>\"\n  notes: \"\\\" onload=alert(1) <b>bold</b>\"\n  yields: [{slug: cookie, name: \"<img src=x onerror=alert(1)>\", per_batch: 24}]\n  ingredients:\n    - {ingredient: flour, qty: 2, unit: cup, note: \"<script>x</script>\"}\n    - {ingredient: sugar, qty: 1, unit: cup}\n",
+    ),
+    (
+        "bundles.yaml",
+        "- {slug: box, name: '\" onload=alert(1)', instructions: \"<script>alert(2)</script>\", contents: [{item: cookie, qty: 6}]}\n",
+    ),
+    (
+        "events.yaml",
+        "- {slug: fair, name: \"<script>alert(3)</script>\", date: 2026-12-24, targets: [{bundle: box, qty: 10}]}\n",
+    ),
+];
+
+#[test]
+fn html_reports_escape_everything_from_the_catalogue() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let catalogue = write_catalogue(work.path(), HOSTILE);
+    let written = run(work.path(), &catalogue, "out", &[]);
+    for name in ["fair/production-sheet.html", "fair/assembly-sheet.html"] {
+        let html = String::from_utf8(written[name].clone()).expect("utf-8");
+        assert!(!html.contains("<script>"), "{name} has a raw script tag");
+        assert!(!html.contains("<img"), "{name} has a raw img tag");
+        assert!(
+            !html.contains("\" onload="),
+            "{name} has a raw attribute break"
+        );
+        assert!(
+            !html.contains("<b>bold"),
+            "{name} has raw markup from notes"
+        );
+    }
+    let production =
+        String::from_utf8(written["fair/production-sheet.html"].clone()).expect("utf-8");
+    assert!(
+        production.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "the recipe name shows as text"
+    );
+    let assembly = String::from_utf8(written["fair/assembly-sheet.html"].clone()).expect("utf-8");
+    assert!(
+        assembly.contains("&quot; onload=alert(1)"),
+        "the bundle name shows as text"
+    );
+}
+
+#[test]
+fn csv_cells_are_formula_safe_and_round_trip() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let catalogue = write_catalogue(work.path(), HOSTILE);
+    let written = run(work.path(), &catalogue, "out", &[]);
+    let bytes = &written["fair/shopping-list.csv"];
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "Excel needs the byte-order mark"
+    );
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "category",
+            "item",
+            "needed",
+            "on_hand",
+            "to_buy",
+            "unit",
+            "product",
+            "packs",
+            "pack_size",
+            "cost",
+            "note"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let products: Vec<&str> = rows.iter().map(|r| &r[6]).collect();
+    assert!(
+        products.contains(&"'=HYPERLINK(\"http://x\")"),
+        "{products:?}"
+    );
+    assert!(
+        products.contains(&"'+SUM(A1), \"quoted\"\nline two"),
+        "{products:?}"
+    );
+    for row in &rows {
+        for cell in row.iter() {
+            assert!(!cell.starts_with(['=', '+', '@']), "unsafe cell {cell:?}");
+        }
+    }
+    assert!(
+        rows.iter()
+            .any(|r| &r[1] == "<script>alert(1)</script> flour"),
+        "names round-trip as text"
+    );
+}
+
+#[test]
+fn every_reference_catalogue_runs_and_writes_every_report() {
+    for scenario in SCENARIOS {
+        let Some(path) = reference(scenario) else {
+            continue;
+        };
+        let work = tempfile::tempdir().expect("tempdir");
+        let written = run(work.path(), &path, "out", &["--all"]);
+        let report: serde_json::Value =
+            serde_json::from_slice(&written["run-report.json"]).expect("run report");
+        let events = report["events"].as_array().expect("events");
+        assert!(!events.is_empty(), "{scenario}");
+        for event in events {
+            let slug = event["event"].as_str().expect("slug");
+            for file in [
+                "shopping-list.csv",
+                "production-sheet.html",
+                "assembly-sheet.html",
+                "plan-summary.md",
+                "plan.json",
+            ] {
+                assert!(
+                    written.contains_key(&format!("{slug}/{file}")),
+                    "{scenario}: {slug}/{file}"
+                );
+            }
+        }
+        assert!(written.contains_key("purchase-rollup.csv"));
+    }
+}
+
+#[test]
+fn the_user_report_example_renders_and_can_override_built_ins() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let written = run(
+        work.path(),
+        &fixture("sample"),
+        "out",
+        &[
+            "--reports",
+            fixture("user-reports").to_str().expect("path"),
+            "--report",
+            "supplier-orders",
+        ],
+    );
+    let orders =
+        String::from_utf8(written["holiday-gift-boxes/supplier-orders.md"].clone()).expect("utf-8");
+    assert!(orders.contains("## King Arthur"), "{orders}");
+    assert!(
+        orders.contains("| All-purpose flour 50 lb | 1 | 50 lb | 38.50 | 38.50 |"),
+        "{orders}"
+    );
+    // Override a built-in by name.
+    let mine = work.path().join("mine");
+    fs::create_dir_all(mine.join("reports")).expect("mkdir");
+    fs::create_dir_all(mine.join("templates")).expect("mkdir");
+    fs::write(mine.join("reports/plan-summary.yaml"), "name: plan-summary\ndescription: Mine.\ntemplate: short.txt.j2\noutput: \"{{ event.slug }}.txt\"\nformat: txt\nper: plan\n").expect("write");
+    fs::write(
+        mine.join("templates/short.txt.j2"),
+        "{{ event.name }}: {{ batches | length }} batch rows",
+    )
+    .expect("write");
+    let written = run(
+        work.path(),
+        &fixture("sample"),
+        "out2",
+        &[
+            "--reports",
+            mine.to_str().expect("path"),
+            "--report",
+            "plan-summary",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&written["winter-market.txt"]),
+        "Saturday winter market: 8 batch rows\n"
+    );
+    let listed = bakeplan(work.path())
+        .args(["reports", "list", "--reports"])
+        .arg(&mine)
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("mine/reports/plan-summary.yaml"));
+}
+
+#[test]
+fn bad_reports_are_located_errors() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let bad = work.path().join("bad");
+    fs::create_dir_all(bad.join("reports")).expect("mkdir");
+    fs::create_dir_all(bad.join("templates")).expect("mkdir");
+    fs::write(bad.join("reports/escape.yaml"), "name: escape\ndescription: x\ntemplate: t.txt.j2\noutput: \"../{{ event.slug }}.txt\"\nformat: txt\nper: plan\n").expect("write");
+    fs::write(bad.join("templates/t.txt.j2"), "ok\n").expect("write");
+    let output = bakeplan(work.path())
+        .args(["--now", NOW, "run"])
+        .arg(fixture("sample"))
+        .args(["--out", "out", "--report", "escape", "--reports"])
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("outside the output directory"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!work.path().join("winter-market.txt").exists());
+
+    fs::write(bad.join("reports/escape.yaml"), "name: escape\ndescription: x\ntemplate: t.txt.j2\noutput: \"x.txt\"\nformat: txt\nper: plan\n").expect("write");
+    fs::write(
+        bad.join("templates/t.txt.j2"),
+        "line one\n{{ event.nmae }}\n",
+    )
+    .expect("write");
+    let output = bakeplan(work.path())
+        .args(["--now", NOW, "run"])
+        .arg(fixture("sample"))
+        .args(["--out", "out", "--report", "escape", "--reports"])
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("t.txt.j2:2"), "{stderr}");
+    assert!(
+        stderr.contains("{{ event.nmae }}"),
+        "the snippet shows the line: {stderr}"
+    );
+
+    fs::write(
+        bad.join("reports/escape.yaml"),
+        "name: escape\ndescription: x\ntemplat: t.txt.j2\n",
+    )
+    .expect("write");
+    let output = bakeplan(work.path())
+        .args(["reports", "list", "--reports"])
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("escape.yaml:3"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn export_and_reimport_give_the_same_plan_hash() {
+    let work = tempfile::tempdir().expect("tempdir");
+    bakeplan(work.path())
+        .arg("import")
+        .arg(fixture("sample"))
+        .assert()
+        .success();
+    bakeplan(work.path())
+        .args(["export", "--out", "exported"])
+        .assert()
+        .success();
+    let other = tempfile::tempdir().expect("tempdir");
+    bakeplan(other.path())
+        .arg("import")
+        .arg(work.path().join("exported"))
+        .assert()
+        .success();
+    let hash = |dir: &Path| {
+        let store = bakeplan::store::Store::open(&dir.join("bakeplan.db")).expect("open");
+        let live = bakeplan::store::load_live(store.conn()).expect("live");
+        live.events
+            .keys()
+            .map(|e| {
+                bakeplan::store::input_hash(
+                    &bakeplan::store::snapshot_records(&live, e).expect("records"),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(hash(work.path()), hash(other.path()));
+}
+
+#[test]
+fn exit_codes_follow_the_spec() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let base = ["--now", NOW, "run"];
+    bakeplan(work.path())
+        .args(base)
+        .arg(fixture("sample"))
+        .args(["--out", "o1", "--fail-on-infeasible"])
+        .assert()
+        .code(1);
+    bakeplan(work.path())
+        .args(base)
+        .arg(fixture("sample"))
+        .args(["--out", "o2", "--strict"])
+        .assert()
+        .code(1);
+    bakeplan(work.path())
+        .args(base)
+        .arg(fixture("bad/unknown-unit"))
+        .args(["--out", "o3"])
+        .assert()
+        .code(2);
+    bakeplan(work.path())
+        .args(base)
+        .arg(fixture("sample"))
+        .args(["--out", "o4", "--event", "nope"])
+        .assert()
+        .code(2);
+    // Events before --now are skipped unless --all.
+    let written = run(work.path(), &fixture("sample"), "o5", &[]);
+    assert!(written.contains_key("winter-market/plan.json"));
+    let output = bakeplan(work.path())
+        .args(["--now", "2026-12-15", "run"])
+        .arg(fixture("sample"))
+        .args(["--out", "o6"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    assert!(!work.path().join("o6/winter-market").exists());
+    assert!(work.path().join("o6/holiday-gift-boxes/plan.json").exists());
+}
+
+/// Prints each HTML report with headless Chromium (when installed) and checks the pages:
+/// one recipe or bundle target per page, none split across pages, on Letter and A4.
+#[test]
+fn html_reports_print_one_unit_per_page() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let (Some(chromium), true) = (chromium, Path::new("/usr/bin/pdftotext").exists()) else {
+        eprintln!(
+            "chromium or poppler-utils not installed; print check skipped (.ci/run installs them)"
+        );
+        return;
+    };
+    let work = tempfile::tempdir().expect("tempdir");
+    let written = run(work.path(), &fixture("sample"), "out", &[]);
+    let plan: serde_json::Value =
+        serde_json::from_slice(&written["holiday-gift-boxes/plan.json"]).expect("plan");
+    let units = [
+        (
+            "production-sheet.html",
+            plan["recipes"]
+                .as_array()
+                .expect("recipes")
+                .iter()
+                .map(|r| r["name"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "assembly-sheet.html",
+            plan["assembly"]
+                .as_array()
+                .expect("assembly")
+                .iter()
+                .map(|a| a["name"].as_str().unwrap_or_default().to_owned())
+                .collect(),
+        ),
+    ];
+    for (file, names) in units {
+        for paper in ["Letter", "A4"] {
+            let html = work.path().join(format!("{paper}-{file}"));
+            let source = String::from_utf8(written[&format!("holiday-gift-boxes/{file}")].clone())
+                .expect("utf-8");
+            fs::write(
+                &html,
+                source.replacen("<style>", &format!("<style>@page {{ size: {paper}; }}"), 1),
+            )
+            .expect("write");
+            let pdf = work.path().join(format!("{paper}-{file}.pdf"));
+            let profile = tempfile::tempdir().expect("profile");
+            let status = std::process::Command::new(chromium)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-pdf-header-footer",
+                ])
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .arg(format!("--print-to-pdf={}", pdf.display()))
+                .arg(format!("file://{}", html.display()))
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("chromium runs");
+            assert!(
+                status.success() && pdf.exists(),
+                "{paper} {file}: chromium did not print"
+            );
+            let text = std::process::Command::new("pdftotext")
+                .args(["-layout"])
+                .arg(&pdf)
+                .arg("-")
+                .output()
+                .expect("pdftotext");
+            let pages: Vec<String> = String::from_utf8_lossy(&text.stdout)
+                .split('\u{c}')
+                .map(str::to_owned)
+                .filter(|p| !p.trim().is_empty())
+                .collect();
+            assert_eq!(
+                pages.len(),
+                names.len(),
+                "{paper} {file}: {} pages for {} units",
+                pages.len(),
+                names.len()
+            );
+            for (page, name) in pages.iter().zip(&names) {
+                assert!(
+                    page.contains(name.as_str()),
+                    "{paper} {file}: page should hold {name}"
+                );
+            }
+        }
+    }
+}
