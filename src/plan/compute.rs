@@ -74,11 +74,12 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
     let mut warnings = Vec::new();
 
     // §5.3 batches per finished item, in parallel.
+    let items = c.items();
     let need_list: Vec<(&String, &super::explode::ItemNeed)> = needs.items.iter().collect();
     let item_plans: Vec<Option<ItemPlan<'_>>> = need_list
         .par_iter()
         .map(|(slug, need)| {
-            let (recipe, item) = c.item(slug)?;
+            let (recipe, item) = items.get(slug.as_str()).copied()?;
             let decision = event.decisions.iter().find(|d| &d.item == *slug);
             Some(ItemPlan {
                 recipe,
@@ -197,21 +198,13 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
     }
     let aggregated = table::aggregate(&lines)?;
 
+    let source_groups = group_sources(&aggregated);
     let mut ingredients: Vec<IngredientRow> = aggregated
         .totals
         .iter()
-        .map(|&(key, unit, qty)| {
+        .zip(&source_groups)
+        .map(|(&(key, unit, qty), group)| {
             let ingredient = ingredient_list[key as usize];
-            let sources = aggregated
-                .sources
-                .iter()
-                .filter(|s| s.0 == key && s.1 == unit)
-                .map(|s| Source {
-                    path: paths[s.2 as usize].clone(),
-                    qty: from_nano(s.3).into(),
-                    unit: unit_of(unit).to_string(),
-                })
-                .collect();
             IngredientRow {
                 ingredient: ingredient.slug.clone(),
                 name: ingredient.name.clone(),
@@ -219,7 +212,14 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
                 qty: from_nano(qty).into(),
                 unit: unit_of(unit).to_string(),
                 unconvertible: reasons.get(&(key, unit)).cloned(),
-                sources,
+                sources: group
+                    .iter()
+                    .map(|s| Source {
+                        path: paths[s.2 as usize].clone(),
+                        qty: from_nano(s.3).into(),
+                        unit: unit_of(unit).to_string(),
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -254,7 +254,8 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
     // §5.5 shopping.
     let stock = StockPlan::new(c, event, &ingredients, &materials);
     warnings.extend(stock.notes.values().flatten().cloned());
-    let mut shopping = shopping_rows(c, &ingredients, &materials, &stock)?;
+    let products = ProductIndex::new(c);
+    let mut shopping = shopping_rows(c, &products, &ingredients, &materials, &stock)?;
     shopping.sort_by(|a, b| {
         (a.kind != "ingredient", &a.category, &a.name).cmp(&(
             b.kind != "ingredient",
@@ -404,7 +405,15 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
             .iter()
             .any(|b| b.kind == "shortfall-decision" || b.kind == "yield");
 
-    let costs = costs(c, &ingredients, &materials, &shopping, &order, &totals);
+    let costs = costs(
+        c,
+        &products,
+        &ingredients,
+        &materials,
+        &shopping,
+        &order,
+        &totals,
+    );
     Ok(PlanResult {
         schema_version: SCHEMA_VERSION,
         plan: snapshot.plan.clone(),
@@ -431,6 +440,22 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
         feasibility: Feasibility { feasible, blockers },
         costs,
     })
+}
+
+/// The sources of each total, in total order (both lists are sorted by key and unit).
+fn group_sources(aggregated: &table::Aggregated) -> Vec<&[(u32, u32, u32, i64)]> {
+    let mut groups = Vec::with_capacity(aggregated.totals.len());
+    let mut start = 0;
+    for &(key, unit, _) in &aggregated.totals {
+        let end = start
+            + aggregated.sources[start..]
+                .iter()
+                .take_while(|s| s.0 == key && s.1 == unit)
+                .count();
+        groups.push(&aggregated.sources[start..end]);
+        start = end;
+    }
+    groups
 }
 
 fn blocker_rank(kind: &str) -> u8 {
@@ -708,20 +733,20 @@ fn material_rows(c: &Catalog, event: &Event, needs: &Needs) -> Result<Vec<Materi
         );
     }
     let aggregated = table::aggregate(&lines)?;
+    let groups = group_sources(&aggregated);
     Ok(aggregated
         .totals
         .iter()
-        .map(|&(key, unit, qty)| {
+        .zip(&groups)
+        .map(|(&(key, unit, qty), group)| {
             let m = material_list[key as usize];
             MaterialRow {
                 material: m.slug.clone(),
                 name: m.name.clone(),
                 qty: from_nano(qty).into(),
                 unit: unit_of(unit).to_string(),
-                sources: aggregated
-                    .sources
+                sources: group
                     .iter()
-                    .filter(|s| s.0 == key)
                     .map(|s| Source {
                         path: paths[s.2 as usize].clone(),
                         qty: from_nano(s.3).into(),
@@ -825,10 +850,24 @@ impl StockPlan {
     }
 }
 
-fn products_of<'a>(c: &'a Catalog, of: &Stocked) -> Vec<&'a Product> {
-    let mut products: Vec<&Product> = c.products.iter().filter(|p| &p.of == of).collect();
-    products.sort_by_key(|p| p.key());
-    products
+/// Products per ingredient or material, each list in key order.
+struct ProductIndex<'a>(HashMap<&'a Stocked, Vec<&'a Product>>);
+
+impl<'a> ProductIndex<'a> {
+    fn new(c: &'a Catalog) -> Self {
+        let mut index: HashMap<&Stocked, Vec<&Product>> = HashMap::new();
+        for product in &c.products {
+            index.entry(&product.of).or_default().push(product);
+        }
+        for list in index.values_mut() {
+            list.sort_by_key(|p| p.key());
+        }
+        ProductIndex(index)
+    }
+
+    fn of(&self, of: &Stocked) -> &[&'a Product] {
+        self.0.get(of).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The product to buy for `unit` amounts: preferred, else cheapest per unit among priced
@@ -874,6 +913,7 @@ fn unit_price(
 
 fn shopping_rows(
     c: &Catalog,
+    products: &ProductIndex<'_>,
     ingredients: &[IngredientRow],
     materials: &[MaterialRow],
     stock: &StockPlan,
@@ -985,8 +1025,7 @@ fn shopping_rows(
                     note: String::new(),
                 };
                 if to_buy > 0 {
-                    let products = products_of(c, &of);
-                    match choose_product(&products, need.unit, density) {
+                    match choose_product(products.of(&of), need.unit, density) {
                         None => notes.push("no product listed".to_owned()),
                         Some(product) => {
                             row.product = Some(product.name.clone());
@@ -1315,24 +1354,32 @@ fn assembly_rows(
 
 fn costs(
     c: &Catalog,
+    products: &ProductIndex<'_>,
     ingredients: &[IngredientRow],
     materials: &[MaterialRow],
     shopping: &[ShoppingRow],
     order: &[&Recipe],
     totals: &BTreeMap<&str, Decimal>,
 ) -> Costs {
+    // Unit prices are looked up once per (ingredient, unit).
+    let prices: std::cell::RefCell<HashMap<(String, Unit), Option<Decimal>>> = Default::default();
     let ingredient_price = |slug: &str, unit: Unit| -> Option<Decimal> {
+        if let Some(known) = prices.borrow().get(&(slug.to_owned(), unit)) {
+            return *known;
+        }
         let ingredient = c.ingredients.get(slug)?;
-        unit_price(
-            &products_of(c, &Stocked::Ingredient(slug.to_owned())),
+        let price = unit_price(
+            products.of(&Stocked::Ingredient(slug.to_owned())),
             unit,
             ingredient.density.as_ref(),
-        )
+        );
+        prices.borrow_mut().insert((slug.to_owned(), unit), price);
+        price
     };
     let material_price = |slug: &str| -> Option<Decimal> {
         let material = c.materials.get(slug)?;
         unit_price(
-            &products_of(c, &Stocked::Material(slug.to_owned())),
+            products.of(&Stocked::Material(slug.to_owned())),
             material.unit,
             None,
         )

@@ -58,23 +58,26 @@ fn i64s(column: &Column) -> PolarsResult<Vec<i64>> {
     Ok(column.i64()?.iter().map(|v| v.unwrap_or(0)).collect())
 }
 
-/// Aggregates contribution lines.
+/// Largest key id [`aggregate`] accepts (ids are packed into one 64-bit group key).
+pub const MAX_KEY: u32 = (1 << 24) - 1;
+
+fn pack(line: &Line) -> (u64, u64) {
+    let key_unit = (u64::from(line.key) << 8) | u64::from(line.unit & 0xff);
+    ((key_unit << 32) | u64::from(line.path), key_unit)
+}
+
+/// Aggregates contribution lines. Key, unit and path are packed into one 64-bit group key
+/// (one hash column is much faster to group by than three); keys must not exceed [`MAX_KEY`].
 pub fn aggregate(lines: &[Line]) -> PolarsResult<Aggregated> {
+    if lines.iter().any(|l| l.key > MAX_KEY || l.unit > 0xff) {
+        polars_bail!(ComputeError: "more than {} ingredients or 256 units in one plan", MAX_KEY);
+    }
+    let (ids, key_units): (Vec<u64>, Vec<u64>) = lines.iter().map(pack).unzip();
     let frame = DataFrame::new(
         lines.len(),
         vec![
-            Column::new(
-                "key".into(),
-                lines.iter().map(|l| l.key).collect::<Vec<u32>>(),
-            ),
-            Column::new(
-                "unit".into(),
-                lines.iter().map(|l| l.unit).collect::<Vec<u32>>(),
-            ),
-            Column::new(
-                "path".into(),
-                lines.iter().map(|l| l.path).collect::<Vec<u32>>(),
-            ),
+            Column::new("id".into(), ids),
+            Column::new("key_unit".into(), key_units),
             Column::new(
                 "qty".into(),
                 lines.iter().map(|l| l.qty).collect::<Vec<i64>>(),
@@ -83,30 +86,39 @@ pub fn aggregate(lines: &[Line]) -> PolarsResult<Aggregated> {
     )?;
     let sources = frame
         .lazy()
-        .group_by([col("key"), col("unit"), col("path")])
-        .agg([col("qty").sum()])
-        .sort(["key", "unit", "path"], SortMultipleOptions::default())
+        .group_by([col("id")])
+        .agg([col("key_unit").first(), col("qty").sum()])
+        .sort(["id"], SortMultipleOptions::default())
         .collect()?;
     let totals = sources
         .clone()
         .lazy()
-        .group_by([col("key"), col("unit")])
+        .group_by([col("key_unit")])
         .agg([col("qty").sum()])
-        .sort(["key", "unit"], SortMultipleOptions::default())
+        .sort(["key_unit"], SortMultipleOptions::default())
         .collect()?;
-    let (k, u, p, q) = (
-        u32s(sources.column("key")?)?,
-        u32s(sources.column("unit")?)?,
-        u32s(sources.column("path")?)?,
-        i64s(sources.column("qty")?)?,
-    );
-    let source_rows = (0..k.len()).map(|i| (k[i], u[i], p[i], q[i])).collect();
-    let (k, u, q) = (
-        u32s(totals.column("key")?)?,
-        u32s(totals.column("unit")?)?,
-        i64s(totals.column("qty")?)?,
-    );
-    let total_rows = (0..k.len()).map(|i| (k[i], u[i], q[i])).collect();
+    let u64s = |frame: &DataFrame, name: &str| -> PolarsResult<Vec<u64>> {
+        Ok(frame.column(name)?.u64()?.into_no_null_iter().collect())
+    };
+    let (ids, quantities) = (u64s(&sources, "id")?, i64s(sources.column("qty")?)?);
+    let source_rows = ids
+        .iter()
+        .zip(quantities)
+        .map(|(id, q)| {
+            (
+                (id >> 40) as u32,
+                ((id >> 32) & 0xff) as u32,
+                (id & 0xffff_ffff) as u32,
+                q,
+            )
+        })
+        .collect();
+    let (key_units, quantities) = (u64s(&totals, "key_unit")?, i64s(totals.column("qty")?)?);
+    let total_rows = key_units
+        .iter()
+        .zip(quantities)
+        .map(|(ku, q)| ((ku >> 8) as u32, (ku & 0xff) as u32, q))
+        .collect();
     Ok(Aggregated {
         sources: source_rows,
         totals: total_rows,
