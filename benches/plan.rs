@@ -112,7 +112,7 @@ fn hash_aggregate(lines: &[Line]) -> Sums {
 fn aggregation(c: &mut Criterion) {
     let mut group = c.benchmark_group("aggregate");
     group.sample_size(10);
-    for count in [1_000_000, 10_000_000] {
+    for count in [300, 1_000_000, 10_000_000] {
         let data = lines(count);
         group.bench_function(BenchmarkId::new("polars", count), |b| {
             b.iter(|| table::aggregate(black_box(&data)).expect("aggregate"))

@@ -4,6 +4,8 @@
 //! Quantities are exact integers in nano-units (10⁻⁹ of the unit), so sums are exact and do
 //! not depend on the order polars adds them in, whatever the thread count. Keys, units and
 //! paths are small integer ids; the frames hold nothing else. Results come back sorted.
+//! The queries are a group-by and a sort, which the optimiser cannot improve, so it is
+//! switched off: at plan sizes its planning time would dominate.
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -69,6 +71,12 @@ fn pack(line: &Line) -> (u64, u64) {
 /// Aggregates contribution lines. Key, unit and path are packed into one 64-bit group key
 /// (one hash column is much faster to group by than three); keys must not exceed [`MAX_KEY`].
 pub fn aggregate(lines: &[Line]) -> PolarsResult<Aggregated> {
+    if lines.is_empty() {
+        return Ok(Aggregated {
+            sources: Vec::new(),
+            totals: Vec::new(),
+        });
+    }
     if lines.iter().any(|l| l.key > MAX_KEY || l.unit > 0xff) {
         polars_bail!(ComputeError: "more than {} ingredients or 256 units in one plan", MAX_KEY);
     }
@@ -86,6 +94,7 @@ pub fn aggregate(lines: &[Line]) -> PolarsResult<Aggregated> {
     )?;
     let sources = frame
         .lazy()
+        .without_optimizations()
         .group_by([col("id")])
         .agg([col("key_unit").first(), col("qty").sum()])
         .sort(["id"], SortMultipleOptions::default())
@@ -93,6 +102,7 @@ pub fn aggregate(lines: &[Line]) -> PolarsResult<Aggregated> {
     let totals = sources
         .clone()
         .lazy()
+        .without_optimizations()
         .group_by([col("key_unit")])
         .agg([col("qty").sum()])
         .sort(["key_unit"], SortMultipleOptions::default())
@@ -157,10 +167,12 @@ pub fn net(needs: &[(u32, u32, i64)], stock: &[(u32, u32, i64)]) -> PolarsResult
     };
     let stock = frame(stock, "on_hand")?
         .lazy()
+        .without_optimizations()
         .group_by([col("key"), col("unit")])
         .agg([col("on_hand").sum()]);
     let netted = frame(needs, "needed")?
         .lazy()
+        .without_optimizations()
         .join(
             stock,
             [col("key"), col("unit")],

@@ -97,6 +97,7 @@ pub fn rollup(plans: &[PlanResult]) -> PolarsResult<Vec<RollupRow>> {
         ],
     )?
     .lazy()
+    .without_optimizations()
     .sort(["key", "event"], SortMultipleOptions::default())
     .collect()?;
     let column_u32 = |name: &str| -> PolarsResult<Vec<u32>> {
