@@ -346,45 +346,13 @@ fn csv_line_columns(table: &str, line: Row) -> Row {
 
 fn table_columns(table: &str) -> &'static [&'static str] {
     match table {
-        "settings" => &["currency", "waste_warn_pct", "decimals"],
-        "ingredients" => &["slug", "name", "category", "density", "unit"],
-        "materials" => &["slug", "name", "category", "unit"],
-        "products" => &[
-            "ingredient",
-            "material",
-            "name",
-            "brand",
-            "pack",
-            "price",
-            "preferred",
-            "min_packs",
-        ],
-        "inventory" => &[
-            "ingredient",
-            "material",
-            "item",
-            "bundle",
-            "qty",
-            "unit",
-            "expires",
-            "location",
-        ],
-        "recipes" => &[
-            "slug",
-            "name",
-            "category",
-            "notes",
-            "time_minutes",
-            "loss_pct",
-        ],
         "recipe_yields" => &["recipe", "slug", "name", "per_batch", "portion_pct"],
         "recipe_lines" => &["recipe", "ingredient", "qty", "unit", "note"],
         "recipe_components" => &["recipe", "component", "batches", "note"],
-        "bundles" => &["slug", "name", "instructions"],
         "bundle_contents" => &["bundle", "kind", "item", "qty"],
-        "events" => &["slug", "name", "date", "overage_pct"],
         "targets" => &["event", "kind", "item", "qty"],
-        _ => &["event", "item", "batches", "confirm_shortfall"],
+        "decisions" => &["event", "item", "batches", "confirm_shortfall"],
+        main => super::model::fields::csv_columns(main),
     }
 }
 

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use super::diag::{Diagnostic, Loc, did_you_mean};
 use super::fields::{Bound, Fields};
+use super::model::fields;
 use super::model::*;
 use super::tree::{self, Key, Node, NodeKind};
 use super::units::{Density, Unit, UnitKind};
@@ -55,7 +56,8 @@ pub struct Loaded {
     pub files: Vec<String>,
 }
 
-const MAIN_TABLES: &[&str] = &[
+/// The record tables of a catalogue, in dependency order.
+pub const MAIN_TABLES: &[&str] = &[
     "settings",
     "ingredients",
     "materials",
@@ -586,7 +588,7 @@ impl Loader {
         let mut f = Fields::open(
             node,
             "settings",
-            &["currency", "waste_warn_pct", "decimals"],
+            fields::SETTINGS,
             String::new(),
             None,
             &mut self.errors,
@@ -623,7 +625,7 @@ impl Loader {
         let mut f = Fields::open(
             node,
             "ingredients",
-            &["slug", "name", "category", "density", "unit"],
+            fields::INGREDIENTS,
             String::new(),
             None,
             &mut self.errors,
@@ -672,7 +674,7 @@ impl Loader {
         let mut f = Fields::open(
             node,
             "materials",
-            &["slug", "name", "category", "unit"],
+            fields::MATERIALS,
             String::new(),
             None,
             &mut self.errors,
@@ -737,17 +739,7 @@ impl Loader {
         let mut f = Fields::open(
             node,
             "products",
-            &[
-                "ingredient",
-                "material",
-                "name",
-                "brand",
-                "pack",
-                "pack_unit",
-                "price",
-                "preferred",
-                "min_packs",
-            ],
+            fields::PRODUCTS,
             String::new(),
             None,
             &mut self.errors,
@@ -780,16 +772,7 @@ impl Loader {
         let mut f = Fields::open(
             node,
             "inventory",
-            &[
-                "ingredient",
-                "material",
-                "item",
-                "bundle",
-                "qty",
-                "unit",
-                "expires",
-                "location",
-            ],
+            fields::INVENTORY,
             String::new(),
             None,
             &mut self.errors,
@@ -838,17 +821,7 @@ impl Loader {
         let mut f = Fields::open(
             node,
             "recipes",
-            &[
-                "slug",
-                "name",
-                "category",
-                "notes",
-                "time_minutes",
-                "loss_pct",
-                "yields",
-                "ingredients",
-                "components",
-            ],
+            fields::RECIPES,
             String::new(),
             None,
             &mut self.errors,
@@ -990,7 +963,7 @@ impl Loader {
         let mut f = Fields::open(
             node,
             "bundles",
-            &["slug", "name", "instructions", "contents"],
+            fields::BUNDLES,
             String::new(),
             None,
             &mut self.errors,
@@ -1075,14 +1048,7 @@ impl Loader {
         let mut f = Fields::open(
             node,
             "events",
-            &[
-                "slug",
-                "name",
-                "date",
-                "overage_pct",
-                "targets",
-                "decisions",
-            ],
+            fields::EVENTS,
             String::new(),
             None,
             &mut self.errors,

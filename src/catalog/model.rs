@@ -364,3 +364,75 @@ impl Catalog {
             .collect()
     }
 }
+
+/// The fields each table's records may have. The first fields of each list are also the
+/// columns of the table's CSV form (the rest are nested lists or alternative spellings).
+pub mod fields {
+    /// Fields of `settings` records.
+    pub const SETTINGS: &[&str] = &["currency", "waste_warn_pct", "decimals"];
+    /// Fields of `ingredients` records.
+    pub const INGREDIENTS: &[&str] = &["slug", "name", "category", "density", "unit"];
+    /// Fields of `materials` records.
+    pub const MATERIALS: &[&str] = &["slug", "name", "category", "unit"];
+    /// Fields of `products` records.
+    pub const PRODUCTS: &[&str] = &[
+        "ingredient",
+        "material",
+        "name",
+        "brand",
+        "pack",
+        "price",
+        "preferred",
+        "min_packs",
+        "pack_unit",
+    ];
+    /// Fields of `inventory` records.
+    pub const INVENTORY: &[&str] = &[
+        "ingredient",
+        "material",
+        "item",
+        "bundle",
+        "qty",
+        "unit",
+        "expires",
+        "location",
+    ];
+    /// Fields of `recipes` records.
+    pub const RECIPES: &[&str] = &[
+        "slug",
+        "name",
+        "category",
+        "notes",
+        "time_minutes",
+        "loss_pct",
+        "yields",
+        "ingredients",
+        "components",
+    ];
+    /// Fields of `bundles` records.
+    pub const BUNDLES: &[&str] = &["slug", "name", "instructions", "contents"];
+    /// Fields of `events` records.
+    pub const EVENTS: &[&str] = &[
+        "slug",
+        "name",
+        "date",
+        "overage_pct",
+        "targets",
+        "decisions",
+    ];
+
+    /// The CSV columns of a main table.
+    pub fn csv_columns(table: &str) -> &'static [&'static str] {
+        match table {
+            "settings" => &SETTINGS[..3],
+            "ingredients" => &INGREDIENTS[..5],
+            "materials" => &MATERIALS[..4],
+            "products" => &PRODUCTS[..8],
+            "inventory" => &INVENTORY[..8],
+            "recipes" => &RECIPES[..6],
+            "bundles" => &BUNDLES[..3],
+            "events" => &EVENTS[..4],
+            _ => &[],
+        }
+    }
+}

@@ -212,14 +212,7 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
                 qty: from_nano(qty).into(),
                 unit: unit_of(unit).to_string(),
                 unconvertible: reasons.get(&(key, unit)).cloned(),
-                sources: group
-                    .iter()
-                    .map(|s| Source {
-                        path: paths[s.2 as usize].clone(),
-                        qty: from_nano(s.3).into(),
-                        unit: unit_of(unit).to_string(),
-                    })
-                    .collect(),
+                sources: sources(group, &paths),
             }
         })
         .collect();
@@ -456,6 +449,18 @@ fn group_sources(aggregated: &table::Aggregated) -> Vec<&[(u32, u32, u32, i64)]>
         start = end;
     }
     groups
+}
+
+/// Provenance rows of one total.
+fn sources(group: &[(u32, u32, u32, i64)], paths: &[Vec<String>]) -> Vec<Source> {
+    group
+        .iter()
+        .map(|s| Source {
+            path: paths[s.2 as usize].clone(),
+            qty: from_nano(s.3).into(),
+            unit: unit_of(s.1).to_string(),
+        })
+        .collect()
 }
 
 fn blocker_rank(kind: &str) -> u8 {
@@ -745,14 +750,7 @@ fn material_rows(c: &Catalog, event: &Event, needs: &Needs) -> Result<Vec<Materi
                 name: m.name.clone(),
                 qty: from_nano(qty).into(),
                 unit: unit_of(unit).to_string(),
-                sources: group
-                    .iter()
-                    .map(|s| Source {
-                        path: paths[s.2 as usize].clone(),
-                        qty: from_nano(s.3).into(),
-                        unit: unit_of(unit).to_string(),
-                    })
-                    .collect(),
+                sources: sources(group, &paths),
             }
         })
         .collect())

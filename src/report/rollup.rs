@@ -15,35 +15,12 @@ use crate::plan::PlanResult;
 use crate::plan::result::{Num, ShoppingRow};
 use crate::plan::table::{from_nano, to_nano};
 
-/// One line of the roll-up: the shopping-list columns plus the events served.
+/// One line of the roll-up: a shopping-list line for the whole run, plus the events served.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RollupRow {
-    /// `ingredient` or `material`.
-    pub kind: &'static str,
-    /// Slug.
-    pub item: String,
-    /// Name.
-    pub name: String,
-    /// Category.
-    pub category: String,
-    /// Summed over the events.
-    pub needed: Num,
-    /// Usable stock at the earliest event that needs it.
-    pub on_hand: Num,
-    /// To buy tonight for all events.
-    pub to_buy: Num,
-    /// Unit.
-    pub unit: String,
-    /// Product.
-    pub product: Option<String>,
-    /// Packs for the combined amount.
-    pub packs: Option<u64>,
-    /// Pack contents.
-    pub pack_size: Option<String>,
-    /// packs × price (null when unknown).
-    pub cost: Option<Num>,
-    /// Remarks.
-    pub note: String,
+    /// The combined line: needs summed, stock at the earliest event, packs for the total.
+    #[serde(flatten)]
+    pub line: ShoppingRow,
     /// Events that need it, date order.
     pub events: Vec<String>,
 }
@@ -152,41 +129,43 @@ pub fn rollup(plans: &[PlanResult]) -> PolarsResult<Vec<RollupRow>> {
                     })
             })
             .flatten();
-        out.push(RollupRow {
-            kind: first.kind,
-            item: first.item.clone(),
-            name: first.name.clone(),
-            category: first.category.clone(),
-            needed: from_nano(total_need).into(),
-            on_hand: from_nano(first_usable.unwrap_or(0)).into(),
-            to_buy: to_buy.into(),
-            unit: first.unit.clone(),
-            product: first.product.clone().filter(|_| to_buy > Decimal::ZERO),
-            packs: if to_buy > Decimal::ZERO {
-                packs
-            } else {
-                Some(0)
-            },
-            pack_size: first.pack_size.clone().filter(|_| to_buy > Decimal::ZERO),
-            cost: if to_buy > Decimal::ZERO {
-                packs
-                    .zip(first.price)
-                    .map(|(n, price)| Num(price.0 * Decimal::from(n)))
-            } else {
-                Some(Num::default())
-            },
-            note: first.note.clone(),
-            events,
-        });
+        let buying = to_buy > Decimal::ZERO;
+        let mut line = first.clone();
+        line.needed = from_nano(total_need).into();
+        line.on_hand = from_nano(first_usable.unwrap_or(0)).into();
+        line.to_buy = to_buy.into();
+        line.status = if buying { "buy" } else { "sufficient" };
+        line.packs = if buying { packs } else { Some(0) };
+        line.cost = if buying {
+            packs
+                .zip(first.price)
+                .map(|(n, price)| Num(price.0 * Decimal::from(n)))
+        } else {
+            Some(Num::default())
+        };
+        line.bought_surplus = if buying {
+            packs
+                .zip(first.pack_in_unit)
+                .map(|(n, pack)| Num(pack.0 * Decimal::from(n) - to_buy))
+        } else {
+            None
+        };
+        if !buying {
+            (line.product, line.brand, line.pack_size, line.price) = (None, None, None, None);
+        }
+        out.push(RollupRow { line, events });
     }
     // Same order as a shopping list: ingredients then materials, by category and name.
     out.sort_by(|a, b| {
-        (a.kind != "ingredient", &a.category, &a.name, &a.unit).cmp(&(
-            b.kind != "ingredient",
-            &b.category,
-            &b.name,
-            &b.unit,
-        ))
+        let key = |r: &RollupRow| {
+            (
+                r.line.kind != "ingredient",
+                r.line.category.clone(),
+                r.line.name.clone(),
+                r.line.unit.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
     });
     Ok(out)
 }

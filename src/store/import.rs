@@ -11,16 +11,7 @@ use super::StoreError;
 use crate::catalog::{Catalog, Settings};
 
 /// The live tables, in the order they are written.
-pub const LIVE_TABLES: &[&str] = &[
-    "settings",
-    "ingredients",
-    "materials",
-    "products",
-    "inventory",
-    "recipes",
-    "bundles",
-    "events",
-];
+pub const LIVE_TABLES: &[&str] = crate::catalog::load::MAIN_TABLES;
 
 /// One record as stored: key, display name, canonical JSON body and its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]

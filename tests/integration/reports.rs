@@ -576,3 +576,34 @@ fn html_reports_print_one_unit_per_page() {
         }
     }
 }
+
+#[test]
+fn two_runs_at_once_both_succeed_and_leave_a_sound_database() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let spawn = |out: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("bakeplan"))
+            .current_dir(work.path())
+            .args(["-q", "--db", "bakeplan.db", "--now", NOW, "run"])
+            .arg(fixture("sample"))
+            .args(["--out", out])
+            .spawn()
+            .expect("spawns")
+    };
+    let (mut a, mut b) = (spawn("a"), spawn("b"));
+    assert!(a.wait().expect("waits").success());
+    assert!(b.wait().expect("waits").success());
+    let conn = rusqlite::Connection::open(work.path().join("bakeplan.db")).expect("open");
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .expect("check");
+    assert_eq!(check, "ok");
+    // One plan per event: the second run reused what the first froze.
+    let plans: i64 = conn
+        .query_row("SELECT COUNT(*) FROM plans", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(plans, 2);
+    assert_eq!(
+        files(&work.path().join("a")).get("winter-market/plan.json"),
+        files(&work.path().join("b")).get("winter-market/plan.json")
+    );
+}
