@@ -46,9 +46,12 @@ fn freeze_and_compute(c: &mut Criterion) {
                 catalog: snapshot::subset(&catalogue, e),
             })
             .collect();
-        group.bench_function(BenchmarkId::new("compute-one-event", name), |b| {
-            b.iter(|| compute(black_box(&snapshots[0])).expect("compute"))
-        });
+        for snapshot in &snapshots {
+            let event = snapshot.event().map_or("?", |e| e.slug.as_str()).to_owned();
+            group.bench_function(BenchmarkId::new(format!("compute/{name}"), event), |b| {
+                b.iter(|| compute(black_box(snapshot)).expect("compute"))
+            });
+        }
         group.bench_function(BenchmarkId::new("compute-all-events", name), |b| {
             b.iter(|| {
                 use rayon::prelude::*;

@@ -61,7 +61,8 @@ struct Root<'a> {
 struct Contribution<'a> {
     ingredient: &'a str,
     holder: &'a str,
-    path: Vec<String>,
+    /// Shared by every line of one recipe node of the expansion.
+    path: std::sync::Arc<[String]>,
     qty: Decimal,
     unit: Unit,
 }
@@ -157,6 +158,7 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
     let mut paths: Vec<Vec<String>> = Vec::new();
     let mut reasons: BTreeMap<(u32, u32), String> = BTreeMap::new();
     let mut lines = Vec::with_capacity(contributions.len());
+    let mut last_path: Option<(std::sync::Arc<[String]>, u32)> = None;
     let mut holder_lines: BTreeMap<&str, BTreeMap<(u32, u32), i64>> = BTreeMap::new();
     for contribution in &contributions {
         let Some(&key) = ingredient_ids.get(contribution.ingredient) else {
@@ -177,12 +179,23 @@ pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
                 (contribution.unit, contribution.qty)
             }
         };
-        let path = *path_ids
-            .entry(contribution.path.clone())
-            .or_insert_with(|| {
-                paths.push(contribution.path.clone());
-                (paths.len() - 1) as u32
-            });
+        // Lines of one expansion node share their path: look it up once per node.
+        let path = match last_path
+            .as_ref()
+            .filter(|(shared, _)| std::sync::Arc::ptr_eq(shared, &contribution.path))
+        {
+            Some((_, id)) => *id,
+            None => {
+                let id = *path_ids
+                    .entry(contribution.path.to_vec())
+                    .or_insert_with(|| {
+                        paths.push(contribution.path.to_vec());
+                        (paths.len() - 1) as u32
+                    });
+                last_path = Some((std::sync::Arc::clone(&contribution.path), id));
+                id
+            }
+        };
         let line = Line {
             key,
             unit: unit_id(unit),
@@ -573,11 +586,12 @@ fn expand<'a>(c: &'a Catalog, root: &Root<'a>) -> Vec<Contribution<'a>> {
     let mut stack: Vec<(&'a Recipe, Decimal, Vec<String>)> =
         vec![(root.recipe, root.batches, root.path.clone())];
     while let Some((recipe, batches, path)) = stack.pop() {
+        let shared: std::sync::Arc<[String]> = path.clone().into();
         for line in &recipe.ingredients {
             out.push(Contribution {
                 ingredient: &line.ingredient,
                 holder: &recipe.slug,
-                path: path.clone(),
+                path: std::sync::Arc::clone(&shared),
                 qty: line.qty.value * batches,
                 unit: line.qty.unit,
             });

@@ -96,9 +96,32 @@ impl Store {
 
     fn setup(mut conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Two processes creating a new database at once race to switch it to WAL (which
+        // does not wait on the busy timeout) and to migrate it (the loser's migration fails:
+        // table exists, or its snapshot went stale). Retry until someone has done both.
+        let mut attempt = 0;
+        loop {
+            match Store::prepare(&mut conn) {
+                Ok(()) => break,
+                Err(error @ StoreError::TooNew { .. }) => return Err(error),
+                Err(error) if attempt >= 50 => return Err(error),
+                Err(_) => {}
+            }
+            attempt += 1;
+            std::thread::sleep(Duration::from_millis(10 * attempt));
+        }
+        Ok(Store { conn })
+    }
+
+    /// Switches to WAL and migrates the schema to the current version.
+    fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            return Ok(false);
+        }
         let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         if found > schema_version() as i64 {
             return Err(StoreError::TooNew {
@@ -106,8 +129,10 @@ impl Store {
                 known: schema_version(),
             });
         }
-        migrations().to_latest(&mut conn)?;
-        Ok(Store { conn })
+        if found < schema_version() as i64 {
+            migrations().to_latest(conn)?;
+        }
+        Ok(())
     }
 
     /// The underlying connection.
