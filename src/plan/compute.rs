@@ -464,6 +464,29 @@ fn group_sources(aggregated: &table::Aggregated) -> Vec<&[(u32, u32, u32, i64)]>
     groups
 }
 
+/// A total moved to the largest kitchen unit of its family that gives at least one and a
+/// measurable amount (at most 3 decimals): tsp → tbsp → cup, oz → lb, g → kg, ml → l.
+/// 30 tbsp becomes 1.875 cup; 5 tsp stays 5 tsp rather than 1.667 tbsp.
+fn kitchen_total(value: Decimal, unit: Unit) -> (Decimal, Unit) {
+    let ladder: &[Unit] = match unit {
+        Unit::Tsp | Unit::Tbsp | Unit::Cup => &[Unit::Cup, Unit::Tbsp, Unit::Tsp],
+        Unit::Oz | Unit::Lb => &[Unit::Lb, Unit::Oz],
+        Unit::G | Unit::Kg => &[Unit::Kg, Unit::G],
+        Unit::Ml | Unit::L => &[Unit::L, Unit::Ml],
+        _ => return (value, unit),
+    };
+    let start = ladder.iter().position(|u| *u == unit).unwrap_or(0);
+    ladder[..=start]
+        .iter()
+        .find_map(|bigger| {
+            convert(value, unit, *bigger, None)
+                .ok()
+                .filter(|v| *v >= Decimal::ONE && (*v * Decimal::ONE_THOUSAND).fract().is_zero())
+                .map(|v| (v.normalize(), *bigger))
+        })
+        .unwrap_or((value, unit))
+}
+
 /// Provenance rows of one total.
 fn sources(group: &[(u32, u32, u32, i64)], paths: &[Vec<String>]) -> Vec<Source> {
     group
@@ -659,8 +682,9 @@ fn recipe_rows(
                             .get(&l.ingredient)
                             .map_or_else(|| l.ingredient.clone(), |i| i.name.clone()),
                         per_batch: l.qty.value.into(),
-                        qty: (l.qty.value * total).into(),
                         unit: l.qty.unit.to_string(),
+                        qty: kitchen_total(l.qty.value * total, l.qty.unit).0.into(),
+                        total_unit: kitchen_total(l.qty.value * total, l.qty.unit).1.to_string(),
                         note: l.note.clone(),
                     })
                     .collect(),
