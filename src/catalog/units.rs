@@ -267,6 +267,16 @@ pub struct Density {
 
 impl Density {
     /// Parses `"1 cup = 4.25 oz"` (either side first). Errors say what is wrong.
+    ///
+    /// ```
+    /// use bakeplan::catalog::units::{Density, Unit, convert};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let flour = Density::parse("1 cup = 4.25 oz").expect("a volume = a mass");
+    /// let ounces = convert(Decimal::from(6), Unit::Cup, Unit::Oz, Some(&flour));
+    /// assert_eq!(ounces, Ok(Decimal::new(255, 1)));
+    /// assert!(Density::parse("1 cup = 16 tbsp").is_err());
+    /// ```
     pub fn parse(text: &str) -> Result<Density, String> {
         let (left, right) = text
             .split_once('=')
