@@ -234,6 +234,7 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunRe
     });
     let frozen = store::freeze(db.conn_mut(), &slugs, &now, false)?;
     for f in &frozen {
+        tracing::info!(event = %f.event, plan = f.plan_id, reused = f.reused, "frozen");
         progress(Step::Done(format!(
             "{}: plan {}{}",
             f.event,
@@ -263,6 +264,7 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunRe
     let mut compute_ms = Vec::new();
     for (result, took) in computed {
         let result = result?;
+        tracing::debug!(event = %result.event.slug, ms = took, feasible = result.feasibility.feasible, "computed");
         progress(Step::Done(format!("{} computed", result.event.slug)));
         plans.push(result);
         compute_ms.push(took);

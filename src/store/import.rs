@@ -206,6 +206,11 @@ pub fn import(
             written: false,
         });
     }
+    tracing::debug!(
+        upserts = upserts.len(),
+        removals = removals.len(),
+        "import writes"
+    );
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Another run may have imported between the read above and taking the write lock.
     let (tables, upserts, removals) = diff(&stored_hashes(&tx)?, &wanted);
