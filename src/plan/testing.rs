@@ -5,8 +5,9 @@ use rust_decimal::Decimal;
 
 use crate::catalog::*;
 
-/// A recipe making one finished item.
-pub fn recipe_yielding(slug: &str, item: &str, size: YieldSize) -> Recipe {
+/// A recipe with ingredient lines `(ingredient, qty, unit)` and components `(recipe, batches)`.
+pub fn recipe(slug: &str, lines: &[(&str, &str, Unit)], components: &[(&str, &str)]) -> Recipe {
+    let dec = |text: &str| Decimal::from_str_exact(text).unwrap_or_default();
     Recipe {
         slug: slug.into(),
         name: slug.into(),
@@ -14,13 +15,35 @@ pub fn recipe_yielding(slug: &str, item: &str, size: YieldSize) -> Recipe {
         notes: None,
         time_minutes: None,
         loss_pct: Decimal::ZERO,
+        yields: vec![],
+        ingredients: lines
+            .iter()
+            .map(|(i, q, u)| RecipeLine {
+                ingredient: (*i).into(),
+                qty: Quantity::new(dec(q), *u),
+                note: None,
+            })
+            .collect(),
+        components: components
+            .iter()
+            .map(|(r, b)| Component {
+                recipe: (*r).into(),
+                batches: dec(b),
+                note: None,
+            })
+            .collect(),
+    }
+}
+
+/// A recipe making one finished item.
+pub fn recipe_yielding(slug: &str, item: &str, size: YieldSize) -> Recipe {
+    Recipe {
         yields: vec![Yield {
             slug: item.into(),
             name: item.into(),
             size,
         }],
-        ingredients: vec![],
-        components: vec![],
+        ..recipe(slug, &[], &[])
     }
 }
 

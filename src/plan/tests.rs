@@ -36,34 +36,6 @@ fn ingredient(c: &mut Catalog, slug: &str, unit: Unit, density: Option<&str>) {
     );
 }
 
-fn recipe(slug: &str, lines: &[(&str, &str, Unit)], components: &[(&str, &str)]) -> Recipe {
-    Recipe {
-        slug: slug.into(),
-        name: slug.into(),
-        category: "Test".into(),
-        notes: None,
-        time_minutes: None,
-        loss_pct: Decimal::ZERO,
-        yields: vec![],
-        ingredients: lines
-            .iter()
-            .map(|(i, q, u)| RecipeLine {
-                ingredient: (*i).into(),
-                qty: Quantity::new(dec(q), *u),
-                note: None,
-            })
-            .collect(),
-        components: components
-            .iter()
-            .map(|(r, b)| Component {
-                recipe: (*r).into(),
-                batches: dec(b),
-                note: None,
-            })
-            .collect(),
-    }
-}
-
 fn recipe_target(slug: &str, batches: &str) -> Target {
     Target::Recipe {
         recipe: slug.into(),

@@ -159,15 +159,9 @@ pub fn load_snapshot(conn: &Connection, id: i64) -> Result<Snapshot, StoreError>
         )
         .optional()?
         .ok_or(StoreError::UnknownPlan(id))?;
-    let mut statement = conn.prepare_cached(
-        "SELECT tbl, key, body FROM plan_rows WHERE plan_id = ?1 ORDER BY tbl, key",
-    )?;
-    let rows = statement
-        .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(Snapshot {
         plan: meta,
-        catalog: catalog_from_rows(rows)?,
+        catalog: catalog_from_rows(plan_records(conn, id)?)?,
     })
 }
 
