@@ -906,33 +906,47 @@ impl<'a> ProductIndex<'a> {
     }
 }
 
-/// The product to buy for `unit` amounts: preferred, else cheapest per unit among priced
-/// ones that convert, else the first that converts, else the first.
+/// The product to buy `amount` (in `unit`) of: the preferred one, else the cheapest per
+/// unit among priced ones, else the pack that fits the amount best — the fewest packs
+/// among those that buy at most twice the amount, else the least bought beyond it — else
+/// the first listed.
 fn choose_product<'a>(
     products: &[&'a Product],
     unit: Unit,
     density: Option<&crate::catalog::Density>,
+    amount: Decimal,
 ) -> Option<&'a Product> {
     if let Some(preferred) = products.iter().find(|p| p.preferred) {
         return Some(preferred);
     }
-    let per_unit = |p: &Product| -> Option<Decimal> {
-        let pack_in_unit = convert(p.pack.value, p.pack.unit, unit, density).ok()?;
-        (!pack_in_unit.is_zero())
-            .then(|| p.price.map(|price| price / pack_in_unit))
-            .flatten()
+    let pack_in_unit = |p: &Product| {
+        convert(p.pack.value, p.pack.unit, unit, density)
+            .ok()
+            .filter(|v| !v.is_zero())
     };
-    products
+    let cheapest = products
         .iter()
-        .filter_map(|p| per_unit(p).map(|price| (price, *p)))
+        .filter_map(|p| Some((p.price? / pack_in_unit(p)?, *p)))
         .min_by(|a, b| a.0.cmp(&b.0))
-        .map(|(_, p)| p)
-        .or_else(|| {
-            products
-                .iter()
-                .find(|p| convert(Decimal::ONE, p.pack.unit, unit, density).is_ok())
-                .copied()
-        })
+        .map(|(_, p)| p);
+    let best_fit = || {
+        products
+            .iter()
+            .filter_map(|p| {
+                let pack = pack_in_unit(p)?;
+                let packs = (amount / pack).ceil().max(Decimal::ONE);
+                let bought = packs * pack;
+                let wasteful = bought > amount * Decimal::TWO;
+                Some((
+                    (wasteful, if wasteful { bought - amount } else { packs }),
+                    *p,
+                ))
+            })
+            .min_by(|a, b| a.0.cmp(&b.0))
+            .map(|(_, p)| p)
+    };
+    cheapest
+        .or_else(best_fit)
         .or_else(|| products.first().copied())
 }
 
@@ -942,7 +956,7 @@ fn unit_price(
     unit: Unit,
     density: Option<&crate::catalog::Density>,
 ) -> Option<Decimal> {
-    let product = choose_product(products, unit, density)?;
+    let product = choose_product(products, unit, density, Decimal::ONE)?;
     let one_in_pack_units = convert(Decimal::ONE, unit, product.pack.unit, density).ok()?;
     Some(product.price? * one_in_pack_units / product.pack.value)
 }
@@ -1061,7 +1075,7 @@ fn shopping_rows(
                     note: String::new(),
                 };
                 if to_buy > 0 {
-                    match choose_product(products.of(&of), need.unit, density) {
+                    match choose_product(products.of(&of), need.unit, density, to_buy_value) {
                         None => notes.push("no product listed".to_owned()),
                         Some(product) => {
                             row.product = Some(product.name.clone());

@@ -605,3 +605,33 @@ proptest! {
         prop_assert_eq!(run(1), run(4));
     }
 }
+
+#[test]
+fn without_prices_the_best_fitting_pack_is_chosen() {
+    let mut c = Catalog::default();
+    ingredient(&mut c, "chips", Unit::Lb, None);
+    c.recipes
+        .insert("r".into(), recipe("r", &[("chips", "12", Unit::Lb)], &[]));
+    for (name, pack) in [
+        ("Tiny", Quantity::new(dec("12"), Unit::G)),
+        ("Bag", Quantity::new(dec("10"), Unit::Oz)),
+        ("Sack", Quantity::new(dec("50"), Unit::Lb)),
+    ] {
+        c.products.push(Product {
+            of: Stocked::Ingredient("chips".into()),
+            name: name.into(),
+            brand: None,
+            pack,
+            price: None,
+            preferred: false,
+            min_packs: None,
+        });
+    }
+    let r = plan(&c, &event(vec![recipe_target("r", "1")]));
+    // 454 tiny packs or a 50 lb sack for 12 lb: neither is what a baker buys.
+    assert_eq!(
+        (r.shopping[0].product.as_deref(), r.shopping[0].packs),
+        (Some("Bag"), Some(20))
+    );
+    assert_eq!(r.shopping[0].cost, None);
+}
