@@ -56,6 +56,9 @@ pub struct Loaded {
     pub files: Vec<String>,
 }
 
+/// Deepest nesting of sub-recipes or of bundles in bundles that a catalogue may have.
+pub const MAX_NESTING: usize = 64;
+
 /// The record tables of a catalogue, in dependency order.
 pub const MAIN_TABLES: &[&str] = &[
     "settings",
@@ -500,8 +503,14 @@ impl Loader {
         }
         self.check_refs(&catalog);
         self.check_units(&catalog);
-        self.check_cycles("recipes", "recipe", &component_edges);
-        self.check_cycles("bundles", "bundle", &bundle_edges);
+        for (table, what, edges) in [
+            ("recipes", "recipe", &component_edges),
+            ("bundles", "bundle", &bundle_edges),
+        ] {
+            if self.check_cycles(table, what, edges) {
+                self.check_depth(table, what, edges);
+            }
+        }
         resolve_reporting_units(&mut catalog);
         catalog
     }
@@ -1275,7 +1284,72 @@ impl Loader {
     }
 
     /// Reports every cycle in a graph of (parent, child, edge location) once, with its path.
-    fn check_cycles(&mut self, table: &'static str, what: &str, edges: &[(String, String, Loc)]) {
+    /// Nesting deeper than [`MAX_NESTING`] levels is an error (only called on a graph
+    /// without cycles): deeper trees are no real bakery's and would risk the stack.
+    fn check_depth(&mut self, table: &'static str, what: &str, edges: &[(String, String, Loc)]) {
+        let mut graph: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (parent, child, _) in edges {
+            graph.entry(parent).or_default().push(child);
+        }
+        // Longest chain below each node, children first (iterative post-order).
+        let mut depth: HashMap<&str, usize> = HashMap::new();
+        for &start in graph.keys() {
+            let mut stack = vec![(start, false)];
+            while let Some((node, expanded)) = stack.pop() {
+                if depth.contains_key(node) {
+                    continue;
+                }
+                let children = graph.get(node).map_or(&[][..], Vec::as_slice);
+                if expanded {
+                    let below = children
+                        .iter()
+                        .map(|c| depth.get(c).copied().unwrap_or(0))
+                        .max()
+                        .map_or(0, |d| d + 1);
+                    depth.insert(node, below);
+                } else {
+                    stack.push((node, true));
+                    stack.extend(
+                        children
+                            .iter()
+                            .filter(|c| !depth.contains_key(*c))
+                            .map(|c| (*c, false)),
+                    );
+                }
+            }
+        }
+        let mut reported = std::collections::HashSet::new();
+        for (parent, _, loc) in edges {
+            if depth.get(parent.as_str()).copied().unwrap_or(0) > MAX_NESTING
+                && graph
+                    .values()
+                    .all(|children| !children.contains(&parent.as_str()))
+                && reported.insert(parent.as_str())
+            {
+                self.errors.push(
+                    Diagnostic::new(
+                        loc,
+                        table,
+                        "too-deep",
+                        format!("{what} {parent} nests more than {MAX_NESTING} levels deep"),
+                    )
+                    .record(Some(parent))
+                    .hint(format!(
+                        "flatten the {what}s: at most {MAX_NESTING} levels of nesting"
+                    )),
+                );
+            }
+        }
+    }
+
+    /// Reports every cycle once with its path; true when there is none.
+    fn check_cycles(
+        &mut self,
+        table: &'static str,
+        what: &str,
+        edges: &[(String, String, Loc)],
+    ) -> bool {
+        let before = self.errors.len();
         let mut graph: BTreeMap<&str, Vec<(&str, &Loc)>> = BTreeMap::new();
         for (parent, child, loc) in edges {
             graph.entry(parent).or_default().push((child, loc));
@@ -1322,6 +1396,7 @@ impl Loader {
                 }
             }
         }
+        self.errors.len() == before
     }
 }
 
@@ -1479,5 +1554,44 @@ pub fn resolve_reporting_units(catalog: &mut Catalog) {
             .unit
             .or_else(|| chosen.get(&ingredient.slug).copied())
             .unwrap_or(Unit::G);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn load_files(files: &[(&str, &[u8])]) -> Result<Loaded, Vec<Diagnostic>> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        load(dir.path(), LoadOptions::default())
+    }
+
+    /// Text made of the characters that matter to YAML and CSV, in any order.
+    fn noisy() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "- ", "slug: ", "x", ": ", "\n", "  ", "[", "]", "{", "}", ",", "\"", "'", "&a ",
+                "*a", "qty: ", "1.5", "-3", "cup", "#", "|", ">", "\t", "é", "\u{feff}",
+            ]),
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn no_input_panics(yaml in noisy(), csv in noisy(), bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+            let outcome = load_files(&[("recipes.yaml", yaml.as_bytes()), ("ingredients.csv", csv.as_bytes()), ("events.yaml", &bytes)]);
+            if let Err(errors) = outcome {
+                prop_assert!(!errors.is_empty());
+                prop_assert!(errors.iter().all(|e| !e.message.is_empty() && !e.loc.file.is_empty()));
+            }
+        }
     }
 }
