@@ -1334,6 +1334,11 @@ impl Loader {
                         format!("{what} {parent} nests more than {MAX_NESTING} levels deep"),
                     )
                     .record(Some(parent))
+                    .field(if table == "recipes" {
+                        "components"
+                    } else {
+                        "contents"
+                    })
                     .hint(format!(
                         "flatten the {what}s: at most {MAX_NESTING} levels of nesting"
                     )),
