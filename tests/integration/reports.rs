@@ -607,3 +607,49 @@ fn two_runs_at_once_both_succeed_and_leave_a_sound_database() {
         files(&work.path().join("b")).get("winter-market/plan.json")
     );
 }
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_no_half_plan() {
+    let work = tempfile::tempdir().expect("tempdir");
+    for attempt in 0..16u64 {
+        let db = work.path().join(format!("kill-{attempt}.db"));
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bakeplan"))
+            .current_dir(work.path())
+            .arg("-q")
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", NOW, "run"])
+            .arg(fixture("sample"))
+            .args(["--out", &format!("out-{attempt}")])
+            .spawn()
+            .expect("spawns");
+        std::thread::sleep(std::time::Duration::from_millis(attempt * 4));
+        let _ = child.kill();
+        let _ = child.wait();
+        if !db.exists() {
+            continue;
+        }
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .expect("check");
+        assert_eq!(check, "ok");
+        let tables: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'plans'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("schema");
+        if tables == 0 {
+            continue;
+        }
+        // Freeze is one transaction for all events: no plans, or every plan with its rows.
+        let plans: i64 = conn
+            .query_row("SELECT COUNT(*) FROM plans", [], |row| row.get(0))
+            .expect("plans");
+        let empty: i64 = conn.query_row("SELECT COUNT(*) FROM plans p WHERE NOT EXISTS (SELECT 1 FROM plan_rows r WHERE r.plan_id = p.id)", [], |row| row.get(0)).expect("empty plans");
+        assert!(plans == 0 || plans == 2, "attempt {attempt}: {plans} plans");
+        assert_eq!(empty, 0, "attempt {attempt}: a plan without rows");
+    }
+}
