@@ -2,8 +2,9 @@
 //!
 //! The pipeline reads top to bottom: [`catalog`] loads and validates the files, [`store`]
 //! imports them into SQLite and freezes plan snapshots, [`plan`] computes batches,
-//! ingredients, shopping and feasibility from a snapshot, and the report stage renders the
-//! results. The `bakeplan` binary wires them to commands; the library never prints.
+//! ingredients, shopping and feasibility from a snapshot, [`report`] renders the results
+//! through report plugins, and [`nightly`] runs the whole chain. The `bakeplan` binary
+//! wires them to commands; the library never prints.
 
 pub mod catalog;
 pub mod nightly;
