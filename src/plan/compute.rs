@@ -682,9 +682,9 @@ fn recipe_rows(
                             .get(&l.ingredient)
                             .map_or_else(|| l.ingredient.clone(), |i| i.name.clone()),
                         per_batch: l.qty.value.into(),
-                        unit: l.qty.unit.to_string(),
+                        per_batch_unit: l.qty.unit.to_string(),
                         qty: kitchen_total(l.qty.value * total, l.qty.unit).0.into(),
-                        total_unit: kitchen_total(l.qty.value * total, l.qty.unit).1.to_string(),
+                        unit: kitchen_total(l.qty.value * total, l.qty.unit).1.to_string(),
                         note: l.note.clone(),
                     })
                     .collect(),

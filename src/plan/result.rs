@@ -196,13 +196,13 @@ pub struct RecipeLineRow {
     pub name: String,
     /// Amount per batch, as written.
     pub per_batch: Num,
-    /// Unit as written in the recipe, of `per_batch`.
-    pub unit: String,
-    /// Amount for all batches, in `total_unit`.
+    /// Unit of `per_batch`, as written in the recipe.
+    pub per_batch_unit: String,
+    /// Amount for all batches, in `unit`.
     pub qty: Num,
     /// The kitchen unit of `qty`: the written unit moved up when the amount is large
     /// (48 tsp → 1 cup, 40 oz → 2.5 lb, 1500 g → 1.5 kg), never across mass and volume.
-    pub total_unit: String,
+    pub unit: String,
     /// Remark.
     pub note: Option<String>,
 }
