@@ -675,17 +675,21 @@ fn recipe_rows(
                 ingredients: recipe
                     .ingredients
                     .iter()
-                    .map(|l| RecipeLineRow {
-                        ingredient: l.ingredient.clone(),
-                        name: c
-                            .ingredients
-                            .get(&l.ingredient)
-                            .map_or_else(|| l.ingredient.clone(), |i| i.name.clone()),
-                        per_batch: l.qty.value.into(),
-                        per_batch_unit: l.qty.unit.to_string(),
-                        qty: kitchen_total(l.qty.value * total, l.qty.unit).0.into(),
-                        unit: kitchen_total(l.qty.value * total, l.qty.unit).1.to_string(),
-                        note: l.note.clone(),
+                    .map(|l| {
+                        let (total_qty, total_unit) =
+                            kitchen_total(l.qty.value * total, l.qty.unit);
+                        RecipeLineRow {
+                            ingredient: l.ingredient.clone(),
+                            name: c
+                                .ingredients
+                                .get(&l.ingredient)
+                                .map_or_else(|| l.ingredient.clone(), |i| i.name.clone()),
+                            per_batch: l.qty.value.into(),
+                            per_batch_unit: l.qty.unit.to_string(),
+                            qty: total_qty.into(),
+                            unit: total_unit.to_string(),
+                            note: l.note.clone(),
+                        }
                     })
                     .collect(),
                 components: recipe

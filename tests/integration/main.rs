@@ -44,3 +44,14 @@ pub fn bakeplan(dir: &Path) -> Command {
         .arg(dir.join("bakeplan.db"));
     command
 }
+
+/// A temporary directory whose `bakeplan.db` holds `catalogue`, imported.
+pub fn imported(catalogue: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bakeplan(dir.path())
+        .arg("import")
+        .arg(catalogue)
+        .assert()
+        .success();
+    dir
+}

@@ -5,17 +5,7 @@ use std::path::Path;
 use bakeplan::store::{self, Store};
 use serde_json::Value;
 
-use super::{SCENARIOS, bakeplan, fixture, reference};
-
-fn imported(catalogue: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    bakeplan(dir.path())
-        .arg("import")
-        .arg(catalogue)
-        .assert()
-        .success();
-    dir
-}
+use super::{SCENARIOS, bakeplan, fixture, imported, reference};
 
 fn show_json(dir: &Path, event: &str, threads: &str) -> String {
     let output = bakeplan(dir)

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::{bakeplan, fixture};
+use super::{bakeplan, fixture, imported};
 
 fn db_bytes(dir: &Path) -> (Vec<u8>, Vec<u8>) {
     let read = |name: &str| fs::read(dir.join(name)).unwrap_or_default();
@@ -31,12 +31,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn reimport_of_an_unchanged_catalogue_writes_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    bakeplan(dir.path())
-        .arg("import")
-        .arg(fixture("sample"))
-        .assert()
-        .success();
+    let dir = imported(&fixture("sample"));
     let before = db_bytes(dir.path());
     let output = bakeplan(dir.path())
         .arg("import")
@@ -52,12 +47,7 @@ fn reimport_of_an_unchanged_catalogue_writes_nothing() {
 
 #[test]
 fn a_failing_import_leaves_the_database_as_it_was() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    bakeplan(dir.path())
-        .arg("import")
-        .arg(fixture("sample"))
-        .assert()
-        .success();
+    let dir = imported(&fixture("sample"));
     let before = db_bytes(dir.path());
     let catalogue = dir.path().join("broken");
     copy_dir(&fixture("sample"), &catalogue);
@@ -127,12 +117,7 @@ fn removed_and_changed_records_are_counted_and_applied() {
 
 #[test]
 fn export_then_import_reproduces_the_database() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    bakeplan(dir.path())
-        .arg("import")
-        .arg(fixture("sample"))
-        .assert()
-        .success();
+    let dir = imported(&fixture("sample"));
     for format in ["yaml", "csv"] {
         let out = dir.path().join(format!("export-{format}"));
         bakeplan(dir.path())
