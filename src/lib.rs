@@ -19,29 +19,42 @@ use catalog::{Diagnostic, LoadOptions, Loaded};
 
 /// Loads and fully validates a catalogue directory: every located problem, including those
 /// that need the plan rules (decisions for items an event does not need, unconfirmed
-/// shortfalls).
+/// shortfalls, amounts beyond exact arithmetic).
 pub fn check(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
+    use rayon::prelude::*;
     let loaded = catalog::load(dir, options)?;
+    let engine = plan::Engine::new(&loaded.catalog);
+    let events: Vec<&catalog::Event> = loaded.catalog.events.values().collect();
+    let found: Vec<(&catalog::Event, Vec<plan::EventProblem>)> = events
+        .par_iter()
+        .map(|event| (*event, plan::check_event(&engine, event)))
+        .collect();
     let mut problems = Vec::new();
-    for event in loaded.catalog.events.values() {
-        for problem in plan::check_decisions(&loaded.catalog, event) {
+    for (event, event_problems) in found {
+        for problem in event_problems {
+            let record = format!("events/{}", event.slug);
+            let (key, field) = match problem.decision {
+                Some(index) => (
+                    format!("{record}/decisions/{index}"),
+                    format!("decisions[{}]", index + 1),
+                ),
+                None => (record.clone(), "targets".to_owned()),
+            };
             let loc = loaded
                 .locations
-                .get(&format!(
-                    "events/{}/decisions/{}",
-                    event.slug, problem.index
-                ))
-                .or_else(|| loaded.locations.get(&format!("events/{}", event.slug)))
+                .get(&key)
+                .or_else(|| loaded.locations.get(&record))
                 .cloned()
                 .unwrap_or_else(|| catalog::Loc::file(&std::sync::Arc::from("events")));
             problems.push(
                 Diagnostic::new(&loc, "events", problem.code, problem.message)
                     .record(Some(&event.slug))
-                    .field(&format!("decisions[{}]", problem.index + 1))
+                    .field(&field)
                     .hint(problem.hint),
             );
         }
     }
+    drop(engine);
     if problems.is_empty() {
         Ok(loaded)
     } else {

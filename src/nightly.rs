@@ -12,10 +12,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::catalog::{Diagnostic, LoadOptions};
-use crate::plan::{self, ENGINE_VERSION, PlanError, PlanResult};
-use crate::report::{self, Per, ReportError, Reports, RunContext, RunInfo};
-use crate::store::{self, ImportSummary, Store, StoreError};
+use crate::catalog::{Catalog, Diagnostic, Event, LoadOptions};
+use crate::plan::compute::BATCH;
+use crate::plan::rollup::{Need, rollup};
+use crate::plan::{Computed, ENGINE_VERSION, Engine, Job, PlanError, PlanResult};
+use crate::report::{self, Manifest, Per, ReportError, Reports, RunContext, RunInfo};
+use crate::store::{self, Frozen, ImportSummary, Store, StoreError};
 
 /// Which events a run plans.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,58 +168,28 @@ fn write(out: &Path, relative: &Path, bytes: &[u8]) -> Result<(), RunError> {
     crate::write_atomically(&path, bytes).map_err(io)
 }
 
-/// Runs the nightly job.
-pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunReport, RunError> {
-    let mut timings = BTreeMap::new();
-    let now = options.now.to_rfc3339_opts(SecondsFormat::Secs, true);
-
-    let started = Instant::now();
-    progress(Step::Stage {
-        name: "check",
-        total: 1,
-    });
-    let reports = Reports::load(options.reports_dir.as_deref())?;
-    let selected = reports.select(&options.report_names)?;
-    let loaded = crate::check(&options.catalogue, options.load).map_err(RunError::Input)?;
-    progress(Step::Done(format!(
-        "{} checked",
-        options.catalogue.display()
-    )));
-    timings.insert("check", ms(started));
-
-    let started = Instant::now();
-    progress(Step::Stage {
-        name: "import",
-        total: 1,
-    });
-    let mut db = Store::open(&options.db)?;
-    let import = store::import(db.conn_mut(), &loaded.catalog, &now)?;
-    progress(Step::Done(if import.written {
-        "imported".to_owned()
-    } else {
-        "database unchanged".to_owned()
-    }));
-    timings.insert("import", ms(started));
-
-    let started = Instant::now();
-    let today = options.now.date_naive();
-    let mut events: Vec<&crate::catalog::Event> = loaded
-        .catalog
+/// The events a run plans, in date order; an unknown `--event` is an input error before
+/// anything is imported.
+fn select_events<'c>(
+    catalog: &'c Catalog,
+    which: &Events,
+    today: chrono::NaiveDate,
+) -> Result<Vec<&'c Event>, RunError> {
+    let mut events: Vec<&Event> = catalog
         .events
         .values()
-        .filter(|e| match &options.events {
+        .filter(|e| match which {
             Events::All => true,
             Events::Upcoming => e.date >= today,
             Events::One(slug) => &e.slug == slug,
         })
         .collect();
-    if let Events::One(slug) = &options.events
+    if let Events::One(slug) = which
         && events.is_empty()
     {
         return Err(StoreError::UnknownEvent {
             event: slug.clone(),
-            known: loaded
-                .catalog
+            known: catalog
                 .events
                 .keys()
                 .cloned()
@@ -227,139 +199,138 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunRe
         .into());
     }
     events.sort_by(|a, b| (a.date, &a.slug).cmp(&(b.date, &b.slug)));
-    let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
-    progress(Step::Stage {
-        name: "freeze",
-        total: slugs.len(),
-    });
-    let frozen = store::freeze(db.conn_mut(), &slugs, &now, false)?;
-    for f in &frozen {
-        tracing::info!(event = %f.event, plan = f.plan_id, reused = f.reused, "frozen");
-        progress(Step::Done(format!(
-            "{}: plan {}{}",
-            f.event,
-            f.plan_id,
-            if f.reused { " (unchanged)" } else { "" }
-        )));
-    }
-    timings.insert("freeze", ms(started));
+    Ok(events)
+}
+
+/// What the run keeps of one plan once its reports are written.
+struct Outcome {
+    report: EventReport,
+    needs: Vec<Need>,
+    plan: Option<PlanResult>,
+}
+
+/// The reports of a run, split by what they are rendered from.
+struct Selected<'r> {
+    per_plan: Vec<&'r Manifest>,
+    per_run: Vec<&'r Manifest>,
+    /// Whether a `per: run` report reads every plan (then plans are kept for it).
+    keep_plans: bool,
+}
+
+/// Runs the nightly job.
+pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<RunReport, RunError> {
+    let mut timings = BTreeMap::new();
+    let now = options.now.to_rfc3339_opts(SecondsFormat::Secs, true);
 
     let started = Instant::now();
     progress(Step::Stage {
-        name: "compute",
-        total: frozen.len(),
+        name: "check",
+        total: 1,
     });
-    let snapshots = frozen
+    let reports = Reports::load(options.reports_dir.as_deref())?;
+    let chosen = reports.select(&options.report_names)?;
+    let selected = Selected {
+        per_plan: chosen
+            .iter()
+            .copied()
+            .filter(|m| m.per == Per::Plan)
+            .collect(),
+        per_run: chosen
+            .iter()
+            .copied()
+            .filter(|m| m.per == Per::Run)
+            .collect(),
+        keep_plans: chosen
+            .iter()
+            .any(|m| m.per == Per::Run && reports.reads(m, "plans")),
+    };
+    let loaded = crate::check(&options.catalogue, options.load).map_err(RunError::Input)?;
+    let events = select_events(&loaded.catalog, &options.events, options.now.date_naive())?;
+    progress(Step::Done(format!(
+        "{} checked",
+        options.catalogue.display()
+    )));
+    timings.insert("check", ms(started));
+
+    let (import, frozen) = import_and_freeze(
+        options,
+        &loaded.catalog,
+        &events,
+        &now,
+        &mut timings,
+        progress,
+    )?;
+
+    let started = Instant::now();
+    let engine = Engine::new(&loaded.catalog);
+    timings.insert("index", ms(started));
+    let jobs: Vec<Job<'_>> = events
         .iter()
-        .map(|f| store::load_snapshot(db.conn(), f.plan_id))
-        .collect::<Result<Vec<_>, _>>()?;
-    let computed: Vec<(Result<PlanResult, PlanError>, f64)> = snapshots
-        .par_iter()
-        .map(|s| {
-            let started = Instant::now();
-            (plan::compute(s), ms(started))
+        .zip(&frozen)
+        .map(|(event, f)| Job {
+            event,
+            plan: f.plan.clone(),
         })
         .collect();
+    progress(Step::Stage {
+        name: "plan",
+        total: jobs.len(),
+    });
+    let (mut compute_ms, mut render_ms) = (0.0, 0.0);
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
+    for (batch, chunk) in jobs.chunks(BATCH).enumerate() {
+        let started = Instant::now();
+        let computed = engine.compute_batch(chunk)?;
+        compute_ms += ms(started);
+        let started = Instant::now();
+        let rendered: Vec<Outcome> = computed
+            .into_par_iter()
+            .zip(&frozen[batch * BATCH..])
+            .map(|(computed, frozen)| {
+                let outcome = render_plan(options, &reports, &selected, computed, frozen)?;
+                progress(Step::Done(format!("{} planned", outcome.report.event)));
+                Ok(outcome)
+            })
+            .collect::<Result<_, RunError>>()?;
+        render_ms += ms(started);
+        outcomes.extend(rendered);
+    }
+    timings.insert("compute", compute_ms);
+    timings.insert("render", render_ms);
+
+    let started = Instant::now();
+    let mut needs = Vec::new();
     let mut plans = Vec::new();
-    let mut compute_ms = Vec::new();
-    for (result, took) in computed {
-        let result = result?;
-        tracing::debug!(event = %result.event.slug, ms = took, feasible = result.feasibility.feasible, "computed");
-        progress(Step::Done(format!("{} computed", result.event.slug)));
-        plans.push(result);
-        compute_ms.push(took);
-    }
-    timings.insert("compute", ms(started));
-
-    let started = Instant::now();
-    let per_plan: Vec<&report::Manifest> = selected
-        .iter()
-        .copied()
-        .filter(|m| m.per == Per::Plan)
-        .collect();
-    let per_run: Vec<&report::Manifest> = selected
-        .iter()
-        .copied()
-        .filter(|m| m.per == Per::Run)
-        .collect();
-    progress(Step::Stage {
-        name: "render",
-        total: plans.len() * per_plan.len() + per_run.len(),
-    });
-    let rendered: Vec<(Vec<report::Rendered>, f64)> = plans
-        .par_iter()
-        .map(|p| {
-            let started = Instant::now();
-            let files = per_plan
-                .iter()
-                .map(|m| reports.render_plan(m, p))
-                .collect::<Result<Vec<_>, _>>();
-            files.map(|f| (f, ms(started)))
-        })
-        .collect::<Result<_, _>>()?;
-    let mut event_reports = Vec::new();
-    for (((p, f), (files, render_ms)), took) in
-        plans.iter().zip(&frozen).zip(rendered).zip(compute_ms)
-    {
-        let mut names = Vec::new();
-        for (path, bytes) in &files {
-            write(&options.out, path, bytes)?;
-            names.push(path.display().to_string());
-            progress(Step::Done(path.display().to_string()));
-        }
-        event_reports.push(EventReport {
-            event: p.event.slug.clone(),
-            name: p.event.name.clone(),
-            date: p.event.date,
-            plan_id: f.plan_id,
-            reused: f.reused,
-            input_hash: f.input_hash.clone(),
-            feasible: p.feasibility.feasible,
-            counts: BTreeMap::from([
-                ("batches", p.batches.len()),
-                ("recipes", p.recipes.len()),
-                ("ingredients", p.ingredients.len()),
-                ("shopping_lines", p.shopping.len()),
-                (
-                    "to_buy",
-                    p.shopping.iter().filter(|s| s.status == "buy").count(),
-                ),
-                ("bundle_targets", p.assembly.len()),
-                ("blockers", p.feasibility.blockers.len()),
-                ("warnings", p.warnings.len()),
-            ]),
-            warnings: p.warnings.clone(),
-            blockers: p
-                .feasibility
-                .blockers
-                .iter()
-                .map(|b| format!("[{}] {}", b.kind, b.message))
-                .collect(),
-            files: names,
-            timings_ms: BTreeMap::from([("compute", took), ("render", render_ms)]),
-        });
+    let mut event_reports = Vec::with_capacity(outcomes.len());
+    for (position, outcome) in outcomes.into_iter().enumerate() {
+        needs.extend(outcome.needs.into_iter().map(|mut need| {
+            need.event = position as u32;
+            need
+        }));
+        plans.extend(outcome.plan);
+        event_reports.push(outcome.report);
     }
     let mut run_files = Vec::new();
-    if !per_run.is_empty() {
-        let first = plans.first();
+    if !selected.per_run.is_empty() {
+        let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
         let context = RunContext {
-            rollup: report::rollup::rollup(&plans).map_err(PlanError::from)?,
+            rollup: rollup(engine.index(), &slugs, &needs)?,
             run: RunInfo {
                 now: now.clone(),
-                events: slugs.clone(),
-                currency: first.map_or_else(|| "USD".to_owned(), |p| p.settings.currency.clone()),
-                decimals: first.map_or(3, |p| p.settings.decimals),
+                events: slugs,
+                currency: loaded.catalog.settings.currency.clone(),
+                decimals: loaded.catalog.settings.decimals,
             },
             plans,
         };
-        for manifest in per_run {
+        for manifest in &selected.per_run {
             let (path, bytes) = reports.render_run(manifest, &context)?;
             write(&options.out, &path, &bytes)?;
             progress(Step::Done(path.display().to_string()));
             run_files.push(path.display().to_string());
         }
     }
-    timings.insert("render", ms(started));
+    timings.insert("run_reports", ms(started));
 
     let report = RunReport {
         engine_version: ENGINE_VERSION,
@@ -371,7 +342,119 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(Step)) -> Result<RunRe
         run_files,
         timings_ms: timings,
     };
-    let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    let json = serde_json::to_vec_pretty(&report).map_err(|e| RunError::Io {
+        path: options.out.join("run-report.json"),
+        source: std::io::Error::other(e),
+    })?;
     write(&options.out, Path::new("run-report.json"), &json)?;
     Ok(report)
+}
+
+/// Imports the catalogue and freezes the run's events in one write transaction: the plans
+/// hold exactly what this run imported, whatever another run does meanwhile.
+fn import_and_freeze(
+    options: &RunOptions,
+    catalog: &Catalog,
+    events: &[&Event],
+    now: &str,
+    timings: &mut BTreeMap<&'static str, f64>,
+    progress: &(dyn Fn(Step) + Sync),
+) -> Result<(ImportSummary, Vec<Frozen>), RunError> {
+    let started = Instant::now();
+    progress(Step::Stage {
+        name: "import",
+        total: 1,
+    });
+    let mut db = Store::open(&options.db)?;
+    let records = store::Records::of(catalog)?;
+    let tx = store::write_transaction(db.conn_mut())?;
+    let import = store::import_records(&tx, &records, now)?;
+    progress(Step::Done(if import.written {
+        "imported".to_owned()
+    } else {
+        "database unchanged".to_owned()
+    }));
+    timings.insert("import", ms(started));
+    let started = Instant::now();
+    progress(Step::Stage {
+        name: "freeze",
+        total: events.len(),
+    });
+    let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
+    let frozen = store::freeze_records(&tx, catalog, &records, &slugs, now, false)?;
+    tx.commit().map_err(StoreError::from)?;
+    for f in &frozen {
+        tracing::info!(event = %f.event, plan = f.plan.id, reused = f.reused, "frozen");
+        progress(Step::Done(format!(
+            "{}: plan {}{}",
+            f.event,
+            f.plan.id,
+            if f.reused { " (unchanged)" } else { "" }
+        )));
+    }
+    timings.insert("freeze", ms(started));
+    Ok((import, frozen))
+}
+
+/// Renders and writes the `per: plan` reports of one computed plan.
+fn render_plan(
+    options: &RunOptions,
+    reports: &Reports,
+    selected: &Selected<'_>,
+    computed: Computed,
+    frozen: &Frozen,
+) -> Result<Outcome, RunError> {
+    let started = Instant::now();
+    let plan = std::sync::Arc::new(computed.result);
+    let context = report::plan_context(std::sync::Arc::clone(&plan));
+    let mut files = Vec::new();
+    for manifest in &selected.per_plan {
+        let (path, bytes) = reports.render(manifest, context.clone())?;
+        write(&options.out, &path, &bytes)?;
+        files.push(path.display().to_string());
+    }
+    drop(context);
+    let p = &*plan;
+    let report = EventReport {
+        event: p.event.slug.clone(),
+        name: p.event.name.clone(),
+        date: p.event.date,
+        plan_id: frozen.plan.id,
+        reused: frozen.reused,
+        input_hash: frozen.plan.input_hash.clone(),
+        feasible: p.feasibility.feasible,
+        counts: BTreeMap::from([
+            ("batches", p.batches.len()),
+            ("recipes", p.recipes.len()),
+            ("ingredients", p.ingredients.len()),
+            ("shopping_lines", p.shopping.len()),
+            (
+                "to_buy",
+                p.shopping
+                    .iter()
+                    .filter(|s| s.status == crate::plan::kinds::ShoppingStatus::Buy)
+                    .count(),
+            ),
+            ("bundle_targets", p.assembly.len()),
+            ("blockers", p.feasibility.blockers.len()),
+            ("warnings", p.warnings.len()),
+        ]),
+        warnings: p.warnings.clone(),
+        blockers: p
+            .feasibility
+            .blockers
+            .iter()
+            .map(|b| format!("[{}] {}", b.kind, b.message))
+            .collect(),
+        files,
+        timings_ms: BTreeMap::from([("render", ms(started))]),
+    };
+    let plan = selected
+        .keep_plans
+        .then(|| std::sync::Arc::try_unwrap(plan).unwrap_or_else(|shared| (*shared).clone()));
+    Ok(Outcome {
+        report,
+        needs: computed.needs,
+        plan,
+    })
 }

@@ -8,6 +8,7 @@ pub mod export;
 pub mod fields;
 pub mod load;
 pub mod model;
+pub mod reach;
 pub mod tree;
 pub mod units;
 

@@ -351,6 +351,21 @@ impl Catalog {
         })
     }
 
+    /// The store key of each inventory row, in row order: `kind:slug#n`, numbering the rows
+    /// of one item from 1.
+    pub fn inventory_keys(&self) -> Vec<String> {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        self.inventory
+            .iter()
+            .map(|row| {
+                let base = format!("{}:{}", row.of.kind(), row.of.slug());
+                let n = seen.entry(base.clone()).or_default();
+                *n += 1;
+                format!("{base}#{n:04}")
+            })
+            .collect()
+    }
+
     /// Every finished item by slug, with the recipe that makes it.
     pub fn items(&self) -> BTreeMap<&str, (&Recipe, &Yield)> {
         self.recipes

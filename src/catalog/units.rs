@@ -57,9 +57,10 @@ macro_rules! units {
 
             /// How many base units (g, ml, each, cm, cm²) one of this unit is, exactly.
             pub fn factor(self) -> Decimal {
-                match self {
-                    $(Unit::$variant => Decimal::from_str_exact($factor).unwrap_or(Decimal::ONE)),*
-                }
+                static FACTORS: std::sync::LazyLock<Vec<Decimal>> = std::sync::LazyLock::new(|| {
+                    vec![$(Decimal::from_str_exact($factor).unwrap_or(Decimal::ONE)),*]
+                });
+                FACTORS[self as usize]
             }
 
             /// Accepted spellings besides the canonical one (already normalised).
@@ -334,6 +335,13 @@ pub enum ConversionError {
         /// Unit converted to.
         to: Unit,
     },
+    /// The amount is beyond exact decimal arithmetic in the target unit.
+    TooLarge {
+        /// Unit converted from.
+        from: Unit,
+        /// Unit converted to.
+        to: Unit,
+    },
 }
 
 impl fmt::Display for ConversionError {
@@ -348,6 +356,9 @@ impl fmt::Display for ConversionError {
                 from.kind(),
                 to.kind()
             ),
+            ConversionError::TooLarge { from, to } => {
+                write!(f, "the amount is too large to convert from {from} to {to}")
+            }
         }
     }
 }
@@ -363,20 +374,44 @@ pub fn convert(
     if from == to {
         return Ok(value);
     }
-    let base = value * from.factor();
+    Ok(convert_unrounded(value, from, to, density)?.round_dp(WORKING_SCALE))
+}
+
+/// [`convert`] without the final rounding (exact to 28 significant digits), for amounts that
+/// are scaled further before they are rounded. `None` inside `Ok` never happens; overflow of
+/// the decimal range is an `Err` of kind [`ConversionError::TooLarge`].
+pub fn convert_unrounded(
+    value: Decimal,
+    from: Unit,
+    to: Unit,
+    density: Option<&Density>,
+) -> Result<Decimal, ConversionError> {
+    if from == to {
+        return Ok(value);
+    }
+    let too_large = ConversionError::TooLarge { from, to };
+    let base = value.checked_mul(from.factor()).ok_or(too_large.clone())?;
+    let ratio = |d: &Density, volume_to_mass: bool| {
+        let mass = d.mass.value * d.mass.unit.factor();
+        let volume = d.volume.value * d.volume.unit.factor();
+        if volume_to_mass {
+            (mass, volume)
+        } else {
+            (volume, mass)
+        }
+    };
     let converted_base = match (from.kind(), to.kind()) {
         (a, b) if a == b => base,
-        (UnitKind::Volume, UnitKind::Mass) => {
+        (UnitKind::Volume, UnitKind::Mass) | (UnitKind::Mass, UnitKind::Volume) => {
             let d = density.ok_or(ConversionError::NoDensity { from, to })?;
-            base * d.mass.value * d.mass.unit.factor() / (d.volume.value * d.volume.unit.factor())
-        }
-        (UnitKind::Mass, UnitKind::Volume) => {
-            let d = density.ok_or(ConversionError::NoDensity { from, to })?;
-            base * d.volume.value * d.volume.unit.factor() / (d.mass.value * d.mass.unit.factor())
+            let (numerator, denominator) = ratio(d, from.kind() == UnitKind::Volume);
+            base.checked_mul(numerator)
+                .and_then(|v| v.checked_div(denominator))
+                .ok_or(too_large.clone())?
         }
         _ => return Err(ConversionError::Incompatible { from, to }),
     };
-    Ok((converted_base / to.factor()).round_dp(WORKING_SCALE))
+    converted_base.checked_div(to.factor()).ok_or(too_large)
 }
 
 #[cfg(test)]

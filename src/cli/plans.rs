@@ -29,16 +29,16 @@ pub fn plan(
         )));
     }
     for frozen in store::freeze(store.conn_mut(), &events, &ctx.now_text(), force)? {
-        let short = &frozen.input_hash[..12];
+        let short = &frozen.plan.input_hash[..12];
         if frozen.reused {
             ctx.say(&format!(
                 "{}: unchanged, plan {} (inputs {short})",
-                frozen.event, frozen.plan_id
+                frozen.event, frozen.plan.id
             ));
         } else {
             ctx.say(&format!(
                 "{}: plan {} frozen (inputs {short})",
-                frozen.event, frozen.plan_id
+                frozen.event, frozen.plan.id
             ));
         }
     }
@@ -47,7 +47,7 @@ pub fn plan(
 
 fn latest_id(store: &Store, event: &str) -> Result<i64, Failure> {
     store::latest_plan(store.conn(), event)?
-        .map(|(id, _)| id)
+        .map(|plan| plan.id)
         .ok_or_else(|| {
             Failure::Usage(format!(
                 "event {event} has no plan yet; run: bakeplan plan {event}"
@@ -108,19 +108,17 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
         PlansCommand::Status { event } => {
             let live = store::load_live(store.conn())?;
             let current = store::snapshot_records(&live, event)?;
-            let Some((id, hash)) = store::latest_plan(store.conn(), event)? else {
+            let Some(latest) = store::latest_plan(store.conn(), event)? else {
                 println!("{event}: no plan yet");
                 return Err(Failure::Reported(1));
             };
-            if hash == store::input_hash(&current) {
+            let id = latest.id;
+            if latest.input_hash == store::input_hash(&current) {
                 println!("{event}: current (plan {id})");
                 return Ok(());
             }
             let frozen = store::plan_records(store.conn(), id)?;
-            let now: Vec<(String, String, String)> = current
-                .into_iter()
-                .map(|r| (r.table.to_owned(), r.key, r.body))
-                .collect();
+            let now: Vec<store::RecordRow> = current.iter().map(store::RecordRow::from).collect();
             println!("{event}: stale (plan {id}); changed since:");
             for change in diff::record_changes(&frozen, &now) {
                 println!("  {change}");
@@ -157,7 +155,11 @@ fn summary(r: &PlanResult) -> String {
         ));
     }
     out.push_str("\nTo buy\n");
-    for s in r.shopping.iter().filter(|s| s.status == "buy") {
+    for s in r
+        .shopping
+        .iter()
+        .filter(|s| s.status == plan::kinds::ShoppingStatus::Buy)
+    {
         out.push_str(&format!(
             "  {:<34} {:>10} {:<6} {}{}\n",
             s.name,

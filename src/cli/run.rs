@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use bakeplan::nightly::{self, Events, RunError, RunOptions, Step};
+use bakeplan::plan::{Computed, Engine, Job, PlanError, rollup};
 use bakeplan::report::{Per, Reports, RunContext, RunInfo};
 use bakeplan::store::{self, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -56,7 +57,7 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
         );
         bar
     });
-    let mut on_step = |step: Step| match (&bar, step) {
+    let on_step = |step: Step| match (&bar, step) {
         (Some(bar), Step::Stage { name, total }) => {
             bar.set_prefix(name);
             bar.set_length(total as u64);
@@ -72,7 +73,7 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
         )),
         (None, Step::Done(message)) => ctx.say(&format!("  {message}")),
     };
-    let result = nightly::run(&options, &mut on_step);
+    let result = nightly::run(&options, &on_step);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -129,7 +130,7 @@ pub fn report(
     let id = match (plan, event) {
         (Some(id), _) => id,
         (None, Some(event)) => store::latest_plan(store.conn(), event)?
-            .map(|(id, _)| id)
+            .map(|plan| plan.id)
             .ok_or_else(|| {
                 Failure::Usage(format!(
                     "event {event} has no plan yet; run: bakeplan plan {event}"
@@ -137,7 +138,16 @@ pub fn report(
             })?,
         (None, None) => return Err(Failure::Usage("give --plan ID or --event EVENT".to_owned())),
     };
-    let result = super::plans::computed(&store, id)?;
+    let snapshot = store::load_snapshot(store.conn(), id)?;
+    let engine = Engine::new(&snapshot.catalog);
+    let event = snapshot.event().ok_or(PlanError::NoEvent)?;
+    let mut computed = engine.compute_batch(&[Job {
+        event,
+        plan: snapshot.plan.clone(),
+    }])?;
+    let Some(Computed { result, needs }) = computed.pop() else {
+        return Err(PlanError::NoEvent.into());
+    };
     let mut written = Vec::new();
     for manifest in &selected {
         let (path, bytes) = match manifest.per {
@@ -145,8 +155,11 @@ pub fn report(
             Per::Run => {
                 let plans = vec![result.clone()];
                 let context = RunContext {
-                    rollup: bakeplan::report::rollup::rollup(&plans)
-                        .map_err(|e| Failure::Internal(e.to_string()))?,
+                    rollup: rollup::rollup(
+                        engine.index(),
+                        std::slice::from_ref(&result.event.slug),
+                        &needs,
+                    )?,
                     run: RunInfo {
                         now: ctx.now_text(),
                         events: vec![result.event.slug.clone()],

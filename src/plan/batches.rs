@@ -4,7 +4,10 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::catalog::{Decision, Recipe, Yield};
+use super::PlanError;
+use super::explode::Needs;
+use super::index::Index;
+use crate::catalog::{Decision, Event, Recipe, Target, Yield};
 
 /// The batch plan of one finished item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,28 +35,29 @@ pub fn usable_per_batch(recipe: &Recipe, item: &Yield) -> Decimal {
     item.size.items_per_batch() * (Decimal::ONE - recipe.loss_pct / Decimal::ONE_HUNDRED)
 }
 
-/// Smallest batch count whose usable items cover `need`.
-pub fn batches_for(need: u64, usable: Decimal) -> u64 {
-    if need == 0 || usable <= Decimal::ZERO {
-        return 0;
-    }
-    let mut batches = (Decimal::from(need) / usable)
-        .ceil()
-        .to_u64()
-        .unwrap_or(u64::MAX);
-    // Division rounds at 28 digits; make sure rounding never leaves us short.
-    while produced_by(batches, usable) < need {
-        batches += 1;
-    }
-    batches
+fn too_large(item: &Yield) -> PlanError {
+    PlanError::TooLarge(format!(
+        "{}: the batch count does not fit exact arithmetic",
+        item.slug
+    ))
 }
 
-/// Usable items `batches` make.
-pub fn produced_by(batches: u64, usable: Decimal) -> u64 {
-    (Decimal::from(batches) * usable)
-        .floor()
-        .to_u64()
-        .unwrap_or(u64::MAX)
+/// Smallest batch count whose usable items cover `need` (`None`: beyond exact counting).
+pub fn batches_for(need: u64, usable: Decimal) -> Option<u64> {
+    if need == 0 || usable <= Decimal::ZERO {
+        return Some(0);
+    }
+    let mut batches = Decimal::from(need).checked_div(usable)?.ceil().to_u64()?;
+    // Division rounds at 28 digits; make sure rounding never leaves us short.
+    while produced_by(batches, usable)? < need {
+        batches = batches.checked_add(1)?;
+    }
+    Some(batches)
+}
+
+/// Usable items `batches` make (`None`: beyond exact counting).
+pub fn produced_by(batches: u64, usable: Decimal) -> Option<u64> {
+    Decimal::from(batches).checked_mul(usable)?.floor().to_u64()
 }
 
 /// Plans the batches of one finished item needing `need`, honouring a decision.
@@ -62,18 +66,18 @@ pub fn plan_item(
     item: &Yield,
     need: u64,
     decision: Option<&Decision>,
-) -> ItemBatches {
+) -> Result<ItemBatches, PlanError> {
     let usable = usable_per_batch(recipe, item);
-    let computed_batches = batches_for(need, usable);
+    let computed_batches = batches_for(need, usable).ok_or_else(|| too_large(item))?;
     let batches = decision.map_or(computed_batches, |d| d.batches);
-    let produced = produced_by(batches, usable);
+    let produced = produced_by(batches, usable).ok_or_else(|| too_large(item))?;
     let surplus = produced.saturating_sub(need);
     let waste_pct = if produced == 0 {
         Decimal::ZERO
     } else {
         Decimal::from(surplus) * Decimal::ONE_HUNDRED / Decimal::from(produced)
     };
-    ItemBatches {
+    Ok(ItemBatches {
         need,
         computed_batches,
         batches,
@@ -82,7 +86,100 @@ pub fn plan_item(
         shortfall: need.saturating_sub(produced),
         waste_pct,
         decided: decision.is_some(),
+    })
+}
+
+/// A planned finished item.
+#[derive(Debug, Clone)]
+pub struct ItemPlan<'a> {
+    /// The recipe that makes it.
+    pub recipe: &'a Recipe,
+    /// The item.
+    pub item: &'a Yield,
+    /// Needed before stock and overage.
+    pub gross: u64,
+    /// Baked stock used.
+    pub in_stock: u64,
+    /// The batches.
+    pub batches: ItemBatches,
+}
+
+/// Where a recipe's batches come from: a finished item's plan or a direct recipe target.
+#[derive(Debug, Clone)]
+pub struct Root<'a> {
+    /// The recipe.
+    pub recipe: &'a Recipe,
+    /// Batches of it (fractional for a direct target).
+    pub batches: Decimal,
+    /// The finished item it is baked for (`None`: a direct recipe target).
+    pub item: Option<&'a Yield>,
+}
+
+/// The batch plan of an event (SPEC §5.3).
+#[derive(Debug, Clone, Default)]
+pub struct Batches<'a> {
+    /// Planned finished items, by (recipe, item).
+    pub items: Vec<ItemPlan<'a>>,
+    /// Needed items no recipe yields: (item, count to bake).
+    pub missing: Vec<(String, u64)>,
+    /// Direct recipe targets, in event order.
+    pub direct: Vec<(&'a Recipe, Decimal)>,
+}
+
+impl<'a> Batches<'a> {
+    /// What recipe batches are baked for: items with batches, then direct targets.
+    pub fn roots(&self) -> Vec<Root<'a>> {
+        let mut roots: Vec<Root<'a>> = self
+            .items
+            .iter()
+            .filter(|p| p.batches.batches > 0)
+            .map(|p| Root {
+                recipe: p.recipe,
+                batches: Decimal::from(p.batches.batches),
+                item: Some(p.item),
+            })
+            .collect();
+        roots.extend(self.direct.iter().map(|(recipe, batches)| Root {
+            recipe,
+            batches: *batches,
+            item: None,
+        }));
+        roots
     }
+}
+
+/// Plans the batches of every finished item an event needs, and its direct recipe targets.
+pub fn plan_batches<'a>(
+    index: &Index<'a>,
+    event: &Event,
+    needs: &Needs,
+) -> Result<Batches<'a>, PlanError> {
+    let mut plan = Batches::default();
+    for (slug, need) in &needs.items {
+        let Some((recipe, item)) = index.item(slug) else {
+            plan.missing.push((slug.clone(), need.to_bake));
+            continue;
+        };
+        let decision = event.decisions.iter().find(|d| &d.item == slug);
+        plan.items.push(ItemPlan {
+            recipe,
+            item,
+            gross: need.gross,
+            in_stock: need.from_stock,
+            batches: plan_item(recipe, item, need.to_bake, decision)?,
+        });
+    }
+    plan.items
+        .sort_by(|a, b| (&a.recipe.slug, &a.item.slug).cmp(&(&b.recipe.slug, &b.item.slug)));
+    plan.direct = event
+        .targets
+        .iter()
+        .filter_map(|t| match t {
+            Target::Recipe { recipe, batches } => index.recipe(recipe).map(|r| (r, *batches)),
+            _ => None,
+        })
+        .collect();
+    Ok(plan)
 }
 
 #[cfg(test)]
@@ -93,7 +190,7 @@ mod tests {
 
     fn plan(size: YieldSize, need: u64) -> ItemBatches {
         let recipe = recipe_yielding("r", "x", size);
-        plan_item(&recipe, &recipe.yields[0], need, None)
+        plan_item(&recipe, &recipe.yields[0], need, None).unwrap()
     }
 
     #[test]
@@ -133,9 +230,9 @@ mod tests {
     fn loss_reduces_usable_items() {
         let mut recipe = recipe_yielding("r", "x", YieldSize::PerBatch(Decimal::from(10)));
         recipe.loss_pct = Decimal::from(10);
-        let p = plan_item(&recipe, &recipe.yields[0], 18, None);
+        let p = plan_item(&recipe, &recipe.yields[0], 18, None).unwrap();
         assert_eq!((p.batches, p.produced), (2, 18));
-        let p = plan_item(&recipe, &recipe.yields[0], 19, None);
+        let p = plan_item(&recipe, &recipe.yields[0], 19, None).unwrap();
         assert_eq!((p.batches, p.produced), (3, 27));
     }
 
@@ -147,7 +244,7 @@ mod tests {
             batches: 1,
             confirm_shortfall: true,
         };
-        let p = plan_item(&recipe, &recipe.yields[0], 60, Some(&decision));
+        let p = plan_item(&recipe, &recipe.yields[0], 60, Some(&decision)).unwrap();
         assert_eq!(
             (
                 p.computed_batches,

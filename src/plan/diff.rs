@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::PlanResult;
+use crate::store::RecordRow;
 
 fn scalar(value: &Value) -> String {
     match value {
@@ -67,18 +68,15 @@ fn singular(table: &str) -> &str {
     }
 }
 
-/// Changes from `old` to `new` stored records, each `(table, key, canonical JSON)`:
-/// one line per added or removed record and per changed field.
-pub fn record_changes(
-    old: &[(String, String, String)],
-    new: &[(String, String, String)],
-) -> Vec<String> {
-    let index = |rows: &[(String, String, String)]| -> BTreeMap<(String, String), Value> {
+/// Changes from `old` to `new` stored records: one line per added or removed record and per
+/// changed field (a body that is not JSON compares as `null`).
+pub fn record_changes(old: &[RecordRow], new: &[RecordRow]) -> Vec<String> {
+    let index = |rows: &[RecordRow]| -> BTreeMap<(String, String), Value> {
         rows.iter()
-            .map(|(t, k, b)| {
+            .map(|r| {
                 (
-                    (t.clone(), k.clone()),
-                    serde_json::from_str(b).unwrap_or(Value::Null),
+                    (r.table.clone(), r.key.clone()),
+                    serde_json::from_str(&r.body).unwrap_or(Value::Null),
                 )
             })
             .collect()
@@ -190,18 +188,23 @@ mod tests {
 
     #[test]
     fn names_record_field_and_values() {
-        let old = vec![(
-            "recipes".to_owned(),
-            "cookies".to_owned(),
-            r#"{"ingredients":[{"qty":{"value":"2.25"}}]}"#.to_owned(),
+        let row = |table: &str, key: &str, body: &str| RecordRow {
+            table: table.to_owned(),
+            key: key.to_owned(),
+            body: body.to_owned(),
+        };
+        let old = vec![row(
+            "recipes",
+            "cookies",
+            r#"{"ingredients":[{"qty":{"value":"2.25"}}]}"#,
         )];
         let new = vec![
-            (
-                "recipes".to_owned(),
-                "cookies".to_owned(),
-                r#"{"ingredients":[{"qty":{"value":"2.5"}}]}"#.to_owned(),
+            row(
+                "recipes",
+                "cookies",
+                r#"{"ingredients":[{"qty":{"value":"2.5"}}]}"#,
             ),
-            ("bundles".to_owned(), "tin".to_owned(), "{}".to_owned()),
+            row("bundles", "tin", "{}"),
         ];
         assert_eq!(
             record_changes(&old, &new),

@@ -1,5 +1,9 @@
 //! Bundle explosion and finished stock (SPEC §5.1, §5.2): from an event's targets to how
 //! many of each finished item and how much of each material are needed.
+//!
+//! Each bundle is flattened once per catalogue ([`Bundles`]): nested bundles multiply down,
+//! the same sub-bundle in several branches costs one visit, and counts are checked, so a
+//! box of 10¹⁰ boxes is an error instead of a wrapped number.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +11,10 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::catalog::{BundleLine, Catalog, Event, Slug, Stocked, Target};
+use super::PlanError;
+use super::index::Index;
+use super::memo::{self, Dag, Expansion, Line, Memo, Use};
+use crate::catalog::{BundleLine, Event, Slug, Stocked, Target};
 
 /// How many of one finished item an event needs, and how many are baked already.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -42,80 +49,245 @@ pub struct BundleDemand {
 pub struct Needs {
     /// Finished items by slug.
     pub items: BTreeMap<Slug, ItemNeed>,
-    /// Packaging by material slug, in the material's unit.
-    pub materials: BTreeMap<Slug, Decimal>,
     /// Bundle targets in event order.
     pub bundles: Vec<BundleDemand>,
 }
 
+/// What a bundle holds: a finished item or a material (by dense id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Content<'a> {
+    /// A finished item, by slug.
+    Item(&'a str),
+    /// A packaging material, by dense id.
+    Material(u32),
+}
+
+/// Every bundle of a catalogue flattened once: what one bundle holds, nested bundles
+/// multiplied in, with the path of nested bundles each line was reached through.
+pub struct Bundles<'a> {
+    slugs: Vec<&'a str>,
+    ids: std::collections::HashMap<&'a str, u32>,
+    memo: Memo<Content<'a>>,
+    /// Packaging alone, for the provenance order of material lines.
+    materials: Memo<Content<'a>>,
+}
+
+struct BundleDag<'a, 'b> {
+    index: &'b Index<'a>,
+    /// Only packaging lines (their provenance order is that of packaging alone).
+    materials_only: bool,
+    bundles: &'b [&'a crate::catalog::Bundle],
+    ids: &'b std::collections::HashMap<&'a str, u32>,
+}
+
+impl<'a> Dag for BundleDag<'a, '_> {
+    type Key = Content<'a>;
+
+    fn children(&self, node: u32) -> Vec<(u32, Decimal)> {
+        self.bundles[node as usize]
+            .contents
+            .iter()
+            .filter_map(|line| match line {
+                BundleLine::Bundle { bundle, qty } => {
+                    Some((*self.ids.get(bundle.as_str())?, Decimal::from(*qty)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn own(&self, node: u32) -> Vec<Use<Content<'a>>> {
+        self.bundles[node as usize]
+            .contents
+            .iter()
+            .filter_map(|line| match line {
+                BundleLine::Item { .. } if self.materials_only => None,
+                BundleLine::Item { item, qty } => Some(Use {
+                    key: Content::Item(item.as_str()),
+                    qty: Decimal::from(*qty),
+                }),
+                BundleLine::Material { material, qty } => Some(Use {
+                    key: Content::Material(self.index.material_id(material)?),
+                    qty: *qty,
+                }),
+                BundleLine::Bundle { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Contents in listed order: a nested bundle's lines come where the bundle is listed,
+    /// as a baker packing the box meets them.
+    fn lines(&self, node: u32) -> Vec<Line<Content<'a>>> {
+        let bundle = self.bundles[node as usize];
+        let own = self.own(node);
+        let mut own = own.into_iter();
+        let mut lines = Vec::with_capacity(bundle.contents.len());
+        for line in &bundle.contents {
+            match line {
+                BundleLine::Bundle { bundle, qty } => {
+                    if let Some(&id) = self.ids.get(bundle.as_str()) {
+                        lines.push(Line::Child(id, Decimal::from(*qty)));
+                    }
+                }
+                BundleLine::Item { .. } if self.materials_only => {}
+                BundleLine::Material { material, .. }
+                    if self.index.material_id(material).is_none() => {}
+                _ => lines.extend(own.next().map(Line::Own)),
+            }
+        }
+        lines
+    }
+}
+
+impl<'a> Bundles<'a> {
+    /// Flattens every bundle of the index's catalogue.
+    pub fn new(index: &Index<'a>) -> Bundles<'a> {
+        let bundles: Vec<&crate::catalog::Bundle> = index.catalog.bundles.values().collect();
+        let slugs: Vec<&str> = bundles.iter().map(|b| b.slug.as_str()).collect();
+        let ids = slugs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, i as u32))
+            .collect();
+        let mut dag = BundleDag {
+            index,
+            materials_only: false,
+            bundles: &bundles,
+            ids: &ids,
+        };
+        let memo = memo::expand_all(&dag, bundles.len(), 0..bundles.len() as u32);
+        dag.materials_only = true;
+        let materials = memo::expand_all(&dag, bundles.len(), 0..bundles.len() as u32);
+        Bundles {
+            slugs,
+            ids,
+            memo,
+            materials,
+        }
+    }
+
+    /// One bundle flattened, or why it cannot be (unknown, or amounts too large).
+    pub fn flat(&self, bundle: &str) -> Result<Option<&Expansion<Content<'a>>>, PlanError> {
+        self.lookup(&self.memo, bundle)
+    }
+
+    /// One bundle's packaging alone, flattened.
+    pub fn packaging(&self, bundle: &str) -> Result<Option<&Expansion<Content<'a>>>, PlanError> {
+        self.lookup(&self.materials, bundle)
+    }
+
+    fn lookup<'m>(
+        &self,
+        memo: &'m Memo<Content<'a>>,
+        bundle: &str,
+    ) -> Result<Option<&'m Expansion<Content<'a>>>, PlanError> {
+        let Some(&id) = self.ids.get(bundle) else {
+            return Ok(None);
+        };
+        match &memo[id as usize] {
+            Some(Ok(expansion)) => Ok(Some(expansion)),
+            Some(Err(overflow)) => Err(PlanError::TooLarge(format!(
+                "bundle {} holds too many items to count exactly",
+                self.slugs[overflow.node as usize]
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// The slugs of a relative path of nested bundles.
+    pub fn path_slugs<'p>(&'p self, path: &'p [u32]) -> impl Iterator<Item = &'a str> + 'p {
+        path.iter().map(|id| self.slugs[*id as usize])
+    }
+
+    /// What one bundle holds in total: items and materials, summed over nesting, in
+    /// (items by slug, then materials by id) order.
+    pub fn totals(&self, bundle: &str) -> Result<BTreeMap<Content<'a>, Decimal>, PlanError> {
+        let mut out = BTreeMap::new();
+        if let Some(flat) = self.flat(bundle)? {
+            for used in flat.groups.iter().flat_map(|g| &g.uses) {
+                let entry = out.entry(used.key).or_insert(Decimal::ZERO);
+                *entry = entry
+                    .checked_add(used.qty)
+                    .ok_or_else(|| too_large(bundle))?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn too_large(what: &str) -> PlanError {
+    PlanError::TooLarge(format!("{what}: amounts beyond exact counting"))
+}
+
 /// Whole units of finished stock (items or bundles) usable for `event`: rows that expire
 /// before the event date do not count.
-pub fn finished_stock(catalog: &Catalog, event: &Event) -> BTreeMap<Stocked, u64> {
+pub fn finished_stock(index: &Index<'_>, event: &Event) -> BTreeMap<Stocked, u64> {
     let mut stock = BTreeMap::new();
-    for row in &catalog.inventory {
-        if matches!(row.of, Stocked::Item(_) | Stocked::Bundle(_))
-            && row.expires.is_none_or(|d| d >= event.date)
-        {
+    for row in index.finished_stock() {
+        if row.expires.is_none_or(|d| d >= event.date) {
             let count = (row.qty.value * row.qty.unit.factor())
                 .floor()
                 .to_u64()
-                .unwrap_or(0);
-            *stock.entry(row.of.clone()).or_insert(0) += count;
+                .unwrap_or(u64::MAX);
+            let entry = stock.entry(row.of.clone()).or_insert(0u64);
+            *entry = entry.saturating_add(count);
         }
     }
     stock
 }
 
-fn explode_bundle(catalog: &Catalog, bundle: &str, count: u64, needs: &mut Needs) {
-    let Some(bundle) = catalog.bundles.get(bundle) else {
-        return;
-    };
-    for line in &bundle.contents {
-        match line {
-            BundleLine::Item { item, qty } => {
-                needs.items.entry(item.clone()).or_default().gross += count.saturating_mul(*qty)
-            }
-            BundleLine::Bundle { bundle, qty } => {
-                explode_bundle(catalog, bundle, count.saturating_mul(*qty), needs)
-            }
-            BundleLine::Material { material, qty } => {
-                *needs.materials.entry(material.clone()).or_default() += Decimal::from(count) * qty
-            }
-        }
-    }
-}
-
-/// Explodes an event's bundle and item targets into needs per finished item and material,
-/// using assembled and baked stock first and applying the event's overage.
-pub fn explode(catalog: &Catalog, event: &Event) -> Needs {
-    let mut stock = finished_stock(catalog, event);
+/// Explodes an event's bundle and item targets into needs per finished item, using
+/// assembled and baked stock first and applying the event's overage.
+pub fn explode(
+    index: &Index<'_>,
+    bundles: &Bundles<'_>,
+    event: &Event,
+) -> Result<Needs, PlanError> {
+    let mut stock = finished_stock(index, event);
     let mut needs = Needs::default();
-    for (index, target) in event.targets.iter().enumerate() {
+    let overflow = |what: &str| too_large(&format!("event {}: {what}", event.slug));
+    for (position, target) in event.targets.iter().enumerate() {
         match target {
             Target::Bundle { bundle, qty } => {
                 let available = stock.entry(Stocked::Bundle(bundle.clone())).or_insert(0);
                 let from_stock = (*available).min(*qty);
                 *available -= from_stock;
                 let to_assemble = qty - from_stock;
-                explode_bundle(catalog, bundle, to_assemble, &mut needs);
+                for (content, per) in bundles.totals(bundle)? {
+                    if let Content::Item(item) = content {
+                        let count = per
+                            .checked_mul(Decimal::from(to_assemble))
+                            .and_then(|n| n.to_u64())
+                            .ok_or_else(|| overflow(bundle))?;
+                        let need = needs.items.entry(item.to_owned()).or_default();
+                        need.gross = need
+                            .gross
+                            .checked_add(count)
+                            .ok_or_else(|| overflow(item))?;
+                    }
+                }
                 needs.bundles.push(BundleDemand {
-                    target: index,
+                    target: position,
                     bundle: bundle.clone(),
                     qty: *qty,
                     from_stock,
                     to_assemble,
                 });
             }
-            Target::Item { item, qty } => needs.items.entry(item.clone()).or_default().gross += qty,
+            Target::Item { item, qty } => {
+                let need = needs.items.entry(item.clone()).or_default();
+                need.gross = need.gross.checked_add(*qty).ok_or_else(|| overflow(item))?;
+            }
             Target::Recipe { .. } => {}
         }
     }
     let factor = Decimal::ONE + event.overage_pct / Decimal::ONE_HUNDRED;
     for (item, need) in &mut needs.items {
-        need.with_overage = (Decimal::from(need.gross) * factor)
-            .ceil()
-            .to_u64()
-            .unwrap_or(u64::MAX);
+        need.with_overage = Decimal::from(need.gross)
+            .checked_mul(factor)
+            .map(|n| n.ceil())
+            .and_then(|n| n.to_u64())
+            .ok_or_else(|| overflow(item))?;
         let in_stock = stock
             .get(&Stocked::Item(item.clone()))
             .copied()
@@ -123,13 +295,89 @@ pub fn explode(catalog: &Catalog, event: &Event) -> Needs {
         need.from_stock = in_stock.min(need.with_overage);
         need.to_bake = need.with_overage - need.from_stock;
     }
-    needs
+    Ok(needs)
+}
+
+/// One packaging line of an event's bundle targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialUse<'a> {
+    /// The material, by dense id.
+    pub material: u32,
+    /// From the event through the nested bundles.
+    pub path: Vec<&'a str>,
+    /// How much, in the material's unit.
+    pub qty: Decimal,
+}
+
+/// Packaging lines of an event's bundle targets, in target order.
+pub fn material_uses<'a>(
+    bundles: &Bundles<'a>,
+    event: &'a Event,
+    needs: &'a Needs,
+) -> Result<Vec<MaterialUse<'a>>, PlanError> {
+    let mut out = Vec::new();
+    for demand in &needs.bundles {
+        let Some(flat) = bundles.packaging(&demand.bundle)? else {
+            continue;
+        };
+        let count = Decimal::from(demand.to_assemble);
+        for group in &flat.groups {
+            for used in &group.uses {
+                if let Content::Material(material) = used.key {
+                    let qty = used
+                        .qty
+                        .checked_mul(count)
+                        .ok_or_else(|| too_large(&demand.bundle))?;
+                    let mut path = vec![event.slug.as_str(), demand.bundle.as_str()];
+                    path.extend(bundles.path_slugs(&group.path));
+                    out.push(MaterialUse {
+                        material,
+                        path,
+                        qty,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A bundle's contents with nested bundles flattened, for tests of the explosion
+/// invariants: (kind, slug) → amount per bundle.
+#[cfg(test)]
+pub(crate) fn flatten_for_tests(
+    catalog: &crate::catalog::Catalog,
+    bundle: &str,
+) -> BTreeMap<(&'static str, String), Decimal> {
+    let index = Index::new(catalog);
+    let bundles = Bundles::new(&index);
+    bundles
+        .totals(bundle)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(content, qty)| match content {
+            Content::Item(item) => (("item", item.to_owned()), qty),
+            Content::Material(id) => (("material", index.material_at(id).slug.clone()), qty),
+        })
+        .collect()
+}
+
+/// Explodes against a fresh index, for tests.
+#[cfg(test)]
+pub(crate) fn explode_for_tests(catalog: &crate::catalog::Catalog, event: &Event) -> Needs {
+    let index = Index::new(catalog);
+    let bundles = Bundles::new(&index);
+    explode(&index, &bundles, event).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::testing::*;
+
+    fn explode(c: &crate::catalog::Catalog, e: &Event) -> Needs {
+        explode_for_tests(c, e)
+    }
 
     #[test]
     fn bags_sum_per_item_across_targets() {
@@ -169,5 +417,18 @@ mod tests {
         let needs = explode(&c, &event(vec![bundle_target("bag", 10)]));
         assert_eq!(needs.bundles[0].to_assemble, 0);
         assert_eq!(needs.items.get("cookie").map_or(0, |n| n.to_bake), 0);
+    }
+
+    #[test]
+    fn too_many_items_is_an_error_not_a_wrapped_count() {
+        let mut c = catalog_with_items(&[("cookie", 48)]);
+        add_bundle(&mut c, "crate", &[("cookie", 10_000_000_000)], &[]);
+        let e = event(vec![bundle_target("crate", 10_000_000_000)]);
+        let index = Index::new(&c);
+        let bundles = Bundles::new(&index);
+        assert!(matches!(
+            super::explode(&index, &bundles, &e),
+            Err(PlanError::TooLarge(_))
+        ));
     }
 }

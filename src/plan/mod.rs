@@ -1,31 +1,45 @@
 //! The plan stage: pure computation over a catalogue snapshot — no I/O, no database.
 //!
-//! [`snapshot::subset`] picks what an event reads, [`compute`] turns a frozen snapshot into
-//! a [`PlanResult`]; [`check_decisions`] applies the plan rules to a catalogue at load time.
+//! One module per step of SPEC §5, in pipeline order: [`explode`] (bundles into items),
+//! [`batches`], [`recipes`] (production order), [`expand`] (ingredient uses with
+//! provenance) and [`aggregate`] (sums and netting in polars), [`stock`], [`shopping`],
+//! [`feasibility`], [`cost`]; [`compute`] runs them for one snapshot or a whole run, and
+//! [`rollup`] combines a run's shopping lists. [`check_event`] applies the plan rules to a
+//! catalogue at load time.
 
+pub mod aggregate;
 pub mod batches;
 pub mod compute;
+pub mod cost;
 pub mod diff;
+pub mod expand;
 pub mod explode;
+pub mod feasibility;
+pub mod index;
+pub mod kinds;
+pub mod memo;
+pub mod recipes;
 pub mod result;
-pub mod snapshot;
-pub mod table;
+pub mod rollup;
+pub mod shopping;
+pub mod stock;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 
-use crate::catalog::{Catalog, Decision, Event};
-pub use compute::{ENGINE_VERSION, PlanError, compute};
+use crate::catalog::{Decision, Event};
+pub use crate::store::{ENGINE_VERSION, PlanMeta, Snapshot};
+pub use compute::{Computed, Engine, Job, PlanError, compute};
 pub use result::PlanResult;
-pub use snapshot::{PlanMeta, Snapshot};
 
-/// A problem with an event's decisions, found before planning.
+/// A problem with an event found before planning: a decision that does not fit, or amounts
+/// beyond what bakeplan counts exactly.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecisionProblem {
-    /// Index of the decision in the event.
-    pub index: usize,
-    /// Kind of problem (`decision-not-needed`, `unconfirmed-shortfall`).
+pub struct EventProblem {
+    /// Index of the decision in the event (`None`: the event as a whole).
+    pub decision: Option<usize>,
+    /// Kind of problem (`decision-not-needed`, `unconfirmed-shortfall`, `too-large`).
     pub code: &'static str,
     /// What is wrong.
     pub message: String,
@@ -33,10 +47,23 @@ pub struct DecisionProblem {
     pub hint: String,
 }
 
-/// Checks an event's decisions: each must name an item the event needs, and one making
-/// fewer than needed must be confirmed.
-pub fn check_decisions(catalog: &Catalog, event: &Event) -> Vec<DecisionProblem> {
-    let needs = explode::explode(catalog, event);
+/// Checks an event against the plan rules: each decision must name an item the event
+/// needs, one making fewer than needed must be confirmed, and every amount the plan
+/// computes must fit exact arithmetic.
+pub fn check_event(engine: &Engine<'_>, event: &Event) -> Vec<EventProblem> {
+    let too_large = |error: PlanError| EventProblem {
+        decision: None,
+        code: "too-large",
+        message: format!("event {}: {error}", event.slug),
+        hint: format!(
+            "targets, batches and quantities must stay below {} of anything in one plan; split the event or lower its targets",
+            aggregate::MAX_AMOUNT
+        ),
+    };
+    let needs = match engine.needs(event) {
+        Ok(needs) => needs,
+        Err(error) => return vec![too_large(error)],
+    };
     let mut problems = Vec::new();
     for (
         index,
@@ -48,21 +75,27 @@ pub fn check_decisions(catalog: &Catalog, event: &Event) -> Vec<DecisionProblem>
     ) in event.decisions.iter().enumerate()
     {
         let Some(need) = needs.items.get(item) else {
-            problems.push(DecisionProblem {
-                index,
+            problems.push(EventProblem {
+                decision: Some(index),
                 code: "decision-not-needed",
                 message: format!("event {} does not need finished item {item}", event.slug),
                 hint: "remove the decision, or add a target that uses the item".to_owned(),
             });
             continue;
         };
-        let Some((recipe, y)) = catalog.item(item) else {
+        let Some((recipe, y)) = engine.index().item(item) else {
             continue;
         };
-        let plan = batches::plan_item(recipe, y, need.to_bake, event.decisions.get(index));
+        let plan = match batches::plan_item(recipe, y, need.to_bake, event.decisions.get(index)) {
+            Ok(plan) => plan,
+            Err(error) => {
+                problems.push(too_large(error));
+                continue;
+            }
+        };
         if plan.shortfall > 0 && !confirm_shortfall {
-            problems.push(DecisionProblem {
-                index,
+            problems.push(EventProblem {
+                decision: Some(index),
                 code: "unconfirmed-shortfall",
                 message: format!(
                     "{batches} batch{} of {item} make{} {} but {} are needed: {} short",
@@ -78,6 +111,11 @@ pub fn check_decisions(catalog: &Catalog, event: &Event) -> Vec<DecisionProblem>
                 ),
             });
         }
+    }
+    if problems.is_empty()
+        && let Err(error) = engine.bounds(event)
+    {
+        problems.push(too_large(error));
     }
     problems
 }

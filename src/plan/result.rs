@@ -9,7 +9,11 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Serialize, Serializer};
 
-use super::snapshot::PlanMeta;
+use super::kinds::{
+    AssemblyStatus, BlockerKind, LineKind, ProductionStatus, ShoppingStatus, TargetKind,
+};
+use crate::catalog::Unit;
+use crate::store::PlanMeta;
 
 /// Version of the PlanResult JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -105,7 +109,7 @@ pub struct SettingsInfo {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetRow {
     /// `bundle`, `item` or `recipe`.
-    pub kind: &'static str,
+    pub kind: TargetKind,
     /// Slug of the bundle, item or recipe.
     pub slug: String,
     /// Display name.
@@ -197,12 +201,12 @@ pub struct RecipeLineRow {
     /// Amount per batch, as written.
     pub per_batch: Num,
     /// Unit of `per_batch`, as written in the recipe.
-    pub per_batch_unit: String,
+    pub per_batch_unit: Unit,
     /// Amount for all batches, in `unit`.
     pub qty: Num,
     /// The kitchen unit of `qty`: the written unit moved up when the amount is large
     /// (48 tsp → 1 cup, 40 oz → 2.5 lb, 1500 g → 1.5 kg), never across mass and volume.
-    pub unit: String,
+    pub unit: Unit,
     /// Remark.
     pub note: Option<String>,
 }
@@ -230,7 +234,7 @@ pub struct Source {
     /// Amount.
     pub qty: Num,
     /// Unit.
-    pub unit: String,
+    pub unit: Unit,
 }
 
 /// Total of one ingredient in one unit.
@@ -245,7 +249,7 @@ pub struct IngredientRow {
     /// Total.
     pub qty: Num,
     /// Reporting unit, or the line's own unit when unconvertible.
-    pub unit: String,
+    pub unit: Unit,
     /// Why these lines could not be converted to the reporting unit (null when they could).
     pub unconvertible: Option<String>,
     /// The contributions, one per path; they sum to `qty`.
@@ -262,7 +266,7 @@ pub struct MaterialRow {
     /// Total.
     pub qty: Num,
     /// The material's unit.
-    pub unit: String,
+    pub unit: Unit,
     /// Contributions per bundle path.
     pub sources: Vec<Source>,
 }
@@ -271,7 +275,7 @@ pub struct MaterialRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ShoppingRow {
     /// `ingredient` or `material`.
-    pub kind: &'static str,
+    pub kind: LineKind,
     /// Slug.
     pub item: String,
     /// Display name.
@@ -285,9 +289,9 @@ pub struct ShoppingRow {
     /// max(0, needed − on hand).
     pub to_buy: Num,
     /// Unit of the three amounts.
-    pub unit: String,
+    pub unit: Unit,
     /// `buy` or `sufficient`.
-    pub status: &'static str,
+    pub status: ShoppingStatus,
     /// Product chosen to buy (name), if any.
     pub product: Option<String>,
     /// Brand of that product.
@@ -318,7 +322,7 @@ pub struct ProductionRow {
     /// Recipe name.
     pub name: String,
     /// `ok` or `short`.
-    pub status: &'static str,
+    pub status: ProductionStatus,
     /// What stock does not cover.
     pub shortages: Vec<Blocker>,
 }
@@ -339,7 +343,7 @@ pub struct AssemblyRow {
     /// Can be delivered: stock plus what the allocated items and materials make.
     pub assemblable: u64,
     /// `ok`, `partial` or `blocked`.
-    pub status: &'static str,
+    pub status: AssemblyStatus,
     /// What goes in one bundle, nested bundles flattened.
     pub contents: Vec<ContentRow>,
     /// What is short, by how much.
@@ -350,7 +354,7 @@ pub struct AssemblyRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContentRow {
     /// `item`, `bundle` or `material`.
-    pub kind: &'static str,
+    pub kind: TargetKind,
     /// Slug.
     pub slug: String,
     /// Display name.
@@ -358,14 +362,14 @@ pub struct ContentRow {
     /// Per bundle.
     pub qty: Num,
     /// Unit (`each` for items and bundles).
-    pub unit: String,
+    pub unit: Unit,
 }
 
 /// Something that stops a target or recipe.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Blocker {
     /// `stock`, `yield`, `unconvertible`, `shortfall-decision` or `material`.
-    pub kind: &'static str,
+    pub kind: BlockerKind,
     /// Slug of what is short.
     pub item: String,
     /// Needed.
@@ -373,7 +377,7 @@ pub struct Blocker {
     /// Available.
     pub available: Num,
     /// Unit.
-    pub unit: String,
+    pub unit: Unit,
     /// Plain words: "need 54 more truffles".
     pub message: String,
 }

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::snapshot::{PlanMeta, Snapshot, subset};
+use super::kinds::{AssemblyStatus, BlockerKind, ShoppingStatus};
 use super::testing::*;
+use super::{PlanMeta, Snapshot};
 use super::{PlanResult, compute};
+use crate::catalog::reach::subset;
 use crate::catalog::*;
 
 fn dec(text: &str) -> Decimal {
@@ -187,11 +189,18 @@ fn shopping_nets_against_stock() {
         let r = shopping_case(need, have, Unit::Lb, Unit::Lb, None);
         let row = &r.shopping[0];
         assert_eq!(row.to_buy.0, dec(to_buy), "{need}/{have}");
-        assert_eq!(row.status, if to_buy == "0" { "sufficient" } else { "buy" });
+        assert_eq!(
+            row.status,
+            if to_buy == "0" {
+                ShoppingStatus::Sufficient
+            } else {
+                ShoppingStatus::Buy
+            }
+        );
     }
     // 6 cups of flour at 4.25 oz a cup against 10 lb on hand: sufficient.
     let r = shopping_case("6", "10", Unit::Cup, Unit::Lb, Some("1 cup = 4.25 oz"));
-    assert_eq!(r.shopping[0].status, "sufficient");
+    assert_eq!(r.shopping[0].status, ShoppingStatus::Sufficient);
 }
 
 #[test]
@@ -259,7 +268,7 @@ fn unconvertible_lines_stay_apart_with_their_reason() {
     );
     let r = plan(&c, &event(vec![recipe_target("r", "1")]));
     assert_eq!(r.ingredients.len(), 2);
-    assert_eq!(r.ingredients[1].unit, "cup");
+    assert_eq!(r.ingredients[1].unit, Unit::Cup);
     assert_eq!(
         r.ingredients[1].unconvertible.as_deref(),
         Some("no density to convert cup to oz")
@@ -268,7 +277,7 @@ fn unconvertible_lines_stay_apart_with_their_reason() {
         r.feasibility
             .blockers
             .iter()
-            .any(|b| b.kind == "unconvertible")
+            .any(|b| b.kind == BlockerKind::Unconvertible)
     );
 }
 
@@ -298,12 +307,12 @@ fn assembly_examples() {
     let r = assembly_case(&bag, 50, &[("cookie", 300), ("brownie", 150)]);
     assert_eq!(
         (r.assembly[0].assemblable, r.assembly[0].status),
-        (50, "ok")
+        (50, AssemblyStatus::Ok)
     );
     let r = assembly_case(&bag, 50, &[("cookie", 300), ("brownie", 120)]);
     assert_eq!(
         (r.assembly[0].assemblable, r.assembly[0].status),
-        (40, "partial")
+        (40, AssemblyStatus::Partial)
     );
     assert!(
         r.assembly[0]
@@ -316,7 +325,7 @@ fn assembly_examples() {
     let r = assembly_case(&bag, 50, &[]);
     assert_eq!(
         (r.assembly[0].assemblable, r.assembly[0].status),
-        (0, "blocked")
+        (0, AssemblyStatus::Blocked)
     );
     let deluxe = [("cookie", 4), ("brownie", 2), ("truffle", 3)];
     let r = assembly_case(
@@ -326,7 +335,7 @@ fn assembly_examples() {
     );
     assert_eq!(
         (r.assembly[0].assemblable, r.assembly[0].status),
-        (50, "partial")
+        (50, AssemblyStatus::Partial)
     );
     assert!(
         r.assembly[0]
@@ -367,9 +376,9 @@ fn never_short_without_a_decision() {
         r.feasibility
             .blockers
             .iter()
-            .all(|b| b.kind != "shortfall-decision")
+            .all(|b| b.kind != BlockerKind::ShortfallDecision)
     );
-    assert_eq!(r.assembly[0].status, "ok");
+    assert_eq!(r.assembly[0].status, AssemblyStatus::Ok);
 }
 
 // ---- property tests -------------------------------------------------------------------
@@ -555,8 +564,8 @@ proptest! {
         for row in &r.shopping {
             let expected = (row.needed.0 - row.on_hand.0).max(Decimal::ZERO);
             prop_assert_eq!(row.to_buy.0, expected);
-            prop_assert!(row.status == "buy" || row.status == "sufficient");
-            prop_assert_eq!(row.status == "buy", row.to_buy.0 > Decimal::ZERO);
+
+            prop_assert_eq!(row.status == ShoppingStatus::Buy, row.to_buy.0 > Decimal::ZERO);
         }
     }
 
@@ -566,8 +575,7 @@ proptest! {
         let mut used: BTreeMap<String, Decimal> = BTreeMap::new();
         for (row, target) in r.assembly.iter().zip(e.targets.iter().filter(|t| matches!(t, Target::Bundle { .. }))) {
             let Target::Bundle { bundle, .. } = target else { continue };
-            let mut per = BTreeMap::new();
-            super::compute::flatten_for_tests(&c, bundle, &mut per);
+            let per = super::explode::flatten_for_tests(&c, bundle);
             for ((kind, slug), q) in per {
                 if kind == "item" {
                     *used.entry(slug).or_default() += q * Decimal::from(row.assemblable - row.in_stock);
@@ -586,14 +594,13 @@ proptest! {
         // Replace every bundle by its flattened contents: the item needs must not change.
         let mut flat = c.clone();
         for (slug, bundle) in flat.bundles.iter_mut() {
-            let mut per = BTreeMap::new();
-            super::compute::flatten_for_tests(&c, slug, &mut per);
+            let per = super::explode::flatten_for_tests(&c, slug);
             bundle.contents = per
                 .into_iter()
                 .map(|((kind, s), q)| if kind == "item" { BundleLine::Item { item: s, qty: rust_decimal::prelude::ToPrimitive::to_u64(&q).unwrap() } } else { BundleLine::Material { material: s, qty: q } })
                 .collect();
         }
-        prop_assert_eq!(super::explode::explode(&c, &e), super::explode::explode(&flat, &e));
+        prop_assert_eq!(super::explode::explode_for_tests(&c, &e), super::explode::explode_for_tests(&flat, &e));
     }
 
     #[test]

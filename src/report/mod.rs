@@ -6,8 +6,8 @@
 //! template. Templates see only the templates registered here — there is no loader, so
 //! they cannot read files — and output paths must stay inside the output directory.
 
+mod context;
 mod filters;
-pub mod rollup;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Diagnostic, Loc};
 use crate::plan::PlanResult;
+use crate::plan::rollup::RollupRow;
+pub use context::plan_context;
 
 /// Built-in manifests: (file name, contents).
 const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
@@ -274,16 +276,7 @@ impl Reports {
         manifest: &Manifest,
         plan: &PlanResult,
     ) -> Result<Rendered, ReportError> {
-        let mut context = serde_json::to_value(plan).unwrap_or_default();
-        if let Some(map) = context.as_object_mut() {
-            map.insert(
-                "context_json".to_owned(),
-                serde_json::to_string_pretty(plan)
-                    .unwrap_or_default()
-                    .into(),
-            );
-        }
-        self.render(manifest, Value::from(Serde(context)))
+        self.render(manifest, plan_context(std::sync::Arc::new(plan.clone())))
     }
 
     /// Renders a `per: run` report.
@@ -295,7 +288,17 @@ impl Reports {
         self.render(manifest, Value::from(Serde(context)))
     }
 
-    fn render(&self, manifest: &Manifest, context: Value) -> Result<Rendered, ReportError> {
+    /// Whether a report's template reads the variable `name` (e.g. whether a `per: run`
+    /// report needs every plan of the run, or only the roll-up).
+    pub fn reads(&self, manifest: &Manifest, name: &str) -> bool {
+        self.env
+            .get_template(&manifest.template)
+            .map(|t| t.undeclared_variables(false).contains(name))
+            .unwrap_or(true)
+    }
+
+    /// Renders a report with a context built once and shared (see [`plan_context`]).
+    pub fn render(&self, manifest: &Manifest, context: Value) -> Result<Rendered, ReportError> {
         let manifest_file = origin_file(&manifest.origin, &format!("{}.yaml", manifest.name));
         let output = self
             .env
@@ -346,10 +349,12 @@ pub type Rendered = (PathBuf, Vec<u8>);
 /// The context of a `per: run` report.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunContext {
-    /// Every plan of the run, in event date order.
+    /// Every plan of the run, in event date order — filled only when a selected `per: run`
+    /// report reads `plans` (the built-ins read only the roll-up), so that a run's memory
+    /// does not grow with its events.
     pub plans: Vec<PlanResult>,
     /// The purchase roll-up across them.
-    pub rollup: Vec<rollup::RollupRow>,
+    pub rollup: Vec<RollupRow>,
     /// Run metadata.
     pub run: RunInfo,
 }

@@ -1,25 +1,38 @@
-//! Freezing plans: the inputs of an event's plan written as immutable snapshot rows with
-//! an input hash, in one transaction; and reading, comparing and deleting them.
+//! Freezing plans: the inputs of an event's plan written as immutable, content-addressed
+//! snapshot rows with an input hash, in one transaction; and reading, listing and deleting
+//! them.
+//!
+//! A record is stored once however many plans hold it; records are grouped into
+//! [`CHUNKS`] chunks per plan by a hash of their key, and a chunk is stored once however many
+//! plans share it. A plan row lists its chunks. So re-freezing every event after one stock
+//! row changed adds, per event, the one chunk holding that row and the plan's chunk list.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::StoreError;
-use super::import::{StoredRecord, catalog_from_rows, catalog_records};
+use super::records::{
+    RecordRow, Records, StoredRecord, bucket, catalog_from_rows, content_id, first_16, input_hash,
+};
+use super::snapshot::{ENGINE_VERSION, PlanMeta, Snapshot};
 use crate::catalog::Catalog;
-use crate::plan::{ENGINE_VERSION, PlanMeta, Snapshot, snapshot};
+use crate::catalog::reach::{Owners, reach};
+
+/// Chunks a plan's records are spread over (by a hash of table and key).
+pub const CHUNKS: u8 = 128;
 
 /// What `freeze` did for one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Frozen {
     /// Event slug.
     pub event: String,
-    /// The plan id (new or reused).
-    pub plan_id: i64,
+    /// The plan (new or reused).
+    pub plan: PlanMeta,
     /// True when the latest plan already had these inputs.
     pub reused: bool,
-    /// Hash of the inputs.
-    pub input_hash: String,
 }
 
 /// A plan record.
@@ -36,38 +49,44 @@ pub struct PlanRecord {
 
 /// The snapshot records of `event` in `live`, sorted by (table, key).
 pub fn snapshot_records(live: &Catalog, event: &str) -> Result<Vec<StoredRecord>, StoreError> {
-    let event = live
+    let records = Records::of(live)?;
+    let owners = Owners::new(live);
+    let found = live
         .events
         .get(event)
-        .ok_or_else(|| StoreError::UnknownEvent {
-            event: event.to_owned(),
-            known: live.events.keys().cloned().collect::<Vec<_>>().join(", "),
-        })?;
-    let mut records = catalog_records(&snapshot::subset(live, event));
-    records.sort_by(|a, b| (a.table, &a.key).cmp(&(b.table, &b.key)));
-    Ok(records)
+        .ok_or_else(|| unknown_event(live, event))?;
+    Ok(records
+        .of_reach(&reach(live, &owners, found), event)
+        .into_iter()
+        .map(|i| records.list[i].clone())
+        .collect())
 }
 
-/// blake3 over the canonical records: one `table \t key \t body \n` line each, sorted.
-pub fn input_hash(records: &[StoredRecord]) -> String {
-    let mut hasher = blake3::Hasher::new();
-    for record in records {
-        for part in [record.table, "\t", &record.key, "\t", &record.body, "\n"] {
-            hasher.update(part.as_bytes());
-        }
+fn unknown_event(live: &Catalog, event: &str) -> StoreError {
+    StoreError::UnknownEvent {
+        event: event.to_owned(),
+        known: live.events.keys().cloned().collect::<Vec<_>>().join(", "),
     }
-    hasher.finalize().to_hex().to_string()
 }
 
-/// The newest plan of an event: (id, input hash).
-pub fn latest_plan(conn: &Connection, event: &str) -> Result<Option<(i64, String)>, StoreError> {
+/// The newest plan of an event.
+pub fn latest_plan(conn: &Connection, event: &str) -> Result<Option<PlanMeta>, StoreError> {
     Ok(conn
-        .query_row(
-            "SELECT id, input_hash FROM plans WHERE event = ?1 ORDER BY id DESC LIMIT 1",
-            [event],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .prepare_cached(
+            "SELECT id, created_at, engine_version, input_hash FROM plans
+             WHERE event = ?1 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([event], plan_meta)
         .optional()?)
+}
+
+fn plan_meta(row: &rusqlite::Row<'_>) -> rusqlite::Result<PlanMeta> {
+    Ok(PlanMeta {
+        id: row.get(0)?,
+        created_at: row.get(1)?,
+        engine_version: row.get(2)?,
+        input_hash: row.get(3)?,
+    })
 }
 
 /// Freezes the plans of `events` from the live catalogue in one transaction: all or none.
@@ -78,53 +97,223 @@ pub fn freeze(
     now: &str,
     force: bool,
 ) -> Result<Vec<Frozen>, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::write_transaction(conn)?;
     let live = super::load_live(&tx)?;
-    let mut outcomes = Vec::new();
-    for event in events {
-        let records = snapshot_records(&live, event)?;
-        let hash = input_hash(&records);
+    let records = Records::of(&live)?;
+    let frozen = freeze_records(&tx, &live, &records, events, now, force)?;
+    tx.commit()?;
+    Ok(frozen)
+}
+
+/// Freezes `events` of `catalog` inside `tx`, from its already serialised `records` (which
+/// must be what the live tables hold in this transaction).
+pub fn freeze_records(
+    tx: &Transaction<'_>,
+    catalog: &Catalog,
+    records: &Records,
+    events: &[String],
+    now: &str,
+    force: bool,
+) -> Result<Vec<Frozen>, StoreError> {
+    let owners = Owners::new(catalog);
+    // Reach and hash in parallel: hashing every event's bodies is most of the work.
+    let planned: Vec<(Vec<usize>, String)> = events
+        .par_iter()
+        .map(|event| {
+            let found = catalog
+                .events
+                .get(event)
+                .ok_or_else(|| unknown_event(catalog, event))?;
+            let positions = records.of_reach(&reach(catalog, &owners, found), event);
+            let hash = input_hash(positions.iter().map(|&i| &records.list[i]));
+            Ok((positions, hash))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let mut writer = Writer::new(tx);
+    let mut outcomes = Vec::with_capacity(events.len());
+    for (event, (positions, hash)) in events.iter().zip(planned) {
         if !force
-            && let Some((id, latest)) = latest_plan(&tx, event)?
-            && latest == hash
+            && let Some(latest) = latest_plan(tx, event)?
+            && latest.input_hash == hash
         {
             outcomes.push(Frozen {
                 event: event.clone(),
-                plan_id: id,
+                plan: latest,
                 reused: true,
-                input_hash: hash,
             });
             continue;
         }
-        tx.execute("INSERT INTO plans (event, created_at, engine_version, input_hash) VALUES (?1, ?2, ?3, ?4)", params![event, now, ENGINE_VERSION, hash])?;
-        let id = tx.last_insert_rowid();
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO plan_rows (plan_id, tbl, key, body, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for record in &records {
-            insert.execute(params![
-                id,
-                record.table,
-                record.key,
-                record.body,
-                record.hash
-            ])?;
-        }
+        let members: Vec<Member<'_>> = positions
+            .iter()
+            .map(|&i| Member::of(&records.list[i]))
+            .collect();
+        let id = writer.plan(event, now, &hash, &members)?;
         outcomes.push(Frozen {
             event: event.clone(),
-            plan_id: id,
+            plan: PlanMeta {
+                id,
+                created_at: now.to_owned(),
+                engine_version: ENGINE_VERSION.to_owned(),
+                input_hash: hash,
+            },
             reused: false,
-            input_hash: hash,
         });
     }
-    tx.commit()?;
     Ok(outcomes)
+}
+
+/// A record about to be frozen.
+struct Member<'r> {
+    table: &'r str,
+    key: &'r str,
+    body: &'r str,
+    id: [u8; 16],
+    bucket: u8,
+}
+
+impl<'r> Member<'r> {
+    fn of(record: &'r StoredRecord) -> Member<'r> {
+        Member {
+            table: record.table,
+            key: &record.key,
+            body: &record.body,
+            id: content_id(record.table, &record.key, &record.hash),
+            bucket: bucket(record.table, &record.key),
+        }
+    }
+
+    /// A record read back from an older database.
+    fn stored(row: &'r RecordRow) -> Member<'r> {
+        let body_hash = blake3::hash(row.body.as_bytes()).to_hex().to_string();
+        Member {
+            table: &row.table,
+            key: &row.key,
+            body: &row.body,
+            id: content_id(&row.table, &row.key, &body_hash),
+            bucket: bucket(&row.table, &row.key),
+        }
+    }
+}
+
+/// Writes snapshot rows, remembering which records and chunks exist.
+struct Writer<'t> {
+    tx: &'t Transaction<'t>,
+    records: HashMap<[u8; 16], i64>,
+    chunks: HashMap<[u8; 16], i64>,
+}
+
+impl<'t> Writer<'t> {
+    fn new(tx: &'t Transaction<'t>) -> Writer<'t> {
+        Writer {
+            tx,
+            records: HashMap::new(),
+            chunks: HashMap::new(),
+        }
+    }
+
+    fn record(&mut self, member: &Member<'_>) -> Result<i64, StoreError> {
+        if let Some(&id) = self.records.get(&member.id) {
+            return Ok(id);
+        }
+        let found: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM snapshot_records WHERE hash = ?1")?
+            .query_row([&member.id[..]], |row| row.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO snapshot_records (hash, tbl, key, body) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![&member.id[..], member.table, member.key, member.body])?;
+                self.tx.last_insert_rowid()
+            }
+        };
+        self.records.insert(member.id, id);
+        Ok(id)
+    }
+
+    fn chunk(&mut self, members: &mut [&Member<'_>]) -> Result<i64, StoreError> {
+        members.sort_by_key(|m| m.id);
+        let mut hasher = blake3::Hasher::new();
+        for member in members.iter() {
+            hasher.update(&member.id);
+        }
+        let hash = first_16(hasher.finalize());
+        if let Some(&id) = self.chunks.get(&hash) {
+            return Ok(id);
+        }
+        let found: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM snapshot_chunks WHERE hash = ?1")?
+            .query_row([&hash[..]], |row| row.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let ids = members
+                    .iter()
+                    .map(|m| self.record(m).map(|id| id.to_string()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.tx
+                    .prepare_cached("INSERT INTO snapshot_chunks (hash, members) VALUES (?1, ?2)")?
+                    .execute(params![&hash[..], format!("[{}]", ids.join(","))])?;
+                self.tx.last_insert_rowid()
+            }
+        };
+        self.chunks.insert(hash, id);
+        Ok(id)
+    }
+
+    /// Writes a plan of `members` and returns its id.
+    fn plan(
+        &mut self,
+        event: &str,
+        now: &str,
+        input_hash: &str,
+        members: &[Member<'_>],
+    ) -> Result<i64, StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO plans (event, created_at, engine_version, input_hash) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![event, now, ENGINE_VERSION, input_hash])?;
+        let plan = self.tx.last_insert_rowid();
+        self.link(plan, members)?;
+        Ok(plan)
+    }
+
+    /// Stores `members` in chunks and lists the chunks under `plan`.
+    fn link(&mut self, plan: i64, members: &[Member<'_>]) -> Result<(), StoreError> {
+        let mut buckets: Vec<Vec<&Member<'_>>> = vec![Vec::new(); usize::from(CHUNKS)];
+        for member in members {
+            buckets[usize::from(member.bucket)].push(member);
+        }
+        let mut chunk_ids = Vec::new();
+        for bucket in buckets.iter_mut().filter(|b| !b.is_empty()) {
+            chunk_ids.push(self.chunk(bucket)?);
+        }
+        chunk_ids.sort_unstable();
+        chunk_ids.dedup();
+        let mut insert = self
+            .tx
+            .prepare_cached("INSERT INTO plan_chunks (plan_id, chunk) VALUES (?1, ?2)")?;
+        for chunk in chunk_ids {
+            insert.execute([plan, chunk])?;
+        }
+        Ok(())
+    }
 }
 
 /// Plans, newest first, optionally of one event.
 pub fn list_plans(conn: &Connection, event: Option<&str>) -> Result<Vec<PlanRecord>, StoreError> {
     let mut statement = conn.prepare(
-        "SELECT p.id, p.event, p.created_at, p.engine_version, p.input_hash, (SELECT COUNT(*) FROM plan_rows r WHERE r.plan_id = p.id)
+        "SELECT p.id, p.event, p.created_at, p.engine_version, p.input_hash,
+                (SELECT COALESCE(SUM(json_array_length(c.members)), 0)
+                 FROM plan_chunks pc JOIN snapshot_chunks c ON c.id = pc.chunk
+                 WHERE pc.plan_id = p.id)
          FROM plans p WHERE ?1 IS NULL OR p.event = ?1 ORDER BY p.id DESC",
     )?;
     let rows = statement.query_map([event], |row| {
@@ -148,14 +337,7 @@ pub fn load_snapshot(conn: &Connection, id: i64) -> Result<Snapshot, StoreError>
         .query_row(
             "SELECT id, created_at, engine_version, input_hash FROM plans WHERE id = ?1",
             [id],
-            |row| {
-                Ok(PlanMeta {
-                    id: row.get(0)?,
-                    created_at: row.get(1)?,
-                    engine_version: row.get(2)?,
-                    input_hash: row.get(3)?,
-                })
-            },
+            plan_meta,
         )
         .optional()?
         .ok_or(StoreError::UnknownPlan(id))?;
@@ -165,23 +347,27 @@ pub fn load_snapshot(conn: &Connection, id: i64) -> Result<Snapshot, StoreError>
     })
 }
 
-/// The stored snapshot records of a plan.
-pub fn plan_records(
-    conn: &Connection,
-    id: i64,
-) -> Result<Vec<(String, String, String)>, StoreError> {
+/// The stored snapshot records of a plan, sorted by (table, key).
+pub fn plan_records(conn: &Connection, id: i64) -> Result<Vec<RecordRow>, StoreError> {
     let mut statement = conn.prepare_cached(
         "SELECT tbl, key, body FROM plan_rows WHERE plan_id = ?1 ORDER BY tbl, key",
     )?;
     let rows = statement
-        .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .query_map([id], |row| {
+            Ok(RecordRow {
+                table: row.get(0)?,
+                key: row.get(1)?,
+                body: row.get(2)?,
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
-/// Deletes a plan and its snapshot rows in one transaction (the only way the triggers allow).
+/// Deletes a plan in one transaction (the only way the triggers allow), and the stored
+/// records and chunks no other plan uses.
 pub fn delete_plan(conn: &mut Connection, id: i64) -> Result<(), StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::write_transaction(conn)?;
     let exists: Option<i64> = tx
         .query_row("SELECT id FROM plans WHERE id = ?1", [id], |row| row.get(0))
         .optional()?;
@@ -189,9 +375,77 @@ pub fn delete_plan(conn: &mut Connection, id: i64) -> Result<(), StoreError> {
         return Err(StoreError::UnknownPlan(id));
     }
     tx.execute("INSERT INTO plan_deletions (plan_id) VALUES (?1)", [id])?;
-    tx.execute("DELETE FROM plan_rows WHERE plan_id = ?1", [id])?;
+    tx.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS gc_chunks (id INTEGER PRIMARY KEY)",
+        [],
+    )?;
+    tx.execute("DELETE FROM temp.gc_chunks", [])?;
+    tx.execute(
+        "INSERT INTO temp.gc_chunks SELECT chunk FROM plan_chunks WHERE plan_id = ?1",
+        [id],
+    )?;
+    tx.execute("DELETE FROM plan_chunks WHERE plan_id = ?1", [id])?;
     tx.execute("DELETE FROM plans WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM plan_deletions WHERE plan_id = ?1", [id])?;
+    // Chunks no plan lists any more, then records no chunk holds any more.
+    tx.execute("INSERT INTO snapshot_gc (active) VALUES (1)", [])?;
+    tx.execute(
+        "DELETE FROM temp.gc_chunks WHERE id IN (SELECT chunk FROM plan_chunks)",
+        [],
+    )?;
+    tx.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS gc_records (id INTEGER PRIMARY KEY)",
+        [],
+    )?;
+    tx.execute("DELETE FROM temp.gc_records", [])?;
+    tx.execute(
+        "INSERT OR IGNORE INTO temp.gc_records
+         SELECT m.value FROM snapshot_chunks c JOIN json_each(c.members) m
+         WHERE c.id IN (SELECT id FROM temp.gc_chunks)",
+        [],
+    )?;
+    tx.execute(
+        "DELETE FROM snapshot_chunks WHERE id IN (SELECT id FROM temp.gc_chunks)",
+        [],
+    )?;
+    tx.execute(
+        "DELETE FROM temp.gc_records WHERE id IN
+         (SELECT m.value FROM snapshot_chunks c JOIN json_each(c.members) m)",
+        [],
+    )?;
+    tx.execute(
+        "DELETE FROM snapshot_records WHERE id IN (SELECT id FROM temp.gc_records)",
+        [],
+    )?;
+    tx.execute("DELETE FROM snapshot_gc", [])?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Moves the snapshot rows of a version-2 database (one row per plan and record) into
+/// content-addressed storage: the migration to schema 3.
+pub(crate) fn migrate_v2_rows(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let plans: Vec<i64> = tx
+        .prepare("SELECT id FROM plans ORDER BY id")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut writer = Writer::new(tx);
+    for plan in plans {
+        let rows: Vec<RecordRow> = tx
+            .prepare_cached("SELECT tbl, key, body FROM plan_rows_v2 WHERE plan_id = ?1")?
+            .query_map([plan], |row| {
+                Ok(RecordRow {
+                    table: row.get(0)?,
+                    key: row.get(1)?,
+                    body: row.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let members: Vec<Member<'_>> = rows.iter().map(Member::stored).collect();
+        writer.link(plan, &members)?;
+    }
+    tx.execute_batch(
+        "DROP TRIGGER plan_rows_immutable; DROP TRIGGER plan_rows_delete_guard; DROP TABLE plan_rows_v2;",
+    )?;
     Ok(())
 }

@@ -3,25 +3,30 @@
 //! Opening applies the versioned migrations (an older binary refuses a newer schema), turns
 //! on WAL, foreign keys and a busy timeout so that two nightly runs wait for each other
 //! instead of failing. Records are stored as canonical JSON with a content hash, which makes
-//! "did anything change?" a comparison of hashes.
+//! "did anything change?" a comparison of hashes; frozen snapshots store each distinct
+//! record once ([`freeze`]).
 
 mod freeze;
 mod import;
+mod records;
+mod snapshot;
 
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::Connection;
-use rusqlite_migration::{M, Migrations};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite_migration::{HookError, M, Migrations};
 
 pub use freeze::{
-    Frozen, PlanRecord, delete_plan, freeze, input_hash, latest_plan, list_plans, load_snapshot,
-    plan_records, snapshot_records,
+    CHUNKS, Frozen, PlanRecord, delete_plan, freeze, freeze_records, latest_plan, list_plans,
+    load_snapshot, plan_records, snapshot_records,
 };
-pub use import::{
-    ImportSummary, LIVE_TABLES, StoredRecord, TableChanges, canonical_json, catalog_from_rows,
-    catalog_records, import, load_live,
+pub use import::{ImportSummary, LIVE_TABLES, TableChanges, import, import_records, load_live};
+pub use records::{
+    RecordRow, Records, StoredRecord, canonical_json, catalog_from_rows, catalog_records,
+    input_hash,
 };
+pub use snapshot::{ENGINE_VERSION, PlanMeta, Snapshot};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +58,9 @@ pub enum StoreError {
     /// No such plan.
     #[error("no plan {0}")]
     UnknownPlan(i64),
+    /// A record could not be serialised.
+    #[error("cannot serialise a record: {0}")]
+    Serialize(serde_json::Error),
     /// A stored record could not be read back.
     #[error("stored record {table}/{key} is unreadable: {source}")]
     Corrupt {
@@ -69,12 +77,24 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/001-live.sql")),
         M::up(include_str!("../../migrations/002-plans.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/003-snapshots.sql"),
+            |tx: &Transaction<'_>| {
+                freeze::migrate_v2_rows(tx).map_err(|e| HookError::Hook(e.to_string()))
+            },
+        ),
     ])
 }
 
 /// Number of schema versions this binary knows.
 pub fn schema_version() -> usize {
-    2
+    3
+}
+
+/// Begins a write transaction: it takes the write lock at once (waiting for another run's
+/// to end), so that what it reads stays true until it commits.
+pub fn write_transaction(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 /// An open database.

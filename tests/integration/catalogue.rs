@@ -10,6 +10,7 @@ fn records(dir: &str) -> Vec<(String, String, String)> {
     let loaded = bakeplan::check(&fixture(dir), Default::default())
         .unwrap_or_else(|e| panic!("{dir}: {e:?}"));
     let mut rows: Vec<_> = catalog_records(&loaded.catalog)
+        .expect("records")
         .into_iter()
         .map(|r| (r.table.to_owned(), r.key, r.body))
         .collect();

@@ -79,7 +79,7 @@ fn a_failure_part_way_through_freeze_writes_nothing() {
     // rejects the first recipe row.
     store
         .conn()
-        .execute_batch("CREATE TEMP TRIGGER fail_midway BEFORE INSERT ON main.plan_rows WHEN NEW.tbl = 'recipes' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
+        .execute_batch("CREATE TEMP TRIGGER fail_midway BEFORE INSERT ON main.snapshot_records WHEN NEW.tbl = 'recipes' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
         .expect("trigger");
     let events = vec!["winter-market".to_owned(), "holiday-gift-boxes".to_owned()];
     let error =

@@ -1,0 +1,391 @@
+//! Table work over contribution lines, with polars (SPEC §5.4, §5.5): sum per (event, line,
+//! unit, path) — the provenance — and per (event, line, unit) — the totals — then net the
+//! totals against usable stock with a join.
+//!
+//! One frame holds the lines of every event computed together, so polars' fixed cost is paid
+//! once per batch of events, not per event. Quantities are exact integers in fixed-point
+//! units (10⁻⁹ of the unit), so sums do not depend on the order polars adds them in, whatever
+//! the thread count. Event, kind, id, unit and path are packed into one 64-bit key (one hash
+//! column groups much faster than five); the packing order is the sort order of the results.
+//! The queries are a group-by, a join and a sort, which the optimiser cannot improve, so it
+//! is switched off: at plan sizes its planning time would dominate.
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::PlanError;
+use super::kinds::LineKind;
+use crate::catalog::Unit;
+
+/// Fixed-point scale of line quantities: 10⁹ per unit.
+pub const SCALE: u32 = 9;
+
+/// Largest amount of anything, in any unit, that a plan counts (10⁹: a thousand tonnes in
+/// grams). Larger amounts are refused with an error, never rounded or wrapped.
+pub const MAX_AMOUNT: u64 = 1_000_000_000;
+
+const EVENT_BITS: u32 = 10;
+const KEY_BITS: u32 = 23;
+const UNIT_BITS: u32 = 6;
+const PATH_BITS: u32 = 24;
+
+/// Most events one frame holds.
+pub const MAX_EVENTS: usize = 1 << EVENT_BITS;
+
+/// An exact decimal as fixed-point units, or `None` beyond ±[`MAX_AMOUNT`].
+pub fn to_fixed(value: Decimal) -> Option<i64> {
+    if value.abs() > Decimal::from(MAX_AMOUNT) {
+        return None;
+    }
+    (value * Decimal::from(1_000_000_000u64)).round().to_i64()
+}
+
+/// Fixed-point units back to a decimal.
+pub fn from_fixed(fixed: i64) -> Decimal {
+    Decimal::new(fixed, SCALE).normalize()
+}
+
+fn unit_id(unit: Unit) -> u64 {
+    Unit::ALL.iter().position(|u| *u == unit).unwrap_or(0) as u64
+}
+
+fn unit_of(id: u64) -> Unit {
+    Unit::ALL.get(id as usize).copied().unwrap_or(Unit::Each)
+}
+
+/// What a total is of: event, kind, id and unit, packed (the sort order of results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TotalKey(u64);
+
+impl TotalKey {
+    /// Packs a key; `None` when an id is beyond the packing's range.
+    pub fn new(event: u32, kind: LineKind, id: u32, unit: Unit) -> Option<TotalKey> {
+        if event as usize >= MAX_EVENTS || id >= 1 << KEY_BITS {
+            return None;
+        }
+        let kind = u64::from(kind == LineKind::Material);
+        Some(TotalKey(
+            (u64::from(event) << (1 + KEY_BITS + UNIT_BITS))
+                | (kind << (KEY_BITS + UNIT_BITS))
+                | (u64::from(id) << UNIT_BITS)
+                | unit_id(unit),
+        ))
+    }
+
+    /// The event's position in its batch.
+    pub fn event(self) -> u32 {
+        (self.0 >> (1 + KEY_BITS + UNIT_BITS)) as u32
+    }
+
+    /// Ingredient or material.
+    pub fn kind(self) -> LineKind {
+        if (self.0 >> (KEY_BITS + UNIT_BITS)) & 1 == 1 {
+            LineKind::Material
+        } else {
+            LineKind::Ingredient
+        }
+    }
+
+    /// The ingredient's or material's dense id.
+    pub fn id(self) -> u32 {
+        ((self.0 >> UNIT_BITS) & ((1 << KEY_BITS) - 1)) as u32
+    }
+
+    /// The unit.
+    pub fn unit(self) -> Unit {
+        unit_of(self.0 & ((1 << UNIT_BITS) - 1))
+    }
+}
+
+/// One contribution: `qty` fixed-point units of a total, reached by a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    /// Event, kind, id and unit.
+    pub key: Option<TotalKey>,
+    /// Path id (per event).
+    pub path: u32,
+    /// Amount, fixed-point.
+    pub qty: i64,
+}
+
+impl Line {
+    /// A line; ids beyond the packing's range are refused by [`aggregate`].
+    pub fn new(event: u32, kind: LineKind, id: u32, unit: Unit, path: u32, qty: i64) -> Line {
+        Line {
+            key: TotalKey::new(event, kind, id, unit),
+            path,
+            qty,
+        }
+    }
+
+    fn packed(&self) -> Option<u64> {
+        let key = self.key?;
+        (self.path < 1 << PATH_BITS).then_some((key.0 << PATH_BITS) | u64::from(self.path))
+    }
+}
+
+/// A sum per (total, path): one provenance row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceSum {
+    /// The total it belongs to.
+    pub key: TotalKey,
+    /// Path id.
+    pub path: u32,
+    /// Sum, fixed-point.
+    pub qty: i64,
+}
+
+/// A total netted against usable stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Netted {
+    /// What it is a total of.
+    pub key: TotalKey,
+    /// Needed, fixed-point.
+    pub needed: i64,
+    /// Usable stock, fixed-point.
+    pub on_hand: i64,
+    /// max(0, needed − on hand).
+    pub to_buy: i64,
+}
+
+/// The tables of a batch of events, sorted by event, kind, id, unit (and path).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tables {
+    /// Sums per path.
+    pub sources: Vec<SourceSum>,
+    /// Totals netted against stock.
+    pub totals: Vec<Netted>,
+}
+
+impl Tables {
+    /// The rows of one event: (sources, totals).
+    pub fn of_event(&self, event: u32) -> (&[SourceSum], &[Netted]) {
+        let sources = slice_by(&self.sources, |s| s.key.event(), event);
+        let totals = slice_by(&self.totals, |t| t.key.event(), event);
+        (sources, totals)
+    }
+}
+
+fn slice_by<T>(rows: &[T], of: impl Fn(&T) -> u32, event: u32) -> &[T] {
+    let start = rows.partition_point(|r| of(r) < event);
+    let end = rows.partition_point(|r| of(r) <= event);
+    &rows[start..end]
+}
+
+fn too_large(what: &str) -> PlanError {
+    PlanError::TooLarge(format!(
+        "{what}: more than {MAX_AMOUNT} of one thing, or more ingredients, units or paths than one plan holds"
+    ))
+}
+
+/// Sums `lines` per path and per total, and nets the totals against `stock` (total key,
+/// usable amount): all events of the batch in one frame.
+pub fn aggregate(lines: &[Line], stock: &[(TotalKey, i64)]) -> Result<Tables, PlanError> {
+    if lines.is_empty() {
+        return Ok(Tables::default());
+    }
+    check_sums(lines)?;
+    let ids = lines
+        .iter()
+        .map(|line| line.packed().ok_or_else(|| too_large("a plan")))
+        .collect::<Result<Vec<u64>, PlanError>>()?;
+    let tables = run_queries(ids, lines, stock).map_err(PlanError::Table)?;
+    if let Some(total) = tables
+        .totals
+        .iter()
+        .find(|t| t.needed > (MAX_AMOUNT as i64) * 1_000_000_000)
+    {
+        return Err(too_large(&format!(
+            "{} {}",
+            from_fixed(total.needed),
+            total.key.unit()
+        )));
+    }
+    Ok(tables)
+}
+
+/// Refuses lines whose sums could leave the fixed-point range: each event's lines together
+/// must stay within it (then no sum of some of them can overflow), and every line must fit
+/// the packed key.
+pub fn check_sums(lines: &[Line]) -> Result<(), PlanError> {
+    let mut per_event: std::collections::HashMap<u32, i128> = std::collections::HashMap::new();
+    for line in lines {
+        let packed = line.packed().ok_or_else(|| too_large("a plan"))?;
+        let sum = per_event
+            .entry((packed >> (64 - EVENT_BITS)) as u32)
+            .or_default();
+        *sum += i128::from(line.qty.unsigned_abs());
+        if *sum > i128::from(i64::MAX) {
+            return Err(too_large("an event's ingredients"));
+        }
+    }
+    Ok(())
+}
+
+fn run_queries(ids: Vec<u64>, lines: &[Line], stock: &[(TotalKey, i64)]) -> PolarsResult<Tables> {
+    let totals_keys: Vec<u64> = ids.iter().map(|id| id >> PATH_BITS).collect();
+    let frame = DataFrame::new(
+        lines.len(),
+        vec![
+            Column::new("id".into(), ids),
+            Column::new("total".into(), totals_keys),
+            Column::new(
+                "qty".into(),
+                lines.iter().map(|l| l.qty).collect::<Vec<i64>>(),
+            ),
+        ],
+    )?;
+    let sources = frame
+        .lazy()
+        .without_optimizations()
+        .group_by([col("id")])
+        .agg([col("total").first(), col("qty").sum()])
+        .sort(["id"], SortMultipleOptions::default())
+        .collect()?;
+    let stock_frame = DataFrame::new(
+        stock.len(),
+        vec![
+            Column::new(
+                "total".into(),
+                stock.iter().map(|s| s.0.0).collect::<Vec<u64>>(),
+            ),
+            Column::new(
+                "on_hand".into(),
+                stock.iter().map(|s| s.1).collect::<Vec<i64>>(),
+            ),
+        ],
+    )?
+    .lazy()
+    .without_optimizations()
+    .group_by([col("total")])
+    .agg([col("on_hand").sum()]);
+    let totals = sources
+        .clone()
+        .lazy()
+        .without_optimizations()
+        .group_by([col("total")])
+        .agg([col("qty").sum().alias("needed")])
+        .join(
+            stock_frame,
+            [col("total")],
+            [col("total")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("on_hand").fill_null(lit(0i64)))
+        .with_column(
+            when(col("needed").gt(col("on_hand")))
+                .then(col("needed") - col("on_hand"))
+                .otherwise(lit(0i64))
+                .alias("to_buy"),
+        )
+        .sort(["total"], SortMultipleOptions::default())
+        .collect()?;
+    let u64s = |frame: &DataFrame, name: &str| -> PolarsResult<Vec<u64>> {
+        Ok(frame.column(name)?.u64()?.into_no_null_iter().collect())
+    };
+    let i64s = |frame: &DataFrame, name: &str| -> PolarsResult<Vec<i64>> {
+        Ok(frame
+            .column(name)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect())
+    };
+    let source_rows = u64s(&sources, "id")?
+        .into_iter()
+        .zip(i64s(&sources, "qty")?)
+        .map(|(id, qty)| SourceSum {
+            key: TotalKey(id >> PATH_BITS),
+            path: (id & ((1 << PATH_BITS) - 1)) as u32,
+            qty,
+        })
+        .collect();
+    let (keys, needed, on_hand, to_buy) = (
+        u64s(&totals, "total")?,
+        i64s(&totals, "needed")?,
+        i64s(&totals, "on_hand")?,
+        i64s(&totals, "to_buy")?,
+    );
+    let total_rows = (0..keys.len())
+        .map(|i| Netted {
+            key: TotalKey(keys[i]),
+            needed: needed[i],
+            on_hand: on_hand[i],
+            to_buy: to_buy[i],
+        })
+        .collect();
+    Ok(Tables {
+        sources: source_rows,
+        totals: total_rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(event: u32, id: u32, path: u32, qty: i64) -> Line {
+        Line::new(event, LineKind::Ingredient, id, Unit::G, path, qty)
+    }
+
+    #[test]
+    fn sums_per_path_and_per_total_and_nets_against_stock() {
+        let lines = [
+            line(0, 1, 2, 5),
+            line(0, 0, 1, 3),
+            line(0, 1, 2, 7),
+            line(0, 1, 0, 1),
+            line(1, 0, 0, 10_500),
+        ];
+        let key = |event, id| TotalKey::new(event, LineKind::Ingredient, id, Unit::G).unwrap();
+        let stock = [(key(0, 0), 5), (key(1, 0), 3_000), (key(1, 0), 250)];
+        let tables = aggregate(&lines, &stock).unwrap();
+        let sources: Vec<(u32, u32, u32, i64)> = tables
+            .sources
+            .iter()
+            .map(|s| (s.key.event(), s.key.id(), s.path, s.qty))
+            .collect();
+        assert_eq!(
+            sources,
+            vec![(0, 0, 1, 3), (0, 1, 0, 1), (0, 1, 2, 12), (1, 0, 0, 10_500)]
+        );
+        let totals: Vec<(u32, u32, i64, i64, i64)> = tables
+            .totals
+            .iter()
+            .map(|t| (t.key.event(), t.key.id(), t.needed, t.on_hand, t.to_buy))
+            .collect();
+        assert_eq!(
+            totals,
+            vec![
+                (0, 0, 3, 5, 0),
+                (0, 1, 13, 0, 13),
+                (1, 0, 10_500, 3_250, 7_250)
+            ]
+        );
+        let (sources, totals) = tables.of_event(1);
+        assert_eq!((sources.len(), totals.len()), (1, 1));
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        let key = TotalKey::new(1000, LineKind::Material, 123_456, Unit::Ft2).unwrap();
+        assert_eq!(
+            (key.event(), key.kind(), key.id(), key.unit()),
+            (1000, LineKind::Material, 123_456, Unit::Ft2)
+        );
+    }
+
+    #[test]
+    fn amounts_past_the_limit_are_refused() {
+        assert_eq!(to_fixed(Decimal::from(MAX_AMOUNT + 1)), None);
+        assert_eq!(to_fixed(Decimal::new(12345, 3)), Some(12_345_000_000));
+        assert_eq!(from_fixed(12_345_000_000), Decimal::new(12345, 3));
+        let big = (MAX_AMOUNT as i64) * 1_000_000_000;
+        let lines: Vec<Line> = (0..10).map(|p| line(0, 0, p, big)).collect();
+        assert!(matches!(
+            aggregate(&lines, &[]),
+            Err(PlanError::TooLarge(_))
+        ));
+    }
+}

@@ -1,0 +1,177 @@
+//! Ingredient expansion (SPEC §5.4): every ingredient use of an event's batches, converted to
+//! the ingredient's reporting unit, with the path it came through.
+//!
+//! Each recipe is expanded once per catalogue ([`Expansions`]): its own lines plus its
+//! sub-recipes' lines times their multipliers, converted per batch. An event's contribution
+//! lines are then one multiplication per use: the recipe's batches times the per-batch
+//! amount, rounded to the working scale and counted in exact fixed-point units.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::PlanError;
+use super::aggregate::{Line, to_fixed};
+use super::batches::Root;
+use super::index::Index;
+use super::kinds::LineKind;
+use super::memo::{self, Dag, Expansion, Memo, Use};
+use crate::catalog::units::{WORKING_SCALE, convert_unrounded};
+use crate::catalog::{Event, Unit};
+
+/// An ingredient in the unit its use is counted in: the reporting unit, or the line's own
+/// unit when it cannot be converted.
+pub type IngredientUnit = (u32, Unit);
+
+/// Per-batch expansions of the recipes of one catalogue.
+pub struct Expansions {
+    memo: Memo<IngredientUnit>,
+}
+
+struct RecipeDag<'a, 'b> {
+    index: &'b Index<'a>,
+}
+
+impl Dag for RecipeDag<'_, '_> {
+    type Key = IngredientUnit;
+
+    fn children(&self, node: u32) -> Vec<(u32, Decimal)> {
+        self.index
+            .recipe_at(node)
+            .components
+            .iter()
+            .filter_map(|c| Some((self.index.recipe_id(&c.recipe)?, c.batches)))
+            .collect()
+    }
+
+    fn own(&self, node: u32) -> Vec<Use<IngredientUnit>> {
+        self.index
+            .recipe_at(node)
+            .ingredients
+            .iter()
+            .filter_map(|line| {
+                let id = self.index.ingredient_id(&line.ingredient)?;
+                let ingredient = self.index.ingredient_at(id);
+                let to = ingredient.reporting_unit;
+                Some(
+                    match convert_unrounded(
+                        line.qty.value,
+                        line.qty.unit,
+                        to,
+                        ingredient.density.as_ref(),
+                    ) {
+                        Ok(qty) => Use { key: (id, to), qty },
+                        Err(_) => Use {
+                            key: (id, line.qty.unit),
+                            qty: line.qty.value,
+                        },
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+impl Expansions {
+    /// Expands every recipe reachable from `roots` (recipe ids), children first.
+    pub fn new(index: &Index<'_>, roots: impl IntoIterator<Item = u32>) -> Expansions {
+        Expansions {
+            memo: memo::expand_all(&RecipeDag { index }, index.recipe_count(), roots),
+        }
+    }
+
+    /// Expands every recipe of the catalogue.
+    pub fn all(index: &Index<'_>) -> Expansions {
+        Expansions::new(index, 0..index.recipe_count() as u32)
+    }
+
+    /// What one batch of recipe `id` uses, sub-recipes included.
+    pub fn of(&self, index: &Index<'_>, id: u32) -> Result<&Expansion<IngredientUnit>, PlanError> {
+        match self.memo.get(id as usize) {
+            Some(Some(Ok(expansion))) => Ok(expansion),
+            Some(Some(Err(overflow))) => Err(PlanError::TooLarge(format!(
+                "recipe {}: sub-recipe amounts beyond exact arithmetic",
+                index.recipe_at(overflow.node).slug
+            ))),
+            _ => Err(PlanError::TooLarge(format!(
+                "recipe {} was not expanded",
+                index.recipe_at(id).slug
+            ))),
+        }
+    }
+}
+
+/// Provenance paths of one event, interned: lines carry the path's id.
+#[derive(Debug, Default)]
+pub struct Paths {
+    ids: HashMap<Vec<String>, u32>,
+    /// Paths by id.
+    pub list: Vec<Vec<String>>,
+}
+
+impl Paths {
+    /// The id of `path`, added when new.
+    pub fn id(&mut self, path: Vec<String>) -> u32 {
+        if let Some(&id) = self.ids.get(&path) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(path.clone());
+        self.ids.insert(path, id);
+        id
+    }
+}
+
+/// The contribution lines of an event's roots: one per (path, ingredient, unit), in
+/// fixed-point units, tagged with `event` (the event's position in its batch).
+pub fn contributions(
+    index: &Index<'_>,
+    expansions: &Expansions,
+    event: &Event,
+    event_number: u32,
+    roots: &[Root<'_>],
+    paths: &mut Paths,
+) -> Result<Vec<Line>, PlanError> {
+    let mut lines = Vec::new();
+    for root in roots {
+        let Some(id) = index.recipe_id(&root.recipe.slug) else {
+            continue;
+        };
+        let expansion = expansions.of(index, id)?;
+        let mut prefix = vec![event.slug.clone()];
+        if let Some(item) = root.item {
+            prefix.push(item.slug.clone());
+        }
+        prefix.push(root.recipe.slug.clone());
+        for group in &expansion.groups {
+            let mut path = prefix.clone();
+            path.extend(group.path.iter().map(|r| index.recipe_at(*r).slug.clone()));
+            let path = paths.id(path);
+            for used in &group.uses {
+                let qty = used
+                    .qty
+                    .checked_mul(root.batches)
+                    .map(|q| q.round_dp(WORKING_SCALE))
+                    .and_then(to_fixed)
+                    .ok_or_else(|| {
+                        PlanError::TooLarge(format!(
+                            "{} batches of {} need more {} than bakeplan counts ({} at most)",
+                            root.batches.normalize(),
+                            root.recipe.slug,
+                            index.ingredient_at(used.key.0).slug,
+                            super::aggregate::MAX_AMOUNT
+                        ))
+                    })?;
+                lines.push(Line::new(
+                    event_number,
+                    LineKind::Ingredient,
+                    used.key.0,
+                    used.key.1,
+                    path,
+                    qty,
+                ));
+            }
+        }
+    }
+    Ok(lines)
+}

@@ -1,0 +1,377 @@
+//! Feasibility (SPEC §5.6): whether stock covers each recipe in production order, how many
+//! of each bundle target can be assembled from what is produced and in stock (shared
+//! between targets in event order), and the event's verdict with every blocker named.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::PlanError;
+use super::aggregate::{from_fixed, to_fixed};
+use super::explode::{Bundles, Content, Needs, finished_stock};
+use super::index::Index;
+use super::kinds::{
+    AssemblyStatus, BlockerKind, LineKind, ProductionStatus, ShoppingStatus, TargetKind,
+};
+use super::recipes::Production;
+use super::result::{
+    AssemblyRow, BatchRow, Blocker, ContentRow, Feasibility, Num, ProductionRow, ShoppingRow,
+};
+use super::stock::Stock;
+use crate::catalog::units::WORKING_SCALE;
+use crate::catalog::{BundleLine, Event, Stocked, Target, Unit};
+
+/// Whether stock covers each recipe's own ingredient lines, recipes in production order,
+/// each consuming what it uses before the next.
+pub fn production_rows(
+    index: &Index<'_>,
+    production: &Production<'_>,
+    stock: &Stock,
+) -> Result<Vec<ProductionRow>, PlanError> {
+    let mut remaining: BTreeMap<(u32, Unit), i64> = stock
+        .usable
+        .iter()
+        .filter(|((kind, _, _), _)| *kind == LineKind::Ingredient)
+        .map(|(&(_, id, unit), &qty)| ((id, unit), qty))
+        .collect();
+    production
+        .order
+        .iter()
+        .map(|recipe| {
+            let total = production
+                .totals
+                .get(recipe.slug.as_str())
+                .copied()
+                .unwrap_or_default();
+            // What this recipe's own lines use, per (ingredient, unit).
+            let mut uses: BTreeMap<(u32, Unit), i64> = BTreeMap::new();
+            for line in &recipe.ingredients {
+                let Some(id) = index.ingredient_id(&line.ingredient) else {
+                    continue;
+                };
+                let ingredient = index.ingredient_at(id);
+                let (unit, per_batch) = match crate::catalog::units::convert_unrounded(
+                    line.qty.value,
+                    line.qty.unit,
+                    ingredient.reporting_unit,
+                    ingredient.density.as_ref(),
+                ) {
+                    Ok(value) => (ingredient.reporting_unit, value),
+                    Err(_) => (line.qty.unit, line.qty.value),
+                };
+                let qty = per_batch
+                    .checked_mul(total)
+                    .map(|q| q.round_dp(WORKING_SCALE))
+                    .and_then(to_fixed)
+                    .ok_or_else(|| {
+                        PlanError::TooLarge(format!("{}: {}", recipe.slug, ingredient.slug))
+                    })?;
+                let entry = uses.entry((id, unit)).or_default();
+                *entry = entry.saturating_add(qty);
+            }
+            let mut shortages = Vec::new();
+            for ((id, unit), needed) in uses {
+                let ingredient = index.ingredient_at(id);
+                if unit != ingredient.reporting_unit {
+                    shortages.push(Blocker {
+                        kind: BlockerKind::Unconvertible,
+                        item: ingredient.slug.clone(),
+                        needed: from_fixed(needed).into(),
+                        available: Num::default(),
+                        unit,
+                        message: format!(
+                            "{} in {unit} cannot be converted to {} for {}",
+                            ingredient.name, ingredient.reporting_unit, recipe.name
+                        ),
+                    });
+                    continue;
+                }
+                let available = remaining.get(&(id, unit)).copied().unwrap_or(0);
+                if needed > available {
+                    shortages.push(Blocker {
+                        kind: BlockerKind::Stock,
+                        item: ingredient.slug.clone(),
+                        needed: from_fixed(needed).into(),
+                        available: from_fixed(available).into(),
+                        unit,
+                        message: format!(
+                            "need {} {unit} more {} for {}",
+                            from_fixed(needed - available).round_dp(3).normalize(),
+                            ingredient.name,
+                            recipe.name
+                        ),
+                    });
+                }
+                remaining.insert((id, unit), (available - needed).max(0));
+            }
+            Ok(ProductionRow {
+                recipe: recipe.slug.clone(),
+                name: recipe.name.clone(),
+                status: if shortages.is_empty() {
+                    ProductionStatus::Ok
+                } else {
+                    ProductionStatus::Short
+                },
+                shortages,
+            })
+        })
+        .collect()
+}
+
+/// A thing a bundle needs, for assembly: a finished item or a material.
+type Part = (TargetKind, String);
+
+fn part(index: &Index<'_>, content: Content<'_>) -> Part {
+    match content {
+        Content::Item(item) => (TargetKind::Item, item.to_owned()),
+        Content::Material(id) => (TargetKind::Material, index.material_at(id).slug.clone()),
+    }
+}
+
+/// Assembly of each bundle target, in event order: finished items produced plus baked
+/// stock, and packaging in stock, allocated to the targets in the order the event lists
+/// them.
+pub fn assembly_rows(
+    index: &Index<'_>,
+    bundles: &Bundles<'_>,
+    event: &Event,
+    needs: &Needs,
+    produced: &BTreeMap<&str, (u64, u64)>,
+    stock: &Stock,
+) -> Result<Vec<AssemblyRow>, PlanError> {
+    let mut available: BTreeMap<Part, Decimal> = BTreeMap::new();
+    for (item, (made, _)) in produced {
+        *available
+            .entry((TargetKind::Item, (*item).to_owned()))
+            .or_default() += Decimal::from(*made);
+    }
+    for (of, count) in &finished_stock(index, event) {
+        if let Stocked::Item(item) = of {
+            *available
+                .entry((TargetKind::Item, item.clone()))
+                .or_default() += Decimal::from(*count);
+        }
+    }
+    for (&(kind, id, unit), &qty) in &stock.usable {
+        if kind == LineKind::Material && index.material_at(id).unit == unit {
+            *available
+                .entry((TargetKind::Material, index.material_at(id).slug.clone()))
+                .or_default() += from_fixed(qty);
+        }
+    }
+    let display = |kind: TargetKind, slug: &str| -> (String, Unit) {
+        match kind {
+            TargetKind::Material => index
+                .material_id(slug)
+                .map(|id| index.material_at(id))
+                .map_or_else(
+                    || (slug.to_owned(), Unit::Each),
+                    |m| (m.name.clone(), m.unit),
+                ),
+            _ => (index.item_name(slug), Unit::Each),
+        }
+    };
+    let mut rows = Vec::new();
+    let mut demands = needs.bundles.iter();
+    for target in &event.targets {
+        match target {
+            Target::Item { item, qty } => {
+                let entry = available
+                    .entry((TargetKind::Item, item.clone()))
+                    .or_default();
+                *entry -= Decimal::from(*qty).min(*entry);
+            }
+            Target::Recipe { .. } => {}
+            Target::Bundle { bundle, .. } => {
+                let Some(demand) = demands.next() else {
+                    continue;
+                };
+                let per_bundle: Vec<(Part, Decimal)> = bundles
+                    .totals(bundle)?
+                    .into_iter()
+                    .map(|(content, qty)| (part(index, content), qty))
+                    .collect();
+                let can_make = per_bundle
+                    .iter()
+                    .map(|(key, per)| {
+                        if per.is_zero() {
+                            demand.to_assemble
+                        } else {
+                            (available.get(key).copied().unwrap_or_default() / per)
+                                .floor()
+                                .to_u64()
+                                .unwrap_or(0)
+                        }
+                    })
+                    .min()
+                    .unwrap_or(demand.to_assemble)
+                    .min(demand.to_assemble);
+                let mut blockers = Vec::new();
+                for (key, per) in &per_bundle {
+                    let have = available.get(key).copied().unwrap_or_default();
+                    let wanted = *per * Decimal::from(demand.to_assemble);
+                    if wanted > have {
+                        let (name, unit) = display(key.0, &key.1);
+                        blockers.push(Blocker {
+                            kind: if key.0 == TargetKind::Material {
+                                BlockerKind::Material
+                            } else {
+                                BlockerKind::Stock
+                            },
+                            item: key.1.clone(),
+                            needed: wanted.into(),
+                            available: have.into(),
+                            unit,
+                            message: format!(
+                                "{}: need {} more {}{}",
+                                demand.bundle,
+                                (wanted - have).normalize(),
+                                if unit == Unit::Each {
+                                    String::new()
+                                } else {
+                                    format!("{unit} ")
+                                },
+                                name
+                            ),
+                        });
+                    }
+                    available.insert(key.clone(), have - *per * Decimal::from(can_make));
+                }
+                let assemblable = demand.from_stock + can_make;
+                let status = if assemblable >= demand.qty {
+                    AssemblyStatus::Ok
+                } else if assemblable > 0 {
+                    AssemblyStatus::Partial
+                } else {
+                    AssemblyStatus::Blocked
+                };
+                let record = index.catalog.bundles.get(bundle);
+                rows.push(AssemblyRow {
+                    bundle: bundle.clone(),
+                    name: record.map_or_else(|| bundle.clone(), |b| b.name.clone()),
+                    instructions: record.and_then(|b| b.instructions.clone()),
+                    target: demand.qty,
+                    in_stock: demand.from_stock,
+                    assemblable,
+                    status,
+                    contents: record.map_or_else(Vec::new, |b| {
+                        b.contents
+                            .iter()
+                            .map(|line| content_row(index, line, &display))
+                            .collect()
+                    }),
+                    blockers,
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn content_row(
+    index: &Index<'_>,
+    line: &BundleLine,
+    display: &dyn Fn(TargetKind, &str) -> (String, Unit),
+) -> ContentRow {
+    match line {
+        BundleLine::Item { item, qty } => ContentRow {
+            kind: TargetKind::Item,
+            slug: item.clone(),
+            name: display(TargetKind::Item, item).0,
+            qty: (*qty).into(),
+            unit: Unit::Each,
+        },
+        BundleLine::Bundle { bundle, qty } => ContentRow {
+            kind: TargetKind::Bundle,
+            slug: bundle.clone(),
+            name: index
+                .catalog
+                .bundles
+                .get(bundle)
+                .map_or_else(|| bundle.clone(), |b| b.name.clone()),
+            qty: (*qty).into(),
+            unit: Unit::Each,
+        },
+        BundleLine::Material { material, qty } => {
+            let (name, unit) = display(TargetKind::Material, material);
+            ContentRow {
+                kind: TargetKind::Material,
+                slug: material.clone(),
+                name,
+                qty: (*qty).into(),
+                unit,
+            }
+        }
+    }
+}
+
+/// The verdict: every blocker by kind (stock to buy, missing yields, unconvertible lines,
+/// confirmed shortfalls, short assembly), and whether the event is feasible.
+pub fn verdict(
+    shopping: &[ShoppingRow],
+    production: &[ProductionRow],
+    assembly: &[AssemblyRow],
+    batches: &[BatchRow],
+    missing_yields: &[(String, u64)],
+) -> Feasibility {
+    let mut blockers: Vec<Blocker> = production
+        .iter()
+        .flat_map(|r| &r.shortages)
+        .filter(|b| b.kind == BlockerKind::Unconvertible)
+        .cloned()
+        .collect();
+    for row in shopping
+        .iter()
+        .filter(|r| r.kind == LineKind::Ingredient && r.status == ShoppingStatus::Buy)
+    {
+        blockers.push(Blocker {
+            kind: BlockerKind::Stock,
+            item: row.item.clone(),
+            needed: row.needed,
+            available: row.on_hand,
+            unit: row.unit,
+            message: format!(
+                "buy {} {} more {}",
+                row.to_buy.0.round_dp(3).normalize(),
+                row.unit,
+                row.name
+            ),
+        });
+    }
+    for (item, to_bake) in missing_yields {
+        blockers.push(Blocker {
+            kind: BlockerKind::Yield,
+            item: item.clone(),
+            needed: (*to_bake).into(),
+            available: Num::default(),
+            unit: Unit::Each,
+            message: format!("no recipe yields {item}"),
+        });
+    }
+    for row in batches.iter().filter(|r| r.shortfall > 0) {
+        blockers.push(Blocker {
+            kind: BlockerKind::ShortfallDecision,
+            item: row.item.clone().unwrap_or_default(),
+            needed: row.need.into(),
+            available: row.produced.into(),
+            unit: Unit::Each,
+            message: format!(
+                "decided to make {} fewer {} than needed",
+                row.shortfall,
+                row.item_name.clone().unwrap_or_default()
+            ),
+        });
+    }
+    for row in assembly {
+        blockers.extend(row.blockers.iter().cloned());
+    }
+    blockers.sort_by(|a, b| (a.kind, &a.item).cmp(&(b.kind, &b.item)));
+    blockers.dedup();
+    let feasible = assembly.iter().all(|a| a.status == AssemblyStatus::Ok)
+        && production.iter().all(|p| p.status == ProductionStatus::Ok)
+        && !blockers
+            .iter()
+            .any(|b| matches!(b.kind, BlockerKind::ShortfallDecision | BlockerKind::Yield));
+    Feasibility { feasible, blockers }
+}

@@ -1,0 +1,174 @@
+//! Lookups built once per catalogue and shared by every event computed from it.
+//!
+//! The catalogue stores what a baker wrote (recipes by slug, products and stock in file
+//! order); computing needs the other direction too: the recipe that makes an item, the
+//! products and stock rows of an ingredient, dense ids for table work. Building them once
+//! keeps every per-event step linear in what the event reaches.
+
+use std::collections::HashMap;
+
+use super::kinds::LineKind;
+use crate::catalog::{Catalog, Ingredient, Material, Product, Recipe, StockRow, Stocked, Yield};
+
+/// Lookups over one catalogue (a snapshot, or the catalogue a run froze its snapshots from).
+pub struct Index<'a> {
+    /// The catalogue.
+    pub catalog: &'a Catalog,
+    items: HashMap<&'a str, (&'a Recipe, &'a Yield)>,
+    recipe_ids: HashMap<&'a str, u32>,
+    recipes: Vec<&'a Recipe>,
+    ingredient_ids: HashMap<&'a str, u32>,
+    ingredients: Vec<&'a Ingredient>,
+    material_ids: HashMap<&'a str, u32>,
+    materials: Vec<&'a Material>,
+    ingredient_products: Vec<Vec<&'a Product>>,
+    material_products: Vec<Vec<&'a Product>>,
+    ingredient_stock: Vec<Vec<&'a StockRow>>,
+    material_stock: Vec<Vec<&'a StockRow>>,
+    finished_stock: Vec<&'a StockRow>,
+}
+
+impl<'a> Index<'a> {
+    /// Indexes `catalog`: O(records).
+    pub fn new(catalog: &'a Catalog) -> Index<'a> {
+        let recipes: Vec<&Recipe> = catalog.recipes.values().collect();
+        let ingredients: Vec<&Ingredient> = catalog.ingredients.values().collect();
+        let materials: Vec<&Material> = catalog.materials.values().collect();
+        let ingredient_ids = ids(ingredients.iter().map(|i| i.slug.as_str()));
+        let material_ids = ids(materials.iter().map(|m| m.slug.as_str()));
+        let mut ingredient_products = vec![Vec::new(); ingredients.len()];
+        let mut material_products = vec![Vec::new(); materials.len()];
+        for product in &catalog.products {
+            match &product.of {
+                Stocked::Ingredient(s) => ingredient_ids
+                    .get(s.as_str())
+                    .map(|&i| ingredient_products[i as usize].push(product)),
+                Stocked::Material(s) => material_ids
+                    .get(s.as_str())
+                    .map(|&i| material_products[i as usize].push(product)),
+                _ => None,
+            };
+        }
+        for list in ingredient_products.iter_mut().chain(&mut material_products) {
+            list.sort_by_cached_key(|p: &&Product| p.key());
+        }
+        let mut ingredient_stock = vec![Vec::new(); ingredients.len()];
+        let mut material_stock = vec![Vec::new(); materials.len()];
+        let mut finished_stock = Vec::new();
+        for row in &catalog.inventory {
+            match &row.of {
+                Stocked::Ingredient(s) => {
+                    if let Some(&i) = ingredient_ids.get(s.as_str()) {
+                        ingredient_stock[i as usize].push(row);
+                    }
+                }
+                Stocked::Material(s) => {
+                    if let Some(&i) = material_ids.get(s.as_str()) {
+                        material_stock[i as usize].push(row);
+                    }
+                }
+                Stocked::Item(_) | Stocked::Bundle(_) => finished_stock.push(row),
+            }
+        }
+        Index {
+            catalog,
+            items: catalog
+                .recipes
+                .values()
+                .flat_map(|r| r.yields.iter().map(move |y| (y.slug.as_str(), (r, y))))
+                .collect(),
+            recipe_ids: ids(recipes.iter().map(|r| r.slug.as_str())),
+            recipes,
+            ingredient_ids,
+            ingredients,
+            material_ids,
+            materials,
+            ingredient_products,
+            material_products,
+            ingredient_stock,
+            material_stock,
+            finished_stock,
+        }
+    }
+
+    /// The recipe and yield that make a finished item.
+    pub fn item(&self, slug: &str) -> Option<(&'a Recipe, &'a Yield)> {
+        self.items.get(slug).copied()
+    }
+
+    /// A finished item's display name (its slug when unknown).
+    pub fn item_name(&self, slug: &str) -> String {
+        self.item(slug)
+            .map_or_else(|| slug.to_owned(), |(_, y)| y.name.clone())
+    }
+
+    /// A recipe by slug.
+    pub fn recipe(&self, slug: &str) -> Option<&'a Recipe> {
+        self.catalog.recipes.get(slug)
+    }
+
+    /// Dense id of a recipe (slug order).
+    pub fn recipe_id(&self, slug: &str) -> Option<u32> {
+        self.recipe_ids.get(slug).copied()
+    }
+
+    /// The recipe with dense id `id`.
+    pub fn recipe_at(&self, id: u32) -> &'a Recipe {
+        self.recipes[id as usize]
+    }
+
+    /// Number of recipes.
+    pub fn recipe_count(&self) -> usize {
+        self.recipes.len()
+    }
+
+    /// Dense id of an ingredient (slug order).
+    pub fn ingredient_id(&self, slug: &str) -> Option<u32> {
+        self.ingredient_ids.get(slug).copied()
+    }
+
+    /// The ingredient with dense id `id`.
+    pub fn ingredient_at(&self, id: u32) -> &'a Ingredient {
+        self.ingredients[id as usize]
+    }
+
+    /// Dense id of a material (slug order).
+    pub fn material_id(&self, slug: &str) -> Option<u32> {
+        self.material_ids.get(slug).copied()
+    }
+
+    /// The material with dense id `id`.
+    pub fn material_at(&self, id: u32) -> &'a Material {
+        self.materials[id as usize]
+    }
+
+    /// Number of ingredients.
+    pub fn ingredient_count(&self) -> usize {
+        self.ingredients.len()
+    }
+
+    /// Products of an ingredient or material (by kind and dense id), in key order.
+    pub fn products(&self, kind: LineKind, id: u32) -> &[&'a Product] {
+        match kind {
+            LineKind::Ingredient => &self.ingredient_products[id as usize],
+            LineKind::Material => &self.material_products[id as usize],
+        }
+    }
+
+    /// Stock rows of an ingredient or material (by kind and dense id), in file order.
+    pub fn stock(&self, kind: LineKind, id: u32) -> &[&'a StockRow] {
+        match kind {
+            LineKind::Ingredient => &self.ingredient_stock[id as usize],
+            LineKind::Material => &self.material_stock[id as usize],
+        }
+    }
+
+    /// Stock rows of baked items and assembled bundles, in file order.
+    pub fn finished_stock(&self) -> &[&'a StockRow] {
+        &self.finished_stock
+    }
+}
+
+fn ids<'a>(slugs: impl Iterator<Item = &'a str>) -> HashMap<&'a str, u32> {
+    slugs.enumerate().map(|(i, s)| (s, i as u32)).collect()
+}

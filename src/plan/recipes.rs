@@ -1,0 +1,206 @@
+//! Recipes to make (SPEC §5.3, §7.2 `recipes[]`): the production order (sub-recipes before
+//! what uses them), total batches per recipe multiplied down the tree, and the scaled rows
+//! of the production sheet.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rust_decimal::Decimal;
+
+use super::PlanError;
+use super::batches::Root;
+use super::index::Index;
+use super::result::{ComponentRow, RecipeLineRow, RecipeRow, YieldRow};
+use crate::catalog::units::convert;
+use crate::catalog::{Recipe, Unit};
+
+/// The recipes of a plan in production order, with their total batches.
+pub struct Production<'a> {
+    /// Sub-recipes before the recipes that use them (depth-first post-order from the roots,
+    /// in slug order).
+    pub order: Vec<&'a Recipe>,
+    /// Total batches per recipe slug.
+    pub totals: BTreeMap<&'a str, Decimal>,
+}
+
+/// Orders the recipes the roots reach and totals their batches.
+pub fn production<'a>(index: &Index<'a>, roots: &[Root<'a>]) -> Result<Production<'a>, PlanError> {
+    let order = production_order(index, roots);
+    let totals = recipe_totals(index, roots, &order)?;
+    Ok(Production { order, totals })
+}
+
+fn production_order<'a>(index: &Index<'a>, roots: &[Root<'a>]) -> Vec<&'a Recipe> {
+    let mut starts: Vec<&str> = roots.iter().map(|r| r.recipe.slug.as_str()).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut order = Vec::new();
+    for start in starts {
+        // Iterative post-order; the catalogue has no cycles (checked at load).
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        while let Some((slug, next)) = stack.pop() {
+            if done.contains(slug) {
+                continue;
+            }
+            let Some(recipe) = index.recipe(slug) else {
+                continue;
+            };
+            if let Some(component) = recipe.components.get(next) {
+                stack.push((slug, next + 1));
+                if !done.contains(component.recipe.as_str()) && stack.len() <= index.recipe_count()
+                {
+                    stack.push((component.recipe.as_str(), 0));
+                }
+            } else {
+                done.insert(slug);
+                order.push(recipe);
+            }
+        }
+    }
+    order
+}
+
+fn recipe_totals<'a>(
+    index: &Index<'a>,
+    roots: &[Root<'a>],
+    order: &[&'a Recipe],
+) -> Result<BTreeMap<&'a str, Decimal>, PlanError> {
+    let too_large = |recipe: &str| {
+        PlanError::TooLarge(format!(
+            "recipe {recipe}: the batch count does not fit exact arithmetic"
+        ))
+    };
+    let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for root in roots {
+        let total = totals.entry(root.recipe.slug.as_str()).or_default();
+        *total = total
+            .checked_add(root.batches)
+            .ok_or_else(|| too_large(&root.recipe.slug))?;
+    }
+    for recipe in order.iter().rev() {
+        let parent = totals
+            .get(recipe.slug.as_str())
+            .copied()
+            .unwrap_or_default();
+        for component in &recipe.components {
+            if index.recipe(&component.recipe).is_some() {
+                let add = parent
+                    .checked_mul(component.batches)
+                    .ok_or_else(|| too_large(&component.recipe))?;
+                let total = totals.entry(component.recipe.as_str()).or_default();
+                *total = total
+                    .checked_add(add)
+                    .ok_or_else(|| too_large(&component.recipe))?;
+            }
+        }
+    }
+    Ok(totals)
+}
+
+/// A total moved to the largest kitchen unit of its family that gives at least one and a
+/// measurable amount (at most 3 decimals): tsp → tbsp → cup, oz → lb, g → kg, ml → l.
+/// 30 tbsp becomes 1.875 cup; 5 tsp stays 5 tsp rather than 1.667 tbsp.
+pub fn kitchen_total(value: Decimal, unit: Unit) -> (Decimal, Unit) {
+    let ladder: &[Unit] = match unit {
+        Unit::Tsp | Unit::Tbsp | Unit::Cup => &[Unit::Cup, Unit::Tbsp, Unit::Tsp],
+        Unit::Oz | Unit::Lb => &[Unit::Lb, Unit::Oz],
+        Unit::G | Unit::Kg => &[Unit::Kg, Unit::G],
+        Unit::Ml | Unit::L => &[Unit::L, Unit::Ml],
+        _ => return (value, unit),
+    };
+    let start = ladder.iter().position(|u| *u == unit).unwrap_or(0);
+    ladder[..=start]
+        .iter()
+        .find_map(|bigger| {
+            convert(value, unit, *bigger, None)
+                .ok()
+                .filter(|v| *v >= Decimal::ONE && (*v * Decimal::ONE_THOUSAND).fract().is_zero())
+                .map(|v| (v.normalize(), *bigger))
+        })
+        .unwrap_or((value, unit))
+}
+
+/// Rows of the production sheet, in production order; `produced` holds (made, surplus) per
+/// finished item.
+pub fn recipe_rows(
+    index: &Index<'_>,
+    production: &Production<'_>,
+    produced: &BTreeMap<&str, (u64, u64)>,
+) -> Vec<RecipeRow> {
+    let components: HashSet<&str> = production
+        .order
+        .iter()
+        .flat_map(|r| r.components.iter().map(|k| k.recipe.as_str()))
+        .collect();
+    production
+        .order
+        .iter()
+        .map(|recipe| {
+            let total = production
+                .totals
+                .get(recipe.slug.as_str())
+                .copied()
+                .unwrap_or_default();
+            RecipeRow {
+                recipe: recipe.slug.clone(),
+                name: recipe.name.clone(),
+                category: recipe.category.clone(),
+                batches: total.into(),
+                notes: recipe.notes.clone(),
+                time_minutes: recipe.time_minutes,
+                is_component: components.contains(recipe.slug.as_str()),
+                yields: recipe
+                    .yields
+                    .iter()
+                    .map(|y| {
+                        let (made, surplus) =
+                            produced.get(y.slug.as_str()).copied().unwrap_or_default();
+                        YieldRow {
+                            item: y.slug.clone(),
+                            name: y.name.clone(),
+                            per_batch: y.size.items_per_batch().round_dp(6).into(),
+                            produced: made,
+                            surplus,
+                        }
+                    })
+                    .collect(),
+                ingredients: recipe
+                    .ingredients
+                    .iter()
+                    .map(|l| {
+                        let (total_qty, total_unit) = l
+                            .qty
+                            .value
+                            .checked_mul(total)
+                            .map_or((l.qty.value, l.qty.unit), |v| kitchen_total(v, l.qty.unit));
+                        RecipeLineRow {
+                            ingredient: l.ingredient.clone(),
+                            name: index.ingredient_id(&l.ingredient).map_or_else(
+                                || l.ingredient.clone(),
+                                |i| index.ingredient_at(i).name.clone(),
+                            ),
+                            per_batch: l.qty.value.into(),
+                            per_batch_unit: l.qty.unit,
+                            qty: total_qty.into(),
+                            unit: total_unit,
+                            note: l.note.clone(),
+                        }
+                    })
+                    .collect(),
+                components: recipe
+                    .components
+                    .iter()
+                    .map(|k| ComponentRow {
+                        recipe: k.recipe.clone(),
+                        name: index
+                            .recipe(&k.recipe)
+                            .map_or_else(|| k.recipe.clone(), |r| r.name.clone()),
+                        per_batch: k.batches.into(),
+                        batches: k.batches.checked_mul(total).unwrap_or_default().into(),
+                        note: k.note.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}

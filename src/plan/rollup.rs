@@ -1,0 +1,137 @@
+//! The purchase roll-up across the events of one run (SPEC §5.5): needs summed per item,
+//! stock counted once, events consuming it in date order, packs bought for the total with
+//! the same [`purchase`] rule as each event's own list.
+//!
+//! Each plan's shopping list is its standalone view (all stock usable by its date). Going
+//! through the events by date, an event can use what its own view shows minus what earlier
+//! events already took; the rest is bought. Stock that expires between two events is never
+//! counted twice (the later view no longer shows it), so the roll-up errs towards buying.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::PlanError;
+use super::aggregate::TotalKey;
+use super::index::Index;
+use super::kinds::LineKind;
+use super::result::ShoppingRow;
+use super::shopping::shopping_row;
+
+/// One line of the roll-up: a shopping-list line for the whole run, plus the events served.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RollupRow {
+    /// The combined line: needs summed, stock at the earliest event, packs for the total.
+    #[serde(flatten)]
+    pub line: ShoppingRow,
+    /// Events that need it, date order.
+    pub events: Vec<String>,
+}
+
+/// One event's shopping line, as much of it as the roll-up needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Need {
+    /// The event's position in date order.
+    pub event: u32,
+    /// Ingredient or material, by dense id, and unit.
+    pub key: TotalKey,
+    /// Needed, fixed-point.
+    pub needed: i64,
+    /// The event's usable stock, fixed-point.
+    pub on_hand: i64,
+    /// The event's remarks on the line (stock not counted, kept apart).
+    pub remarks: Vec<String>,
+}
+
+/// Rolls up the needs of the events `events` (slugs in date order).
+pub fn rollup(
+    index: &Index<'_>,
+    events: &[String],
+    needs: &[Need],
+) -> Result<Vec<RollupRow>, PlanError> {
+    let order = sorted_order(needs).map_err(PlanError::Table)?;
+    let mut out: Vec<RollupRow> = Vec::new();
+    let mut at = 0;
+    while at < order.len() {
+        let key = needs[order[at]].key;
+        let line = u64_of(key);
+        let (mut total_need, mut total_buy, mut taken_before) = (0i64, 0i64, 0i64);
+        let first = &needs[order[at]];
+        let mut served = Vec::new();
+        while at < order.len() && u64_of(needs[order[at]].key) == line {
+            let need = &needs[order[at]];
+            let take = (need.on_hand - taken_before).clamp(0, need.needed);
+            taken_before += take;
+            total_need = total_need.saturating_add(need.needed);
+            total_buy = total_buy.saturating_add(need.needed - take);
+            if need.needed > 0
+                && let Some(slug) = events.get(need.event as usize)
+            {
+                served.push(slug.clone());
+            }
+            at += 1;
+        }
+        out.push(RollupRow {
+            line: shopping_row(
+                index,
+                key,
+                [total_need, first.on_hand, total_buy],
+                first.remarks.clone(),
+            ),
+            events: served,
+        });
+    }
+    // Same order as a shopping list: ingredients then materials, by category and name.
+    out.sort_by(|a, b| {
+        (
+            a.line.kind,
+            &a.line.category,
+            &a.line.name,
+            a.line.unit.symbol(),
+        )
+            .cmp(&(
+                b.line.kind,
+                &b.line.category,
+                &b.line.name,
+                b.line.unit.symbol(),
+            ))
+    });
+    Ok(out)
+}
+
+/// Positions of `needs` sorted by (line, event), with polars.
+fn sorted_order(needs: &[Need]) -> PolarsResult<Vec<usize>> {
+    if needs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let frame = DataFrame::new(
+        needs.len(),
+        vec![
+            Column::new(
+                "key".into(),
+                needs.iter().map(|n| u64_of(n.key)).collect::<Vec<u64>>(),
+            ),
+            Column::new(
+                "event".into(),
+                needs.iter().map(|n| n.event).collect::<Vec<u32>>(),
+            ),
+            Column::new("row".into(), (0..needs.len() as u64).collect::<Vec<u64>>()),
+        ],
+    )?
+    .lazy()
+    .without_optimizations()
+    .sort(["key", "event"], SortMultipleOptions::default())
+    .collect()?;
+    Ok(frame
+        .column("row")?
+        .u64()?
+        .into_no_null_iter()
+        .map(|r| r as usize)
+        .collect())
+}
+
+/// The line a need is for, whatever the event: kind, id and unit.
+fn u64_of(key: TotalKey) -> u64 {
+    (u64::from(key.kind() == LineKind::Material) << 40)
+        | (u64::from(key.id()) << 8)
+        | key.unit() as u64
+}

@@ -1,0 +1,242 @@
+//! A catalogue as stored records: one canonical JSON body per record, with its key, its
+//! content hash and where it sits in the catalogue — serialised once per run and shared by
+//! import (which compares hashes) and freeze (which picks an event's records by position).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::StoreError;
+use crate::catalog::reach::Reach;
+use crate::catalog::{Catalog, Settings};
+
+/// One record as stored: key, display name, canonical JSON body and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// Table.
+    pub table: &'static str,
+    /// Key within the table.
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// Canonical JSON of the record.
+    pub body: String,
+    /// blake3 of the body, hex.
+    pub hash: String,
+}
+
+/// A record's identity in snapshot storage: 16 bytes of blake3 over table, key and body
+/// hash. Two plans holding the same record share one stored copy.
+pub fn content_id(table: &str, key: &str, body_hash: &str) -> [u8; 16] {
+    let mut hasher = blake3::Hasher::new();
+    for part in [table, "\0", key, "\0", body_hash] {
+        hasher.update(part.as_bytes());
+    }
+    first_16(hasher.finalize())
+}
+
+/// Which snapshot chunk a record falls in: stable for a (table, key), so a changed body
+/// changes one chunk.
+pub fn bucket(table: &str, key: &str) -> u8 {
+    let mut hasher = blake3::Hasher::new();
+    for part in [table, "\0", key] {
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().as_bytes()[0] % super::freeze::CHUNKS
+}
+
+/// The first 16 bytes of a blake3 hash.
+pub fn first_16(hash: blake3::Hash) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hash.as_bytes()[..16]);
+    out
+}
+
+/// A stored record read back: table, key and canonical JSON.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordRow {
+    /// Table.
+    pub table: String,
+    /// Key within the table.
+    pub key: String,
+    /// Canonical JSON.
+    pub body: String,
+}
+
+impl From<&StoredRecord> for RecordRow {
+    fn from(record: &StoredRecord) -> Self {
+        RecordRow {
+            table: record.table.to_owned(),
+            key: record.key.clone(),
+            body: record.body.clone(),
+        }
+    }
+}
+
+/// Canonical JSON of a record: keys sorted (serde_json maps are ordered), decimals
+/// normalised at load, no timestamps.
+pub fn canonical_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_value(value)
+        .map(|v| v.to_string())
+        .map_err(StoreError::Serialize)
+}
+
+fn record<T: Serialize>(
+    table: &'static str,
+    key: String,
+    name: &str,
+    value: &T,
+) -> Result<StoredRecord, StoreError> {
+    let body = canonical_json(value)?;
+    let hash = blake3::hash(body.as_bytes()).to_hex().to_string();
+    Ok(StoredRecord {
+        table,
+        key,
+        name: name.to_owned(),
+        body,
+        hash,
+    })
+}
+
+/// A catalogue's records in table order, with lookups from catalogue positions.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    /// Every record: settings, ingredients, materials, products, inventory, recipes,
+    /// bundles, events.
+    pub list: Vec<StoredRecord>,
+    by_key: HashMap<(&'static str, String), usize>,
+    products_at: usize,
+    inventory_at: usize,
+}
+
+impl Records {
+    /// Serialises every record of `catalog` once.
+    pub fn of(catalog: &Catalog) -> Result<Records, StoreError> {
+        let mut list = vec![record(
+            "settings",
+            "settings".to_owned(),
+            "settings",
+            &catalog.settings,
+        )?];
+        for r in catalog.ingredients.values() {
+            list.push(record("ingredients", r.slug.clone(), &r.name, r)?);
+        }
+        for r in catalog.materials.values() {
+            list.push(record("materials", r.slug.clone(), &r.name, r)?);
+        }
+        let products_at = list.len();
+        for r in &catalog.products {
+            list.push(record("products", r.key(), &r.name, r)?);
+        }
+        let inventory_at = list.len();
+        for (row, key) in catalog.inventory.iter().zip(catalog.inventory_keys()) {
+            list.push(record("inventory", key, row.of.slug(), row)?);
+        }
+        for r in catalog.recipes.values() {
+            list.push(record("recipes", r.slug.clone(), &r.name, r)?);
+        }
+        for r in catalog.bundles.values() {
+            list.push(record("bundles", r.slug.clone(), &r.name, r)?);
+        }
+        for r in catalog.events.values() {
+            list.push(record("events", r.slug.clone(), &r.name, r)?);
+        }
+        let by_key = list
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.table, r.key.clone()), i))
+            .collect();
+        Ok(Records {
+            list,
+            by_key,
+            products_at,
+            inventory_at,
+        })
+    }
+
+    fn position(&self, table: &'static str, key: &str) -> Option<usize> {
+        self.by_key.get(&(table, key.to_owned())).copied()
+    }
+
+    /// The positions of an event's records (what [`Reach`] names, plus the settings and the
+    /// event), sorted by (table name, key): the order the input hash reads them in.
+    pub fn of_reach(&self, reach: &Reach<'_>, event: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        out.extend(self.position("settings", "settings"));
+        for (table, slugs) in [
+            ("ingredients", &reach.ingredients),
+            ("materials", &reach.materials),
+            ("recipes", &reach.recipes),
+            ("bundles", &reach.bundles),
+        ] {
+            out.extend(slugs.iter().filter_map(|s| self.position(table, s)));
+        }
+        out.extend(reach.products.iter().map(|i| self.products_at + i));
+        out.extend(reach.inventory.iter().map(|i| self.inventory_at + i));
+        out.extend(self.position("events", event));
+        out.sort_by(|a, b| {
+            let (a, b) = (&self.list[*a], &self.list[*b]);
+            (a.table, &a.key).cmp(&(b.table, &b.key))
+        });
+        out
+    }
+}
+
+/// The catalogue as the rows of the live tables.
+pub fn catalog_records(catalog: &Catalog) -> Result<Vec<StoredRecord>, StoreError> {
+    Ok(Records::of(catalog)?.list)
+}
+
+/// blake3 over the canonical records: one `table \t key \t body \n` line each, in order.
+pub fn input_hash<'r>(records: impl IntoIterator<Item = &'r StoredRecord>) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for record in records {
+        for part in [record.table, "\t", &record.key, "\t", &record.body, "\n"] {
+            hasher.update(part.as_bytes());
+        }
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+fn parse<T: DeserializeOwned>(table: &str, key: &str, body: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|source| StoreError::Corrupt {
+        table: table.to_owned(),
+        key: key.to_owned(),
+        source,
+    })
+}
+
+/// Builds a catalogue from stored rows, in key order per table.
+pub fn catalog_from_rows(rows: Vec<RecordRow>) -> Result<Catalog, StoreError> {
+    let mut catalog = Catalog::default();
+    for RecordRow { table, key, body } in rows {
+        match table.as_str() {
+            "settings" => catalog.settings = parse::<Settings>(&table, &key, &body)?,
+            "ingredients" => {
+                let record = parse(&table, &key, &body)?;
+                catalog.ingredients.insert(key, record);
+            }
+            "materials" => {
+                let record = parse(&table, &key, &body)?;
+                catalog.materials.insert(key, record);
+            }
+            "products" => catalog.products.push(parse(&table, &key, &body)?),
+            "inventory" => catalog.inventory.push(parse(&table, &key, &body)?),
+            "recipes" => {
+                let record = parse(&table, &key, &body)?;
+                catalog.recipes.insert(key, record);
+            }
+            "bundles" => {
+                let record = parse(&table, &key, &body)?;
+                catalog.bundles.insert(key, record);
+            }
+            "events" => {
+                let record = parse(&table, &key, &body)?;
+                catalog.events.insert(key, record);
+            }
+            _ => {}
+        }
+    }
+    Ok(catalog)
+}
