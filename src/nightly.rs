@@ -310,6 +310,7 @@ pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<Run
         plans.extend(outcome.plan);
         event_reports.push(outcome.report);
     }
+    log_slowest(&event_reports);
     let mut run_files = Vec::new();
     if !selected.per_run.is_empty() {
         let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
@@ -348,6 +349,21 @@ pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<Run
     })?;
     write(&options.out, Path::new("run-report.json"), &json)?;
     Ok(report)
+}
+
+/// Names the events whose reports took longest (`-v`), to see where a night's time goes.
+fn log_slowest(reports: &[EventReport]) {
+    let render = |r: &EventReport| r.timings_ms.get("render").copied().unwrap_or(0.0);
+    let mut slowest: Vec<&EventReport> = reports.iter().collect();
+    slowest.sort_by(|a, b| render(b).total_cmp(&render(a)).then(a.event.cmp(&b.event)));
+    for r in slowest.into_iter().take(5) {
+        tracing::info!(
+            event = %r.event,
+            render_ms = render(r),
+            batches = r.counts.get("batches").copied().unwrap_or(0),
+            "slowest events"
+        );
+    }
 }
 
 /// Imports the catalogue and freezes the run's events in one write transaction: the plans

@@ -604,6 +604,35 @@ proptest! {
     }
 
     #[test]
+    fn ingredient_totals_agree_with_a_naive_recursive_model((c, e) in arb_case()) {
+        let r = plan(&c, &e);
+        let mut model: BTreeMap<(String, Unit), Decimal> = BTreeMap::new();
+        for row in &r.batches {
+            naive_expand(&c, &row.recipe, row.batches.0, &mut model);
+        }
+        let expected = naive_totals(&c, model);
+        let actual: BTreeMap<(String, Unit), Decimal> = r
+            .ingredients
+            .iter()
+            .map(|row| ((row.ingredient.clone(), row.unit), row.qty.0))
+            .collect();
+        prop_assert_eq!(expected.keys().collect::<Vec<_>>(), actual.keys().collect::<Vec<_>>());
+        for (key, want) in &expected {
+            // Fixed-point lines round at 1e-9 each: a few of them stay far below 1e-6.
+            let got = actual[key];
+            prop_assert!((got - want).abs() < dec("0.000001"), "{key:?}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn one_engine_for_the_whole_catalogue_equals_one_per_snapshot((c, e) in arb_case()) {
+        let engine = super::Engine::new(&c);
+        let job = super::Job { event: &e, plan: PlanMeta::default() };
+        let whole = engine.compute_batch(std::slice::from_ref(&job)).unwrap();
+        prop_assert_eq!(&whole[0].result, &plan(&c, &e));
+    }
+
+    #[test]
     fn same_bytes_on_one_and_many_threads((c, e) in arb_case()) {
         let run = |threads| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
@@ -641,4 +670,39 @@ fn without_prices_the_best_fitting_pack_is_chosen() {
         (Some("Bag"), Some(20))
     );
     assert_eq!(r.shopping[0].cost, None);
+}
+
+/// The naive model of SPEC §5.4: walk the recipe tree per use, no memo, no fixed point.
+fn naive_expand(
+    c: &Catalog,
+    recipe: &str,
+    batches: Decimal,
+    out: &mut BTreeMap<(String, Unit), Decimal>,
+) {
+    let r = &c.recipes[recipe];
+    for line in &r.ingredients {
+        *out.entry((line.ingredient.clone(), line.qty.unit))
+            .or_default() += batches * line.qty.value;
+    }
+    for component in &r.components {
+        naive_expand(c, &component.recipe, batches * component.batches, out);
+    }
+}
+
+/// Totals per ingredient in its reporting unit; lines that do not convert stay in their own.
+fn naive_totals(
+    c: &Catalog,
+    raw: BTreeMap<(String, Unit), Decimal>,
+) -> BTreeMap<(String, Unit), Decimal> {
+    let mut out: BTreeMap<(String, Unit), Decimal> = BTreeMap::new();
+    for ((slug, unit), qty) in raw {
+        let i = &c.ingredients[&slug];
+        let to = i.reporting_unit;
+        match crate::catalog::units::convert_unrounded(qty, unit, to, i.density.as_ref()) {
+            Ok(converted) => *out.entry((slug, to)).or_default() += converted,
+            Err(_) => *out.entry((slug, unit)).or_default() += qty,
+        }
+    }
+    out.retain(|_, q| !q.is_zero());
+    out
 }

@@ -311,3 +311,108 @@ fn every_reference_catalogue_plans() {
         }
     }
 }
+
+/// A catalogue nested as deep as the loader accepts: every recipe uses the next one twice
+/// at `batches` each (2^64 routes through the recipe tree), every box holds the next box.
+fn deepest_catalogue(dir: &Path, batches: &str) {
+    let depth = bakeplan::catalog::load::MAX_NESTING;
+    let mut recipes = String::new();
+    for level in 0..=depth {
+        recipes.push_str(&format!(
+            "- slug: r{level}\n  name: Level {level}\n  yields: [{{slug: item{level}, name: Item {level}, per_batch: 2}}]\n  ingredients: [{{ingredient: flour, qty: 1, unit: g}}]\n"
+        ));
+        if level < depth {
+            let next = level + 1;
+            recipes.push_str(&format!(
+                "  components: [{{recipe: r{next}, batches: {batches}}}, {{recipe: r{next}, batches: {batches}, note: again}}]\n"
+            ));
+        }
+    }
+    let mut bundles = String::new();
+    for level in 0..=depth {
+        bundles.push_str(&format!(
+            "- slug: b{level}\n  name: Box {level}\n  contents:\n    - {{item: item{level}, qty: 1}}\n    - {{material: tag, qty: 1}}\n"
+        ));
+        if level < depth {
+            bundles.push_str(&format!("    - {{bundle: b{}, qty: 1}}\n", level + 1));
+        }
+    }
+    let files = [
+        ("settings.yaml", "currency: USD\n".to_owned()),
+        (
+            "ingredients.yaml",
+            "- {slug: flour, name: Flour, category: Dry goods, unit: g}\n".to_owned(),
+        ),
+        (
+            "materials.yaml",
+            "- {slug: tag, name: Tag, unit: each}\n".to_owned(),
+        ),
+        ("recipes.yaml", recipes),
+        ("bundles.yaml", bundles),
+        (
+            "events.yaml",
+            "- slug: deep\n  name: Deep\n  date: 2026-12-18\n  targets:\n    - {bundle: b0, qty: 1}\n    - {recipe: r0, batches: 1}\n".to_owned(),
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+}
+
+/// Loads and computes the deepest catalogue on a thread with a 256 KiB stack (a tenth of
+/// a rayon worker's): nothing may recurse per level of nesting.
+fn plan_on_small_stack(batches: &str) -> Result<bakeplan::plan::PlanResult, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    deepest_catalogue(dir.path(), batches);
+    let path = dir.path().to_path_buf();
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let loaded =
+                bakeplan::check(&path, Default::default()).map_err(|d| format!("{d:?}"))?;
+            let event = loaded
+                .catalog
+                .events
+                .values()
+                .next()
+                .expect("event")
+                .clone();
+            let snapshot = bakeplan::plan::Snapshot {
+                plan: Default::default(),
+                catalog: bakeplan::catalog::reach::subset(&loaded.catalog, &event),
+            };
+            bakeplan::plan::compute(&snapshot).map_err(|e| e.to_string())
+        })
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow")
+}
+
+#[test]
+fn the_deepest_nesting_plans_on_a_small_stack() {
+    // Half a batch twice: one batch per level per batch above, 2^64 routes, exact totals.
+    let plan = plan_on_small_stack("0.5").expect("plans");
+    assert_eq!(plan.recipes.len(), bakeplan::catalog::load::MAX_NESTING + 1);
+    let flour: Vec<_> = plan
+        .ingredients
+        .iter()
+        .filter(|r| r.ingredient == "flour")
+        .collect();
+    assert_eq!(flour.len(), 1);
+    // Level k makes k + 2 batches (one for its item, one per batch of the level above,
+    // r0 one more for its target): Σ (k + 2) for k = 0..=64 grams.
+    assert_eq!(flour[0].qty.0, rust_decimal::Decimal::from(2210));
+}
+
+#[test]
+fn nesting_that_doubles_per_level_is_refused_not_overflowed() {
+    // A whole batch twice: 2^64 batches of the innermost recipe, beyond exact counting.
+    // The loader refuses it, located on the event, before anything is planned.
+    match plan_on_small_stack("1") {
+        Err(message) => {
+            assert!(message.contains("too-large"), "{message}");
+            assert!(message.contains("events.yaml"), "{message}");
+        }
+        Ok(plan) => panic!("planned {} batches", plan.batches.len()),
+    }
+}

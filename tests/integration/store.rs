@@ -164,3 +164,55 @@ fn bad_arguments_and_newer_databases_have_their_exit_codes() {
         .assert()
         .code(3);
 }
+
+/// The fields a schema-2 database's plans were shown with before the upgrade.
+fn shown_before(plan: u32) -> serde_json::Value {
+    let path = super::root().join(format!("fixtures/databases/schema-v2-plan-{plan}.json"));
+    serde_json::from_str(&fs::read_to_string(path).expect("fixture")).expect("json")
+}
+
+#[test]
+fn a_schema_2_database_upgrades_with_its_plans_unchanged() {
+    // Written by the previous release: two events planned, one re-planned (plans 1–3).
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::copy(
+        super::root().join("fixtures/databases/schema-v2.db"),
+        dir.path().join("bakeplan.db"),
+    )
+    .expect("copy");
+    for plan in [1u32, 2] {
+        let output = bakeplan(dir.path())
+            .args(["plans", "show", &plan.to_string(), "--json"])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        let now: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        let before = shown_before(plan);
+        for field in ["plan", "event", "targets", "batches", "shopping"] {
+            assert_eq!(now[field], before[field], "plan {plan}: {field}");
+        }
+    }
+    // Unchanged inputs: the upgraded snapshots hash as before, so nothing is re-frozen.
+    for (event, plan) in [("holiday-gift-boxes", 2), ("winter-market", 3)] {
+        bakeplan(dir.path())
+            .args(["plans", "status", event])
+            .assert()
+            .success()
+            .stdout(format!("{event}: current (plan {plan})\n"));
+    }
+    // Deleting a plan still removes only what no other plan shares.
+    bakeplan(dir.path())
+        .args(["plans", "delete", "1"])
+        .assert()
+        .success();
+    bakeplan(dir.path())
+        .args(["plans", "show", "3", "--json"])
+        .assert()
+        .success();
+    let store = bakeplan::store::Store::open(&dir.path().join("bakeplan.db")).expect("open");
+    let integrity: String = store
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+}
