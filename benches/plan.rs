@@ -62,7 +62,7 @@ fn stages(c: &mut Criterion, group_name: &str, dir: &Path, parameter: &str) {
     group.bench_function(BenchmarkId::new("import-freeze", parameter), |b| {
         b.iter(|| {
             let mut db = Store::open_in_memory().expect("db");
-            store::import(db.conn_mut(), &catalogue, NOW).expect("import");
+            store::import(db.conn_mut(), &catalogue, NOW, false).expect("import");
             store::freeze(db.conn_mut(), &events, NOW, true).expect("freeze")
         })
     });
@@ -81,6 +81,7 @@ fn stages(c: &mut Criterion, group_name: &str, dir: &Path, parameter: &str) {
                 reports_dir: None,
                 report_names: Vec::new(),
                 load: Default::default(),
+                prune: false,
             };
             run(&options, &|_| {}).expect("run")
         })

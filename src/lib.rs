@@ -62,11 +62,69 @@ pub fn check(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>
     }
 }
 
-/// Writes a file through a temporary name in the same directory and renames it into place,
-/// so that readers never see half a file.
+/// Writes a file through a temporary file in the same directory and renames it into place,
+/// so that readers never see half a file; the temporary file is removed on every error.
+/// Errors name the path.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path)
+    let named =
+        |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".bakeplan-")
+        .tempfile_in(dir)
+        .map_err(named)?;
+    std::io::Write::write_all(&mut temporary, bytes).map_err(named)?;
+    temporary.persist(path).map_err(|e| named(e.error))?;
+    Ok(())
+}
+
+/// Writes `relative` under the output directory `out`, creating folders, and refuses to
+/// follow a symbolic link inside `out` (a link `out/event -> /elsewhere` would otherwise
+/// send the reports outside it). Returns the path written.
+pub fn write_inside(
+    out: &Path,
+    relative: &Path,
+    bytes: &[u8],
+) -> std::io::Result<std::path::PathBuf> {
+    let mut dir = out.to_path_buf();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+    let mut components: Vec<_> = relative.components().collect();
+    if components
+        .iter()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{}: not a plain relative path; bakeplan writes only inside the output directory",
+                relative.display()
+            ),
+        ));
+    }
+    let file = components.pop();
+    for component in components.iter().chain(file.iter()) {
+        let next = dir.join(component);
+        if let Ok(meta) = std::fs::symlink_metadata(&next)
+            && meta.file_type().is_symlink()
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{}: is a symbolic link; bakeplan writes only inside the output directory",
+                    next.display()
+                ),
+            ));
+        }
+        if Some(component) != file.as_ref() && !next.is_dir() {
+            std::fs::create_dir(&next)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", next.display())))?;
+        }
+        dir = next;
+    }
+    write_atomically(&dir, bytes)?;
+    Ok(dir)
 }

@@ -49,6 +49,8 @@ pub struct RunOptions {
     pub report_names: Vec<String>,
     /// Catalogue loading limits.
     pub load: LoadOptions,
+    /// Allow the import to remove more than half of the live records.
+    pub prune: bool,
 }
 
 /// A step of the run, for progress display.
@@ -74,12 +76,21 @@ pub enum RunError {
     /// A report manifest or template is wrong.
     #[error("{0}")]
     Report(#[from] ReportError),
+    /// A report failed to render after the catalogue was imported and the plans frozen
+    /// (the database keeps them; rerunning after fixing the report reuses the plans).
+    #[error(
+        "{0}\nthe catalogue was imported and the plans frozen; fix the report and run again (the plans are reused)"
+    )]
+    Render(ReportError),
     /// The database failed.
     #[error("{0}")]
     Store(#[from] StoreError),
     /// Computing a plan failed.
     #[error("{0}")]
     Plan(#[from] PlanError),
+    /// Writing an output file failed (the error names the path).
+    #[error("cannot write {0}")]
+    Write(std::io::Error),
     /// Writing a file failed.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -157,15 +168,9 @@ fn ms(since: Instant) -> f64 {
 }
 
 fn write(out: &Path, relative: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    let path = out.join(relative);
-    let io = |source| RunError::Io {
-        path: path.clone(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    crate::write_atomically(&path, bytes).map_err(io)
+    crate::write_inside(out, relative, bytes)
+        .map(drop)
+        .map_err(RunError::Write)
 }
 
 /// The events a run plans, in date order; an unknown `--event` is an input error before
@@ -325,7 +330,9 @@ pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<Run
             plans,
         };
         for manifest in &selected.per_run {
-            let (path, bytes) = reports.render_run(manifest, &context)?;
+            let (path, bytes) = reports
+                .render_run(manifest, &context)
+                .map_err(RunError::Render)?;
             write(&options.out, &path, &bytes)?;
             progress(Step::Done(path.display().to_string()));
             run_files.push(path.display().to_string());
@@ -384,7 +391,7 @@ fn import_and_freeze(
     let mut db = Store::open(&options.db)?;
     let records = store::Records::of(catalog)?;
     let tx = store::write_transaction(db.conn_mut())?;
-    let import = store::import_records(&tx, &records, now)?;
+    let import = store::import_records(&tx, &records, now, options.prune)?;
     progress(Step::Done(if import.written {
         "imported".to_owned()
     } else {
@@ -425,7 +432,9 @@ fn render_plan(
     let context = report::plan_context(std::sync::Arc::clone(&plan));
     let mut files = Vec::new();
     for manifest in &selected.per_plan {
-        let (path, bytes) = reports.render(manifest, context.clone())?;
+        let (path, bytes) = reports
+            .render(manifest, context.clone())
+            .map_err(RunError::Render)?;
         write(&options.out, &path, &bytes)?;
         files.push(path.display().to_string());
     }

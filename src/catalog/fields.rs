@@ -190,11 +190,22 @@ impl<'a> Fields<'a> {
 
     /// A required text field.
     pub fn req_text(&mut self, name: &str, what: &str) -> Option<String> {
-        let value = self.text(name).map(|(t, _)| t);
+        let value = self.text(name);
         if value.is_none() && !self.has(name) {
             self.missing(name, what);
         }
-        value
+        let (text, loc) = value?;
+        if text.trim().is_empty() {
+            self.error(
+                &loc,
+                name,
+                "blank",
+                format!("{name} is blank"),
+                Some(format!("write a {name}, e.g. {what:?}")),
+            );
+            return None;
+        }
+        Some(text)
     }
 
     /// An optional text field.
@@ -347,15 +358,19 @@ impl<'a> Fields<'a> {
     /// A calendar date `YYYY-MM-DD`.
     pub fn date(&mut self, name: &str) -> Option<NaiveDate> {
         let (text, loc) = self.text(name)?;
+        let padded = {
+            let b = text.trim().as_bytes();
+            b.len() == 10 && b[4] == b'-' && b[7] == b'-'
+        };
         match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-            Ok(date) => Some(date),
-            Err(_) => {
+            Ok(date) if padded => Some(date),
+            _ => {
                 self.error(
                     &loc,
                     name,
                     "bad-date",
                     format!("expected a date like 2026-12-24, found {text:?}"),
-                    Some("write dates as YYYY-MM-DD".to_owned()),
+                    Some("write dates as YYYY-MM-DD, with two-digit month and day".to_owned()),
                 );
                 None
             }

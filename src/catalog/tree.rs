@@ -173,9 +173,21 @@ fn read_text(
     max_bytes: u64,
 ) -> Result<String, Diagnostic> {
     let whole = Loc::file(file);
-    let size = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::new(&whole, table, "io", format!("cannot read the file: {e}")))?
-        .len();
+    let io = |e: std::io::Error| {
+        Diagnostic::new(&whole, table, "io", format!("cannot read the file: {e}"))
+    };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if !metadata.is_file() {
+        // A device, FIFO or socket would read forever or block: only plain files are tables.
+        return Err(Diagnostic::new(
+            &whole,
+            table,
+            "not-a-file",
+            "this is not a regular file (a device, pipe or socket)",
+        )
+        .hint("replace it with a plain YAML or CSV file"));
+    }
+    let size = metadata.len();
     if size > max_bytes {
         return Err(Diagnostic::new(
             &whole,
@@ -185,8 +197,22 @@ fn read_text(
         )
         .hint("split the table into a folder of smaller YAML files, or raise --max-file-size"));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::new(&whole, table, "io", format!("cannot read the file: {e}")))?;
+    // Bounded even if the file grows between the size check and the read.
+    let mut bytes = Vec::with_capacity(size as usize);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(io)?, max_bytes + 1),
+        &mut bytes,
+    )
+    .map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(Diagnostic::new(
+            &whole,
+            table,
+            "file-too-large",
+            format!("the file grew past the limit of {max_bytes} bytes while being read"),
+        )
+        .hint("split the table into a folder of smaller YAML files, or raise --max-file-size"));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let before = &e.as_bytes()[..valid];
@@ -238,7 +264,7 @@ pub fn read_yaml(
         line: 1,
         column: 1,
     };
-    match serde_saphyr::from_str::<Spanned<Raw>>(&text) {
+    match serde_saphyr::from_str_with_options::<Spanned<Raw>>(&text, yaml_options(text.len())) {
         Ok(raw) => {
             let node = from_raw(file, raw);
             match node.kind {
@@ -254,7 +280,17 @@ pub fn read_yaml(
         Err(error) => {
             let loc = error.location().map_or(root, |l| locate(file, &l));
             let message = yaml_message(&error);
-            let (code, hint) = if message.contains("budget") || message.contains("alias") {
+            let (code, hint) = if message.contains("unknown anchor") {
+                (
+                    "yaml-syntax",
+                    "define the anchor (&name) before the alias (*name) that uses it",
+                )
+            } else if message.contains("non-finite") {
+                (
+                    "not-a-number",
+                    "write a plain number such as 2.5; bakeplan counts below 1,000,000,000",
+                )
+            } else if message.contains("budget") || message.contains("alias") {
                 (
                     "yaml-limit",
                     "YAML aliases and anchors expand too far; write the records out plainly",
@@ -273,6 +309,18 @@ pub fn read_yaml(
             Err(Diagnostic::new(&loc, table, code, message).hint(hint))
         }
     }
+}
+
+/// Parser limits sized to the file: a plain file of any accepted size parses (a node takes
+/// at least a byte), while alias expansion keeps the parser's own caps — what a YAML bomb
+/// needs is expansion, not bytes.
+fn yaml_options(bytes: usize) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.max(bytes + 16);
+    budget.max_events = budget.max_events.max(2 * bytes + 16);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
 }
 
 /// The parser's message without its own location prefix or suffix (the diagnostic carries
@@ -339,10 +387,42 @@ pub fn read_csv(
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
+    for (index, header) in headers.iter().enumerate() {
+        if let Some(first) = headers[..index].iter().position(|h| h == header) {
+            return Err(Diagnostic::new(
+                &Loc {
+                    file: Arc::clone(file),
+                    line: 1,
+                    column: index as u64 + 1,
+                },
+                table,
+                "duplicate-column",
+                format!(
+                    "column \"{header}\" appears twice in the header (columns {} and {})",
+                    first + 1,
+                    index + 1
+                ),
+            )
+            .hint("each column may appear once; remove or rename the repeated one"));
+        }
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
         let line = record.position().map_or(0, csv::Position::line);
+        if let Some((index, _)) = record.iter().enumerate().find(|(_, c)| c.contains('\0')) {
+            return Err(Diagnostic::new(
+                &Loc {
+                    file: Arc::clone(file),
+                    line,
+                    column: index as u64 + 1,
+                },
+                table,
+                "control-character",
+                "this cell holds a NUL byte",
+            )
+            .hint("the file is damaged or not text; re-export it from the spreadsheet"));
+        }
         let mut entries = Vec::new();
         for (index, (header, cell)) in headers.iter().zip(record.iter()).enumerate() {
             if cell.trim().is_empty() {

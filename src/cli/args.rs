@@ -94,10 +94,15 @@ Examples:
   bakeplan import fixtures/sample
   bakeplan --db /var/lib/bakery/plan.db import catalogue/
 
-Nothing is written when the catalogue has an error or nothing changed.")]
+Nothing is written when the catalogue has an error or nothing changed. An import that
+would remove more than half of the live records (a mistyped or empty directory) is refused
+unless --prune is given.")]
     Import {
         /// Catalogue directory.
         dir: PathBuf,
+        /// Allow removing more than half of the live records.
+        #[arg(long)]
+        prune: bool,
     },
     /// Write the database's live tables back out as a catalogue directory.
     #[command(after_help = "\
@@ -172,6 +177,9 @@ catalogue and --now write the same bytes.")]
         /// Exit 1 when any event cannot meet its targets.
         #[arg(long)]
         fail_on_infeasible: bool,
+        /// Allow the import to remove more than half of the live records.
+        #[arg(long)]
+        prune: bool,
     },
     /// Render reports of a frozen plan.
     #[command(after_help = "\

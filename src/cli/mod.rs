@@ -6,10 +6,25 @@
 // The command line is where output is allowed to happen.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// `println!` with control characters in the text spelled out (see [`safe::clean`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        println!("{}", crate::cli::safe::clean(&format!($($arg)*)))
+    };
+}
+
+/// `eprintln!` with control characters in the text spelled out.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        eprintln!("{}", crate::cli::safe::clean(&format!($($arg)*)))
+    };
+}
+
 pub mod args;
 mod plans;
 mod render;
 mod run;
+mod safe;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -38,9 +53,9 @@ pub(crate) enum Failure {
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::UnknownEvent { .. } | StoreError::UnknownPlan(_) => {
-                Failure::Usage(error.to_string())
-            }
+            StoreError::UnknownEvent { .. }
+            | StoreError::UnknownPlan(_)
+            | StoreError::WouldPrune { .. } => Failure::Usage(error.to_string()),
             other => Failure::Internal(other.to_string()),
         }
     }
@@ -97,7 +112,7 @@ impl Context {
     /// Progress and summaries go to stderr unless `-q`.
     pub(crate) fn say(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            errln!("{text}");
         }
     }
 }
@@ -119,7 +134,7 @@ pub fn run(cli: Cli) -> ExitCode {
     init_logging(&cli.global);
     let result = Context::new(&cli.global).and_then(|ctx| match &cli.command {
         Command::Check { dir, json } => check(&ctx, dir, *json),
-        Command::Import { dir } => import(&ctx, &cli.global.db, dir),
+        Command::Import { dir, prune } => import(&ctx, &cli.global.db, dir, *prune),
         Command::Init { dir } => init(&ctx, dir),
         Command::Export { out, format } => export(&ctx, &cli.global.db, out, *format),
         Command::Plan { event, all, force } => {
@@ -135,6 +150,7 @@ pub fn run(cli: Cli) -> ExitCode {
             report,
             strict,
             fail_on_infeasible,
+            prune,
         } => run::run(
             &ctx,
             &cli.global.db,
@@ -147,6 +163,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 report,
                 strict: *strict,
                 fail_on_infeasible: *fail_on_infeasible,
+                prune: *prune,
             },
         ),
         Command::Report {
@@ -176,17 +193,17 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             ExitCode::from(2)
         }
         Err(Failure::Internal(message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             ExitCode::from(3)
         }
         Err(Failure::Reported(code)) => ExitCode::from(code),
         Err(Failure::Report(error)) => {
             for diagnostic in &error.0 {
-                eprintln!("error: {diagnostic}");
+                errln!("error: {diagnostic}");
             }
             ExitCode::from(2)
         }
@@ -242,10 +259,11 @@ fn check(ctx: &Context, dir: &Path, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn import(ctx: &Context, db: &Path, dir: &Path) -> Result<(), Failure> {
+fn import(ctx: &Context, db: &Path, dir: &Path, prune: bool) -> Result<(), Failure> {
     let loaded = load(ctx, dir)?;
     let mut store = Store::open(db)?;
-    let summary = bakeplan::store::import(store.conn_mut(), &loaded.catalog, &ctx.now_text())?;
+    let summary =
+        bakeplan::store::import(store.conn_mut(), &loaded.catalog, &ctx.now_text(), prune)?;
     let mut lines = vec![format!(
         "{:<12} {:>6} {:>8} {:>8} {:>10}",
         "table", "added", "changed", "removed", "unchanged"
@@ -270,16 +288,15 @@ fn import(ctx: &Context, db: &Path, dir: &Path) -> Result<(), Failure> {
 }
 
 fn export(ctx: &Context, db: &Path, out: &Path, format: args::ExportFormat) -> Result<(), Failure> {
-    let store = Store::open(db)?;
+    let store = Store::open_for_reading(db)?;
     let catalog = bakeplan::store::load_live(store.conn())?;
     let format = match format {
         args::ExportFormat::Yaml => catalog::export::Format::Yaml,
         args::ExportFormat::Csv => catalog::export::Format::Csv,
     };
-    std::fs::create_dir_all(out)?;
     let files = catalog::export::export(&catalog, format);
     for (name, bytes) in &files {
-        bakeplan::write_atomically(&out.join(name), bytes)?;
+        bakeplan::write_inside(out, Path::new(name), bytes)?;
     }
     ctx.say(&format!(
         "exported {} files from {} to {}",

@@ -63,16 +63,23 @@ pub fn computed(store: &Store, id: i64) -> Result<PlanResult, Failure> {
 
 /// `bakeplan plans …`.
 pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Failure> {
-    let mut store = Store::open(db)?;
+    let mut store = match command {
+        PlansCommand::Delete { .. } => Store::open(db)?,
+        _ => Store::open_for_reading(db)?,
+    };
     match command {
         PlansCommand::List { event } => {
             let plans = store::list_plans(store.conn(), event.as_deref())?;
-            println!(
+            outln!(
                 "{:>5}  {:<28} {:<21} {:<12} {:>5}  engine",
-                "id", "event", "created", "inputs", "rows"
+                "id",
+                "event",
+                "created",
+                "inputs",
+                "rows"
             );
             for p in plans {
-                println!(
+                outln!(
                     "{:>5}  {:<28} {:<21} {:<12} {:>5}  {}",
                     p.meta.id,
                     p.event,
@@ -91,9 +98,9 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
             };
             let result = computed(&store, id)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&result)?);
+                outln!("{}", serde_json::to_string_pretty(&result)?);
             } else {
-                print!("{}", summary(&result));
+                print!("{}", super::safe::clean(&summary(&result)));
             }
         }
         PlansCommand::Diff { a, b } => {
@@ -102,26 +109,26 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
                 ctx.say(&format!("plans {a} and {b} are the same"));
             }
             for change in changes {
-                println!("{change}");
+                outln!("{change}");
             }
         }
         PlansCommand::Status { event } => {
             let live = store::load_live(store.conn())?;
             let current = store::snapshot_records(&live, event)?;
             let Some(latest) = store::latest_plan(store.conn(), event)? else {
-                println!("{event}: no plan yet");
+                outln!("{event}: no plan yet");
                 return Err(Failure::Reported(1));
             };
             let id = latest.id;
             if latest.input_hash == store::input_hash(&current) {
-                println!("{event}: current (plan {id})");
+                outln!("{event}: current (plan {id})");
                 return Ok(());
             }
             let frozen = store::plan_records(store.conn(), id)?;
             let now: Vec<store::RecordRow> = current.iter().map(store::RecordRow::from).collect();
-            println!("{event}: stale (plan {id}); changed since:");
+            outln!("{event}: stale (plan {id}); changed since:");
             for change in diff::record_changes(&frozen, &now) {
-                println!("  {change}");
+                outln!("  {change}");
             }
             return Err(Failure::Reported(1));
         }

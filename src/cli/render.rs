@@ -42,7 +42,7 @@ pub fn render(diagnostics: &[Diagnostic], dir: &Path, style: Style) -> String {
     for diagnostic in diagnostics {
         match style {
             Style::Plain => {
-                out.push_str(&format!("error: {diagnostic}\n"));
+                out.push_str(&super::safe::clean(&format!("error: {diagnostic}\n")));
             }
             Style::Snippet { color } => out.push_str(&snippet(diagnostic, dir, color)),
         }
@@ -67,8 +67,10 @@ fn snippet(diagnostic: &Diagnostic, dir: &Path, color: bool) -> String {
         heading.push_str(", field ");
         heading.push_str(field);
     }
-    let mut report = MietteDiagnostic::new(format!("{}: {}", heading, diagnostic.message))
-        .with_code(diagnostic.code);
+    let heading = super::safe::clean(&heading).into_owned();
+    let message = super::safe::clean(&diagnostic.message).into_owned();
+    let mut report =
+        MietteDiagnostic::new(format!("{heading}: {message}")).with_code(diagnostic.code);
     if let Some(hint) = &diagnostic.hint {
         report = report.with_help(hint.clone());
     }
@@ -85,7 +87,10 @@ fn snippet(diagnostic: &Diagnostic, dir: &Path, color: bool) -> String {
                 .field
                 .clone()
                 .unwrap_or_else(|| "here".to_owned());
-            let named = NamedSource::new(&diagnostic.loc.file, text);
+            let named = NamedSource::new(
+                &diagnostic.loc.file,
+                super::safe::blank_controls(&text).into_owned(),
+            );
             Report::new(report.with_label(LabeledSpan::at(offset..offset + length, label)))
                 .with_source_code(named)
         }

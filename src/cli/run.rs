@@ -20,6 +20,7 @@ pub struct RunArgs<'a> {
     pub report: &'a [String],
     pub strict: bool,
     pub fail_on_infeasible: bool,
+    pub prune: bool,
 }
 
 impl From<RunError> for Failure {
@@ -47,6 +48,7 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
         reports_dir: args.reports.map(Path::to_owned),
         report_names: args.report.to_vec(),
         load: ctx.load,
+        prune: args.prune,
     };
     let bar = ctx.interactive().then(|| {
         let bar = ProgressBar::new(1);
@@ -126,16 +128,25 @@ pub fn report(
 ) -> Result<(), Failure> {
     let reports = Reports::load(reports_dir).map_err(Failure::Report)?;
     let selected = reports.select(names).map_err(Failure::Report)?;
-    let store = Store::open(db)?;
+    let store = Store::open_for_reading(db)?;
     let id = match (plan, event) {
         (Some(id), _) => id,
-        (None, Some(event)) => store::latest_plan(store.conn(), event)?
-            .map(|plan| plan.id)
-            .ok_or_else(|| {
-                Failure::Usage(format!(
-                    "event {event} has no plan yet; run: bakeplan plan {event}"
-                ))
-            })?,
+        (None, Some(event)) => match store::latest_plan(store.conn(), event)? {
+            Some(plan) => plan.id,
+            None => {
+                let live = store::load_live(store.conn())?;
+                return Err(if live.events.contains_key(event) {
+                    Failure::Usage(format!(
+                        "event {event} has no plan yet; run: bakeplan plan {event}"
+                    ))
+                } else {
+                    Failure::Usage(format!(
+                        "no event {event:?} in the database (events: {})",
+                        live.events.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                });
+            }
+        },
         (None, None) => return Err(Failure::Usage("give --plan ID or --event EVENT".to_owned())),
     };
     let snapshot = store::load_snapshot(store.conn(), id)?;
@@ -172,11 +183,7 @@ pub fn report(
             }
         }
         .map_err(Failure::Report)?;
-        let target = out.join(&path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        bakeplan::write_atomically(&target, &bytes)?;
+        let target = bakeplan::write_inside(out, &path, &bytes)?;
         written.push(target.display().to_string());
     }
     ctx.say(&format!("plan {id}: wrote {}", written.join(", ")));
@@ -187,7 +194,7 @@ pub fn report(
 pub fn list_reports(reports_dir: Option<&Path>) -> Result<(), Failure> {
     let reports = Reports::load(reports_dir).map_err(Failure::Report)?;
     for m in reports.manifests() {
-        println!(
+        outln!(
             "{:<18} {:<4} {:<4} {}\n{:<28} from {}",
             m.name,
             format!("{:?}", m.format).to_lowercase(),

@@ -54,7 +54,10 @@ pub fn check_event(engine: &Engine<'_>, event: &Event) -> Vec<EventProblem> {
     let too_large = |error: PlanError| EventProblem {
         decision: None,
         code: "too-large",
-        message: format!("event {}: {error}", event.slug),
+        message: match error.to_string() {
+            text if text.contains(&format!("event {}", event.slug)) => text,
+            text => format!("event {}: {text}", event.slug),
+        },
         hint: format!(
             "targets, batches and quantities must stay below {} of anything in one plan; split the event or lower its targets",
             aggregate::MAX_AMOUNT

@@ -8,6 +8,7 @@
 
 mod context;
 mod filters;
+pub mod limits;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -115,9 +116,26 @@ pub struct Manifest {
     pub format: Format,
     /// Per plan or per run.
     pub per: Per,
+    /// Template instructions the report may run (default [`limits::DEFAULT_FUEL`]).
+    #[serde(default)]
+    pub fuel: Option<u64>,
+    /// Megabytes the report may write (default [`limits::DEFAULT_MAX_OUTPUT_MB`]).
+    #[serde(default)]
+    pub max_output_mb: Option<u64>,
     /// Where it comes from (`built-in` or the manifest's path).
     #[serde(skip_deserializing, default)]
     pub origin: String,
+}
+
+impl Manifest {
+    fn fuel(&self) -> u64 {
+        self.fuel.unwrap_or(limits::DEFAULT_FUEL)
+    }
+
+    fn max_output_bytes(&self) -> usize {
+        let mb = self.max_output_mb.unwrap_or(limits::DEFAULT_MAX_OUTPUT_MB);
+        usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+    }
 }
 
 /// Why reports could not be loaded or rendered; located like catalogue errors.
@@ -146,6 +164,8 @@ fn report_error(
 pub struct Reports {
     manifests: Vec<Manifest>,
     env: Environment<'static>,
+    /// The environment with each manifest's fuel budget, by budget.
+    fueled: BTreeMap<u64, Environment<'static>>,
     template_origins: BTreeMap<String, String>,
 }
 
@@ -165,6 +185,17 @@ impl Reports {
             );
         }
         if let Some(dir) = user_dir {
+            if !dir.is_dir() || !(dir.join("reports").is_dir() || dir.join("templates").is_dir()) {
+                return Err(report_error(
+                    &dir.display().to_string(),
+                    0,
+                    "no-reports-dir",
+                    "this is not a reports directory (it needs reports/ or templates/ inside)",
+                    Some(
+                        "check the --reports path; see fixtures/user-reports for the layout".into(),
+                    ),
+                ));
+            }
             for path in sorted_files(&dir.join("reports"))? {
                 if matches!(
                     path.extension().and_then(|e| e.to_str()),
@@ -198,11 +229,13 @@ impl Reports {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(move |name| match formats.get(name) {
             Some(Format::Html) => AutoEscape::Html,
+            Some(Format::Md) => AutoEscape::Custom(MARKDOWN.into()),
             Some(_) => AutoEscape::None,
             None if name.contains(".html") => AutoEscape::Html,
             None => AutoEscape::None,
         });
         filters::register(&mut env);
+        env.set_formatter(markdown_formatter);
         let mut template_origins = BTreeMap::new();
         for (name, (source, origin)) in templates {
             if let Err(error) = env.add_template_owned(name.clone(), source) {
@@ -231,9 +264,18 @@ impl Reports {
                 ));
             }
         }
+        let fueled = manifests
+            .values()
+            .map(|m| {
+                let mut fueled = env.clone();
+                fueled.set_fuel(Some(m.fuel()));
+                (m.fuel(), fueled)
+            })
+            .collect();
         Ok(Reports {
             manifests: manifests.into_values().collect(),
             env,
+            fueled,
             template_origins,
         })
     }
@@ -300,8 +342,8 @@ impl Reports {
     /// Renders a report with a context built once and shared (see [`plan_context`]).
     pub fn render(&self, manifest: &Manifest, context: Value) -> Result<Rendered, ReportError> {
         let manifest_file = origin_file(&manifest.origin, &format!("{}.yaml", manifest.name));
-        let output = self
-            .env
+        let env = self.fueled.get(&manifest.fuel()).unwrap_or(&self.env);
+        let output = env
             .render_str(&manifest.output, context.clone())
             .map_err(|e| template_error(&manifest_file, &e))?;
         let path = confined(&output).ok_or_else(|| {
@@ -319,8 +361,7 @@ impl Reports {
                 ),
             )
         })?;
-        let template = self
-            .env
+        let template = env
             .get_template(&manifest.template)
             .map_err(|e| template_error(&manifest_file, &e))?;
         let origin = self
@@ -328,18 +369,21 @@ impl Reports {
             .get(&manifest.template)
             .cloned()
             .unwrap_or_default();
-        let mut text = template
-            .render(context)
-            .map_err(|e| template_error(&origin_file(&origin, &manifest.template), &e))?;
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-        let mut bytes = Vec::with_capacity(text.len() + 3);
+        let mut out = limits::Capped::new(manifest.max_output_bytes());
         if manifest.format == Format::Csv {
-            bytes.extend_from_slice("\u{feff}".as_bytes());
+            out.bytes.extend_from_slice("\u{feff}".as_bytes());
         }
-        bytes.extend_from_slice(text.as_bytes());
-        Ok((path, bytes))
+        if let Err(error) = template.render_captured_to(context, &mut out) {
+            return Err(
+                limit_error(manifest, &manifest_file, out.overflowed, &error).unwrap_or_else(
+                    || template_error(&origin_file(&origin, &manifest.template), &error),
+                ),
+            );
+        }
+        if !out.bytes.ends_with(b"\n") {
+            out.bytes.push(b'\n');
+        }
+        Ok((path, out.bytes))
     }
 }
 
@@ -410,6 +454,71 @@ fn parse_manifest(file: &str, text: &str, origin: &str) -> Result<Manifest, Repo
     })?;
     manifest.origin = origin.to_owned();
     Ok(manifest)
+}
+
+/// The auto-escape mode of Markdown reports.
+const MARKDOWN: &str = "markdown";
+
+/// Markdown is read as HTML by most viewers: values from the catalogue have `<` and `>`
+/// written as entities so a name cannot carry a tag. Other formats escape as minijinja does.
+fn markdown_formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &mut minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == MARKDOWN) {
+        let text = if value.is_undefined() || value.is_none() {
+            String::new()
+        } else {
+            value.to_string()
+        };
+        if value.is_safe() {
+            return out.write_str(&text).map_err(minijinja::Error::from);
+        }
+        return out
+            .write_str(&text.replace('<', "&lt;").replace('>', "&gt;"))
+            .map_err(minijinja::Error::from);
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
+/// The error of a report that ran out of fuel or output room, naming the report.
+fn limit_error(
+    manifest: &Manifest,
+    manifest_file: &str,
+    overflowed: bool,
+    error: &minijinja::Error,
+) -> Option<ReportError> {
+    let (code, message, hint) = if overflowed {
+        (
+            "output-limit",
+            format!(
+                "report {} wrote more than {} MB",
+                manifest.name,
+                manifest.max_output_bytes() >> 20
+            ),
+            "raise max_output_mb in the manifest if this much output is meant",
+        )
+    } else if error.kind() == minijinja::ErrorKind::OutOfFuel {
+        (
+            "fuel-limit",
+            format!(
+                "report {} ran more than {} template steps (a loop that does not end, or one far too large)",
+                manifest.name,
+                manifest.fuel()
+            ),
+            "raise fuel in the manifest if the report really needs this much work",
+        )
+    } else {
+        return None;
+    };
+    Some(report_error(
+        manifest_file,
+        0,
+        code,
+        message,
+        Some(hint.to_owned()),
+    ))
 }
 
 fn template_error(file: &str, error: &minijinja::Error) -> ReportError {

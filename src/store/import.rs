@@ -112,12 +112,15 @@ pub fn import_records(
     tx: &Transaction<'_>,
     records: &Records,
     now: &str,
+    prune: bool,
 ) -> Result<ImportSummary, StoreError> {
+    let stored = stored_hashes(tx)?;
     let Changes {
         tables,
         upserts,
         removals,
-    } = diff(&stored_hashes(tx)?, &records.list);
+    } = diff(&stored, &records.list);
+    guard_prune(removals.len(), stored.len(), prune)?;
     if upserts.is_empty() && removals.is_empty() {
         return Ok(ImportSummary {
             tables,
@@ -147,17 +150,29 @@ pub fn import_records(
     })
 }
 
+/// Refuses an import that would remove more than half of the live records, or all of
+/// them, unless `prune`: an empty or mistyped catalogue directory must not wipe the database.
+fn guard_prune(removing: usize, live: usize, prune: bool) -> Result<(), StoreError> {
+    if !prune && removing > 0 && (removing * 2 > live || removing == live) {
+        return Err(StoreError::WouldPrune { removing, live });
+    }
+    Ok(())
+}
+
 /// Makes the live tables equal to `catalog` in one transaction; writes nothing when they
-/// already are. `now` is stamped on changed rows.
+/// already are. `now` is stamped on changed rows; `prune` allows removing most of them.
 pub fn import(
     conn: &mut Connection,
     catalog: &Catalog,
     now: &str,
+    prune: bool,
 ) -> Result<ImportSummary, StoreError> {
     let records = Records::of(catalog)?;
     // Decide outside a write lock whether anything changes, so that an unchanged import
     // never waits for (or blocks) another run.
-    let changes = diff(&stored_hashes(conn)?, &records.list);
+    let stored = stored_hashes(conn)?;
+    let changes = diff(&stored, &records.list);
+    guard_prune(changes.removals.len(), stored.len(), prune)?;
     if changes.upserts.is_empty() && changes.removals.is_empty() {
         return Ok(ImportSummary {
             tables: changes.tables,
@@ -165,7 +180,7 @@ pub fn import(
         });
     }
     let tx = super::write_transaction(conn)?;
-    let summary = import_records(&tx, &records, now)?;
+    let summary = import_records(&tx, &records, now, prune)?;
     tx.commit()?;
     Ok(summary)
 }

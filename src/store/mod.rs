@@ -55,9 +55,39 @@ pub enum StoreError {
         /// Slugs that exist.
         known: String,
     },
+    /// The file's tables do not match the schema version it claims.
+    #[error(
+        "the database says it is schema version {found} but its tables do not match ({detail}); it is damaged or not a bakeplan database"
+    )]
+    Unexpected {
+        /// Version found in the file.
+        found: i64,
+        /// What SQLite said.
+        detail: String,
+    },
     /// No such plan.
     #[error("no plan {0}")]
     UnknownPlan(i64),
+    /// A read-only database written by an older version: it needs upgrading first.
+    #[error(
+        "the database is read-only and at schema version {found}; this version of bakeplan needs {known}: run any bakeplan command on a writable copy to upgrade it"
+    )]
+    ReadOnlyOld {
+        /// The database's schema version.
+        found: i64,
+        /// The schema version this build needs.
+        known: usize,
+    },
+    /// The import would remove most of the live catalogue.
+    #[error(
+        "the import would remove {removing} of the {live} records in the database (is the catalogue directory right?); nothing was imported. Use --prune to remove them"
+    )]
+    WouldPrune {
+        /// Records the import would remove.
+        removing: usize,
+        /// Records in the database.
+        live: usize,
+    },
     /// A record could not be serialised.
     #[error("cannot serialise a record: {0}")]
     Serialize(serde_json::Error),
@@ -109,6 +139,45 @@ impl Store {
         Store::setup(conn)
     }
 
+    /// Opens a database for the read-only commands: like [`Store::open`], except that a
+    /// database that cannot be written (a read-only file, directory or mount, such as a
+    /// backup) is opened read-only instead of failing. It must then already exist and be
+    /// at this version's schema, since it cannot be upgraded.
+    pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
+        match Store::open(path) {
+            Err(error) if path.is_file() && is_read_only(&error) => Store::open_read_only(path),
+            other => other,
+        }
+    }
+
+    /// Opens an existing database strictly read-only.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        // A WAL database whose directory cannot hold the shared-memory file still reads
+        // when opened as immutable (nothing can be writing it: nobody can write there).
+        let (conn, found) = match version(&conn) {
+            Ok(found) => (conn, found),
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+                let uri = format!("file:{}?immutable=1", uri_path(path));
+                let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?;
+                let found = version(&conn)?;
+                (conn, found)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let known = schema_version();
+        if found > known as i64 {
+            return Err(StoreError::TooNew { found, known });
+        }
+        if found < known as i64 {
+            return Err(StoreError::ReadOnlyOld { found, known });
+        }
+        Ok(Store { conn })
+    }
+
     /// An in-memory database, for tests and benches.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         Store::setup(Connection::open_in_memory()?)
@@ -121,12 +190,26 @@ impl Store {
         // Two processes creating a new database at once race to switch it to WAL (which
         // does not wait on the busy timeout) and to migrate it (the loser's migration fails:
         // table exists, or its snapshot went stale). Retry until someone has done both.
+        // Anything else — a file that is not what its version claims — fails at once.
         let mut attempt = 0;
         loop {
+            let before = version(&conn).ok();
             match Store::prepare(&mut conn) {
                 Ok(()) => break,
                 Err(error @ StoreError::TooNew { .. }) => return Err(error),
                 Err(error) if attempt >= 50 => return Err(error),
+                Err(error) if !is_busy(&error) && version(&conn).ok() == before => {
+                    return Err(match error {
+                        StoreError::Migration(rusqlite_migration::Error::RusqliteError {
+                            err,
+                            ..
+                        }) => StoreError::Unexpected {
+                            found: before.unwrap_or(0),
+                            detail: first_clause(&err.to_string()),
+                        },
+                        other => other,
+                    });
+                }
                 Err(_) => {}
             }
             attempt += 1;
@@ -163,6 +246,55 @@ impl Store {
     pub fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
+}
+
+/// The schema version recorded in the file.
+fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Whether an error says the database (or its directory) cannot be written.
+fn is_read_only(error: &StoreError) -> bool {
+    let sqlite = match error {
+        StoreError::Sqlite(e) => Some(e),
+        StoreError::Migration(rusqlite_migration::Error::RusqliteError { err, .. }) => Some(err),
+        _ => None,
+    };
+    matches!(
+        sqlite.and_then(rusqlite::Error::sqlite_error_code),
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+    )
+}
+
+/// A path as a SQLite URI path (percent-encoding what a URI reserves).
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for byte in path.to_string_lossy().bytes() {
+        match byte {
+            b'%' | b'?' | b'#' | b' ' => out.push_str(&format!("%{byte:02X}")),
+            _ => out.push(byte as char),
+        }
+    }
+    out
+}
+
+/// Whether an error is another connection holding the database (worth retrying).
+fn is_busy(error: &StoreError) -> bool {
+    let sqlite = match error {
+        StoreError::Sqlite(e) => Some(e),
+        StoreError::Migration(rusqlite_migration::Error::RusqliteError { err, .. }) => Some(err),
+        _ => None,
+    };
+    matches!(
+        sqlite.and_then(rusqlite::Error::sqlite_error_code),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// SQLite's message without the statement it quotes.
+fn first_clause(message: &str) -> String {
+    let line = message.lines().next().unwrap_or(message);
+    line.split(" in ").next().unwrap_or(line).trim().to_owned()
 }
 
 #[cfg(test)]

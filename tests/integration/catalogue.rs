@@ -105,9 +105,11 @@ fn every_reference_catalogue_checks_and_imports() {
             .arg(&path)
             .assert()
             .success();
+        // One database for all scenarios: each import replaces the last one's records.
         bakeplan(dir.path())
             .arg("import")
             .arg(&path)
+            .arg("--prune")
             .assert()
             .success();
     }

@@ -31,7 +31,7 @@ fn every_bad_case_fails_with_its_expected_message() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     cases.sort();
-    assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());
+    assert!(cases.len() >= 100, "the corpus has {} cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
         let (code, stderr) = check_output(case);

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod corpus;
+mod hostile;
 mod plans;
 mod reports;
 mod store;
@@ -22,12 +23,21 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("fixtures").join(name)
 }
 
-/// The shared reference catalogues, when this checkout sits beside `shared/`.
+/// The shared reference catalogues, when this checkout sits beside `shared/`. Under CI
+/// (`CI` set) a missing reference is a failure, not a skip.
 pub fn reference(scenario: &str) -> Option<PathBuf> {
     let path = root()
         .join("../shared/reference/bake-tracker")
         .join(scenario);
+    if !path.is_dir() && in_ci() {
+        panic!("{}: reference catalogue missing under CI", path.display());
+    }
     path.is_dir().then_some(path)
+}
+
+/// Whether the tests run under CI, where every optional input must be present.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
 /// The reference scenarios.

@@ -1,0 +1,236 @@
+//! Converting recipes (yields, ingredient, material and component lines) and bundles.
+
+use super::*;
+
+impl Loader {
+    pub(super) fn recipe(
+        &mut self,
+        node: &Node,
+        edges: &mut Vec<(String, String, Loc)>,
+    ) -> Option<(Recipe, Loc)> {
+        let mut f = Fields::open(
+            node,
+            "recipes",
+            fields::RECIPES,
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Chocolate chip cookies");
+        let category = f
+            .opt_text("category")
+            .unwrap_or_else(|| "Uncategorized".to_owned());
+        let notes = f.opt_text("notes");
+        let time_minutes = f
+            .whole("time_minutes", 0)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let loss_pct = f
+            .decimal("loss_pct", Bound::PercentBelowHundred)
+            .unwrap_or(Decimal::ZERO);
+        let record = f.record().map(str::to_owned);
+        let mut yields = Vec::new();
+        for (i, line) in f.list("yields").iter().enumerate() {
+            let Some(mut lf) = Fields::open(
+                line,
+                "recipes",
+                &["slug", "name", "per_batch", "portion_pct"],
+                format!("yields[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
+            let item = lf.req_slug("slug");
+            let item_name = lf.opt_text("name");
+            let size = match lf.one_of(&["per_batch", "portion_pct"]) {
+                Some("per_batch") => lf
+                    .decimal("per_batch", Bound::Positive)
+                    .map(YieldSize::PerBatch),
+                Some(_) => lf
+                    .decimal("portion_pct", Bound::PercentOfWhole)
+                    .map(YieldSize::PortionPct),
+                None => None,
+            };
+            if let Some((item, loc)) = &item {
+                self.locations.put(format!("items/{item}"), loc);
+            }
+            let item_name = item_name.or_else(|| name.clone());
+            self.finish(lf);
+            if let (Some((slug, _)), Some(size), Some(name)) = (item, size, item_name) {
+                yields.push(Yield { slug, name, size });
+            }
+        }
+        let mut ingredients = Vec::new();
+        for (i, line) in f.list("ingredients").iter().enumerate() {
+            let Some(mut lf) = Fields::open(
+                line,
+                "recipes",
+                &["ingredient", "qty", "unit", "note"],
+                format!("ingredients[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
+            let ingredient = self.reference(&mut lf, "ingredient", "ingredients");
+            let qty = lf.quantity("qty", "unit", Bound::Positive, None);
+            if let Some(q) =
+                qty.filter(|q| matches!(q.unit.kind(), UnitKind::Length | UnitKind::Area))
+            {
+                let loc = lf.loc().clone();
+                lf.error(
+                    &loc,
+                    "unit",
+                    "bad-unit-kind",
+                    format!("{} is a packaging unit, not a kitchen measure", q.unit),
+                    Some("measure ingredients by mass, volume or count".to_owned()),
+                );
+            }
+            let note = lf.opt_text("note");
+            self.finish(lf);
+            if let (Some(ingredient), Some(qty)) = (ingredient, qty) {
+                ingredients.push(RecipeLine {
+                    ingredient,
+                    qty,
+                    note,
+                });
+            }
+        }
+        let mut components = Vec::new();
+        for (i, line) in f.list("components").iter().enumerate() {
+            let Some(mut lf) = Fields::open(
+                line,
+                "recipes",
+                &["recipe", "batches", "note"],
+                format!("components[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
+            let child = self.reference(&mut lf, "recipe", "recipes");
+            let batches = lf.req_decimal("batches", Bound::Positive);
+            let note = lf.opt_text("note");
+            let loc = lf.loc().clone();
+            self.finish(lf);
+            if let (Some(child), Some(batches), Some((parent, _))) = (child, batches, &slug) {
+                edges.push((parent.clone(), child.clone(), loc));
+                components.push(Component {
+                    recipe: child,
+                    batches,
+                    note,
+                });
+            }
+        }
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((
+            Recipe {
+                slug,
+                name: name?,
+                category,
+                notes,
+                time_minutes,
+                loss_pct,
+                yields,
+                ingredients,
+                components,
+            },
+            loc,
+        ))
+    }
+
+    pub(super) fn bundle(
+        &mut self,
+        node: &Node,
+        edges: &mut Vec<(String, String, Loc)>,
+    ) -> Option<(Bundle, Loc)> {
+        let mut f = Fields::open(
+            node,
+            "bundles",
+            fields::BUNDLES,
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Holiday tin");
+        let instructions = f.opt_text("instructions");
+        let record = f.record().map(str::to_owned);
+        let lines = f.list("contents");
+        if lines.is_empty() {
+            let loc = f.loc().clone();
+            f.error(
+                &loc,
+                "contents",
+                "empty-bundle",
+                "a bundle needs at least one content line",
+                Some("add `contents:` with `- item: SLUG` and `qty: N` lines".to_owned()),
+            );
+        }
+        let mut contents = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(mut lf) = Fields::open(
+                line,
+                "bundles",
+                &["item", "bundle", "material", "qty"],
+                format!("contents[{}].", i + 1),
+                record.clone(),
+                &mut self.errors,
+            ) else {
+                continue;
+            };
+            let content = match lf.one_of(&["item", "bundle", "material"]) {
+                Some("material") => {
+                    let material = self.reference(&mut lf, "material", "materials");
+                    let qty = lf.req_decimal("qty", Bound::Positive);
+                    material
+                        .zip(qty)
+                        .map(|(material, qty)| BundleLine::Material { material, qty })
+                }
+                Some(kind) => {
+                    let slug_ref = self.reference(
+                        &mut lf,
+                        kind,
+                        if kind == "item" { "items" } else { "bundles" },
+                    );
+                    let qty = lf.req_whole("qty", 1);
+                    let loc = lf.loc().clone();
+                    match (kind, slug_ref, qty) {
+                        ("item", Some(item), Some(qty)) => Some(BundleLine::Item { item, qty }),
+                        (_, Some(bundle), Some(qty)) => {
+                            if let Some((parent, _)) = &slug {
+                                edges.push((parent.clone(), bundle.clone(), loc));
+                            }
+                            Some(BundleLine::Bundle { bundle, qty })
+                        }
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            self.finish(lf);
+            contents.extend(content);
+        }
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((
+            Bundle {
+                slug,
+                name: name?,
+                instructions,
+                contents,
+            },
+            loc,
+        ))
+    }
+}

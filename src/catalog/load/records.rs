@@ -1,0 +1,239 @@
+//! Converting the simple tables — settings, ingredients, materials, products, inventory —
+//! from located trees into model records.
+
+use super::*;
+
+impl Loader {
+    pub(super) fn settings(&mut self, node: &Node) -> Option<Settings> {
+        let mut f = Fields::open(
+            node,
+            "settings",
+            fields::SETTINGS,
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
+        let defaults = Settings::default();
+        let currency = f.opt_text("currency").unwrap_or(defaults.currency);
+        let waste_warn_pct = f
+            .decimal("waste_warn_pct", Bound::NonNegative)
+            .unwrap_or(defaults.waste_warn_pct);
+        let decimals = match f.whole("decimals", 0) {
+            Some(d) if d > 9 => {
+                let loc = f.loc().clone();
+                f.error(
+                    &loc,
+                    "decimals",
+                    "out-of-range",
+                    format!("{d} decimals is more than 9"),
+                    None,
+                );
+                defaults.decimals
+            }
+            Some(d) => d as u32,
+            None => defaults.decimals,
+        };
+        self.finish(f);
+        Some(Settings {
+            currency,
+            waste_warn_pct,
+            decimals,
+        })
+    }
+
+    pub(super) fn ingredient(&mut self, node: &Node) -> Option<(Ingredient, Loc)> {
+        let mut f = Fields::open(
+            node,
+            "ingredients",
+            fields::INGREDIENTS,
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Flour, all-purpose");
+        let category = f
+            .opt_text("category")
+            .unwrap_or_else(|| "Uncategorized".to_owned());
+        let density = f
+            .text("density")
+            .and_then(|(text, loc)| match Density::parse(&text) {
+                Ok(d) => Some(d),
+                Err(message) => {
+                    f.error(
+                        &loc,
+                        "density",
+                        "bad-density",
+                        message,
+                        Some("write it as \"1 cup = 4.25 oz\": a volume = a mass".to_owned()),
+                    );
+                    None
+                }
+            });
+        let unit = f.unit("unit");
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((
+            Ingredient {
+                slug,
+                name: name?,
+                category,
+                density,
+                reporting_unit: unit.unwrap_or(Unit::G),
+                unit,
+            },
+            loc,
+        ))
+    }
+
+    pub(super) fn material(&mut self, node: &Node) -> Option<(Material, Loc)> {
+        let mut f = Fields::open(
+            node,
+            "materials",
+            fields::MATERIALS,
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
+        let slug = f.req_slug("slug");
+        if let Some((slug, _)) = &slug {
+            f.set_record(slug);
+        }
+        let name = f.req_text("name", "Holiday tin");
+        let category = f
+            .opt_text("category")
+            .unwrap_or_else(|| "Packaging".to_owned());
+        let unit = match f.text("unit") {
+            None => Some(Unit::Each),
+            Some((text, loc)) => {
+                let unit = f.unit("unit");
+                if let Some(u) = unit.filter(|u| {
+                    !matches!(
+                        u.kind(),
+                        UnitKind::Count | UnitKind::Length | UnitKind::Area
+                    )
+                }) {
+                    f.error(&loc, "unit", "bad-unit-kind", format!("{text:?} is a {:?} unit; packaging is counted (each) or measured in length or area", u.kind()), Some("use each, cm, m, in, ft, yd, cm2, in2 or ft2".to_owned()));
+                    None
+                } else {
+                    unit
+                }
+            }
+        };
+        let loc = f.loc().clone();
+        self.finish(f);
+        let (slug, _) = slug?;
+        Some((
+            Material {
+                slug,
+                name: name?,
+                category,
+                unit: unit?,
+            },
+            loc,
+        ))
+    }
+
+    pub(super) fn stocked(
+        &mut self,
+        f: &mut Fields<'_>,
+        choices: &[&'static str],
+    ) -> Option<Stocked> {
+        let kind = f.one_of(choices)?;
+        let to = match kind {
+            "ingredient" => "ingredients",
+            "material" => "materials",
+            "item" => "items",
+            _ => "bundles",
+        };
+        let slug = self.reference(f, kind, to)?;
+        Some(match kind {
+            "ingredient" => Stocked::Ingredient(slug),
+            "material" => Stocked::Material(slug),
+            "item" => Stocked::Item(slug),
+            _ => Stocked::Bundle(slug),
+        })
+    }
+
+    pub(super) fn product(&mut self, node: &Node) -> Option<Product> {
+        let mut f = Fields::open(
+            node,
+            "products",
+            fields::PRODUCTS,
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
+        let name = f.req_text("name", "All-purpose flour 25 lb");
+        if let Some(name) = &name {
+            f.set_record(name);
+        }
+        let of = self.stocked(&mut f, &["ingredient", "material"]);
+        let brand = f.opt_text("brand");
+        let pack = f.quantity("pack", "pack_unit", Bound::Positive, None);
+        let price = f.decimal("price", Bound::NonNegative);
+        let preferred = f.flag("preferred");
+        let min_packs = f
+            .whole("min_packs", 1)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        self.finish(f);
+        Some(Product {
+            of: of?,
+            name: name?,
+            brand,
+            pack: pack?,
+            price,
+            preferred,
+            min_packs,
+        })
+    }
+
+    pub(super) fn stock_row(&mut self, node: &Node) -> Option<StockRow> {
+        let mut f = Fields::open(
+            node,
+            "inventory",
+            fields::INVENTORY,
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
+        let of = self.stocked(&mut f, &["ingredient", "material", "item", "bundle"]);
+        if let Some(of) = &of {
+            f.set_record(&format!("{} {}", of.kind(), of.slug()));
+        }
+        let counted = matches!(of, Some(Stocked::Item(_) | Stocked::Bundle(_)));
+        let qty = f.quantity(
+            "qty",
+            "unit",
+            Bound::NonNegative,
+            counted.then_some(Unit::Each),
+        );
+        if let (true, Some(q)) = (counted, qty)
+            && (q.unit.kind() != UnitKind::Count || !(q.value * q.unit.factor()).fract().is_zero())
+        {
+            {
+                let loc = f.loc().clone();
+                f.error(
+                    &loc,
+                    "qty",
+                    "not-whole",
+                    format!("baked items and bundles are counted in whole pieces, not {q}"),
+                    Some("write a whole number of pieces".to_owned()),
+                );
+            }
+        }
+        let expires = f.date("expires");
+        let location = f.opt_text("location");
+        self.finish(f);
+        Some(StockRow {
+            of: of?,
+            qty: qty?,
+            expires,
+            location,
+        })
+    }
+}
