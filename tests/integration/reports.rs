@@ -622,6 +622,9 @@ fn a_run_killed_at_any_moment_leaves_no_half_plan() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(16u64);
+    // Where the kills landed: before the database existed, before the schema, before the
+    // plans committed, after.
+    let mut landed = [0u32; 4];
     for attempt in 0..trials {
         let db = work.path().join(format!("kill-{attempt}.db"));
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bakeplan"))
@@ -638,6 +641,7 @@ fn a_run_killed_at_any_moment_leaves_no_half_plan() {
         let _ = child.kill();
         let _ = child.wait();
         if !db.exists() {
+            landed[0] += 1;
             continue;
         }
         let conn = rusqlite::Connection::open(&db).expect("open");
@@ -653,6 +657,7 @@ fn a_run_killed_at_any_moment_leaves_no_half_plan() {
             )
             .expect("schema");
         if tables == 0 {
+            landed[1] += 1;
             continue;
         }
         // Freeze is one transaction for all events: no plans, or every plan with its rows.
@@ -661,6 +666,11 @@ fn a_run_killed_at_any_moment_leaves_no_half_plan() {
             .expect("plans");
         let empty: i64 = conn.query_row("SELECT COUNT(*) FROM plans p WHERE NOT EXISTS (SELECT 1 FROM plan_rows r WHERE r.plan_id = p.id)", [], |row| row.get(0)).expect("empty plans");
         assert!(plans == 0 || plans == 2, "attempt {attempt}: {plans} plans");
+        landed[if plans == 0 { 2 } else { 3 }] += 1;
         assert_eq!(empty, 0, "attempt {attempt}: a plan without rows");
     }
+    eprintln!(
+        "{trials} kills: {} before the database, {} before the schema, {} before the plans, {} after; all consistent",
+        landed[0], landed[1], landed[2], landed[3]
+    );
 }
