@@ -72,10 +72,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".bakeplan-")
-        .tempfile_in(dir)
-        .map_err(named)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".bakeplan-");
+    // Readable like any file the user creates (0666 less the umask), not tempfile's 0600:
+    // the sheets are often served or shared from the output directory.
+    #[cfg(unix)]
+    builder
+        .permissions(<std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o666));
+    let mut temporary = builder.tempfile_in(dir).map_err(named)?;
     std::io::Write::write_all(&mut temporary, bytes).map_err(named)?;
     temporary.persist(path).map_err(|e| named(e.error))?;
     Ok(())

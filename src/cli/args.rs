@@ -209,6 +209,26 @@ Examples:
         #[command(subcommand)]
         command: ReportsCommand,
     },
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  bakeplan completions bash > ~/.local/share/bash-completion/completions/bakeplan
+  bakeplan completions zsh > ~/.zfunc/_bakeplan
+  bakeplan completions fish > ~/.config/fish/completions/bakeplan.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a directory.
+    #[command(after_help = "\
+Examples:
+  bakeplan man | man -l -
+  bakeplan man --out /usr/local/share/man/man1")]
+    Man {
+        /// Write bakeplan.1 and a page per subcommand here instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Write a small, realistic starter catalogue to edit.
     #[command(after_help = "\
 Examples:

@@ -6,17 +6,18 @@
 // The command line is where output is allowed to happen.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-/// `println!` with control characters in the text spelled out (see [`safe::clean`]).
+/// `println!` with control characters in the text spelled out (see [`safe::clean`]); a
+/// closed pipe (`bakeplan plans list | head -1`) ends the output quietly, not in a panic.
 macro_rules! outln {
     ($($arg:tt)*) => {
-        println!("{}", crate::cli::safe::clean(&format!($($arg)*)))
+        crate::cli::safe::out_line(&crate::cli::safe::clean(&format!($($arg)*)))
     };
 }
 
 /// `eprintln!` with control characters in the text spelled out.
 macro_rules! errln {
     ($($arg:tt)*) => {
-        eprintln!("{}", crate::cli::safe::clean(&format!($($arg)*)))
+        crate::cli::safe::err_line(&crate::cli::safe::clean(&format!($($arg)*)))
     };
 }
 
@@ -184,12 +185,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Reports {
             command: args::ReportsCommand::List { reports },
         } => run::list_reports(reports.as_deref()),
+        Command::Completions { shell } => completions(*shell),
+        Command::Man { out } => man(out.as_deref()),
     });
     let style = Style::detect(cli.global.color);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(diagnostics, dir)) => {
-            eprint!("{}", render::render(&diagnostics, &dir, style));
+            safe::err_bytes(render::render(&diagnostics, &dir, style).as_bytes());
             ExitCode::from(2)
         }
         Err(Failure::Usage(message)) => {
@@ -235,7 +238,7 @@ fn check(ctx: &Context, dir: &Path, json: bool) -> Result<(), Failure> {
     let result = bakeplan::check(dir, ctx.load);
     if json {
         let diagnostics = result.as_ref().err().cloned().unwrap_or_default();
-        println!("{}", serde_json::to_string_pretty(&diagnostics)?);
+        safe::out_line(&safe::json(serde_json::to_string_pretty(&diagnostics)?));
         return if diagnostics.is_empty() {
             Ok(())
         } else {
@@ -323,5 +326,33 @@ fn init(ctx: &Context, dir: &Path) -> Result<(), Failure> {
         dir.display(),
         dir.display()
     ));
+    Ok(())
+}
+
+/// `bakeplan completions SHELL`: the script on stdout.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "bakeplan", &mut script);
+    safe::out_bytes(&script);
+    Ok(())
+}
+
+/// `bakeplan man [--out DIR]`: the top page on stdout, or every page into DIR.
+fn man(out: Option<&std::path::Path>) -> Result<(), Failure> {
+    let command = <Cli as clap::CommandFactory>::command();
+    match out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::Internal(format!("{}: {e}", dir.display())))?;
+            clap_mangen::generate_to(command, dir)
+                .map_err(|e| Failure::Internal(format!("{}: {e}", dir.display())))?;
+        }
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page)?;
+            safe::out_bytes(&page);
+        }
+    }
     Ok(())
 }

@@ -98,9 +98,9 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
             };
             let result = computed(&store, id)?;
             if *json {
-                outln!("{}", serde_json::to_string_pretty(&result)?);
+                super::safe::out_line(&super::safe::json(serde_json::to_string(&result)?));
             } else {
-                print!("{}", super::safe::clean(&summary(&result)));
+                super::safe::out_bytes(super::safe::clean(&summary(&result)).as_bytes());
             }
         }
         PlansCommand::Diff { a, b } => {

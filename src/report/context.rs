@@ -22,7 +22,7 @@ impl Object for PlanContext {
             "context_json" => self
                 .json
                 .get_or_init(|| {
-                    serde_json::to_string_pretty(&*self.plan)
+                    serde_json::to_string(&*self.plan)
                         .ok()
                         .map(|text| Value::from(Arc::<str>::from(text)))
                 })

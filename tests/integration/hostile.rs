@@ -465,3 +465,29 @@ fn a_read_only_database_serves_the_read_only_commands() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
 }
+
+#[test]
+fn reports_are_written_with_the_modes_of_an_ordinary_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = tempfile::tempdir().expect("tempdir");
+    bakeplan(work.path())
+        .args(["--now", NOW, "run"])
+        .arg(fixture("sample"))
+        .args(["--out", "out"])
+        .assert()
+        .success();
+    let reference = work.path().join("out/reference");
+    fs::File::create(&reference).expect("create");
+    let mode = |path: &Path| fs::metadata(path).expect("meta").permissions().mode() & 0o777;
+    for name in [
+        "winter-market/plan.json",
+        "run-report.json",
+        "purchase-rollup.csv",
+    ] {
+        assert_eq!(
+            mode(&work.path().join("out").join(name)),
+            mode(&reference),
+            "{name}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! the whole dependency stack.
 
 mod catalogue;
+mod cli;
 mod corpus;
 mod hostile;
 mod plans;

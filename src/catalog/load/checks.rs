@@ -5,13 +5,21 @@ use super::*;
 impl Loader {
     pub(super) fn check_refs(&mut self, catalog: &Catalog) {
         let items = catalog.items();
-        let known = |to: &str| -> Vec<&str> {
+        // Each table's sorted slugs, listed once (not once per reference).
+        let lists: [Vec<&str>; 5] = [
+            catalog.ingredients.keys().map(String::as_str).collect(),
+            catalog.materials.keys().map(String::as_str).collect(),
+            catalog.recipes.keys().map(String::as_str).collect(),
+            catalog.bundles.keys().map(String::as_str).collect(),
+            items.keys().copied().collect(),
+        ];
+        let known = |to: &str| -> &[&str] {
             match to {
-                "ingredients" => catalog.ingredients.keys().map(String::as_str).collect(),
-                "materials" => catalog.materials.keys().map(String::as_str).collect(),
-                "recipes" => catalog.recipes.keys().map(String::as_str).collect(),
-                "bundles" => catalog.bundles.keys().map(String::as_str).collect(),
-                _ => items.keys().copied().collect(),
+                "ingredients" => &lists[0],
+                "materials" => &lists[1],
+                "recipes" => &lists[2],
+                "bundles" => &lists[3],
+                _ => &lists[4],
             }
         };
         for r in std::mem::take(&mut self.refs) {
