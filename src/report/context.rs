@@ -9,11 +9,59 @@ use minijinja::value::{Enumerator, Object, Serde};
 
 use crate::plan::PlanResult;
 
+/// The top-level fields of a PlanResult, in its serialised order (`context_json` aside).
+const FIELDS: [&str; 15] = [
+    "schema_version",
+    "plan",
+    "event",
+    "settings",
+    "targets",
+    "warnings",
+    "batches",
+    "recipes",
+    "ingredients",
+    "materials",
+    "shopping",
+    "production",
+    "assembly",
+    "feasibility",
+    "costs",
+];
+
+/// A plan as a template context. Each top-level field becomes a template value only when a
+/// template first reads it (a chain event's `ingredients` alone is megabytes, and only
+/// `plan.json` reads it, as `context_json`), then is shared by every report of the plan.
 #[derive(Debug)]
 struct PlanContext {
     plan: Arc<PlanResult>,
-    fields: Value,
+    fields: [OnceLock<Value>; 15],
     json: OnceLock<Option<Value>>,
+}
+
+impl PlanContext {
+    /// Field `index` of [`FIELDS`] as a template value.
+    fn field(&self, index: usize) -> Value {
+        let p = &*self.plan;
+        self.fields[index]
+            .get_or_init(|| match index {
+                0 => Value::from(p.schema_version),
+                1 => Value::from(Serde(&p.plan)),
+                2 => Value::from(Serde(&p.event)),
+                3 => Value::from(Serde(&p.settings)),
+                4 => Value::from(Serde(&p.targets)),
+                5 => Value::from(Serde(&p.warnings)),
+                6 => Value::from(Serde(&p.batches)),
+                7 => Value::from(Serde(&p.recipes)),
+                8 => Value::from(Serde(&p.ingredients)),
+                9 => Value::from(Serde(&p.materials)),
+                10 => Value::from(Serde(&p.shopping)),
+                11 => Value::from(Serde(&p.production)),
+                12 => Value::from(Serde(&p.assembly)),
+                13 => Value::from(Serde(&p.feasibility)),
+                _ => Value::from(Serde(&p.costs)),
+            })
+            .clone()
+    }
 }
 
 impl Object for PlanContext {
@@ -27,31 +75,79 @@ impl Object for PlanContext {
                         .map(|text| Value::from(Arc::<str>::from(text)))
                 })
                 .clone(),
-            other => self
-                .fields
-                .get_attr(other)
-                .ok()
-                .filter(|v| !v.is_undefined()),
+            other => FIELDS
+                .iter()
+                .position(|f| *f == other)
+                .map(|index| self.field(index)),
         }
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let mut keys: Vec<Value> = self
-            .fields
-            .try_iter()
-            .map(|keys| keys.collect())
-            .unwrap_or_default();
-        keys.push(Value::from("context_json"));
-        Enumerator::Values(keys)
+        Enumerator::Str(&ALL_KEYS)
     }
 }
 
+/// Every key of the context.
+static ALL_KEYS: [&str; 16] = [
+    "schema_version",
+    "plan",
+    "event",
+    "settings",
+    "targets",
+    "warnings",
+    "batches",
+    "recipes",
+    "ingredients",
+    "materials",
+    "shopping",
+    "production",
+    "assembly",
+    "feasibility",
+    "costs",
+    "context_json",
+];
+
 /// The template context of one plan.
 pub fn plan_context(plan: Arc<PlanResult>) -> Value {
-    let fields = Value::from(Serde(&*plan));
     Value::from_object(PlanContext {
         plan,
-        fields,
+        fields: Default::default(),
         json: OnceLock::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_context_has_every_field_of_the_plan_json() {
+        let catalog = crate::catalog::Catalog::default();
+        let event = crate::catalog::Event {
+            slug: "e".into(),
+            name: "E".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
+            overage_pct: rust_decimal::Decimal::ZERO,
+            targets: Vec::new(),
+            decisions: Vec::new(),
+        };
+        let plan = crate::plan::compute(&crate::plan::Snapshot {
+            plan: crate::plan::PlanMeta::default(),
+            catalog: crate::catalog::reach::subset(&catalog, &event),
+        })
+        .expect("plan");
+        let json = serde_json::to_value(&plan).expect("json");
+        let keys: Vec<&str> = json
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected: Vec<&str> = FIELDS.to_vec();
+        expected.sort_unstable();
+        let mut keys = keys;
+        keys.sort_unstable();
+        assert_eq!(keys, expected);
+        assert_eq!(&ALL_KEYS[..15], &FIELDS[..]);
+    }
 }
