@@ -253,15 +253,21 @@ fn version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
+/// SQLite's error code behind a store error, if there is one.
+fn sqlite_code(error: &StoreError) -> Option<rusqlite::ErrorCode> {
+    match error {
+        StoreError::Sqlite(e) => e.sqlite_error_code(),
+        StoreError::Migration(rusqlite_migration::Error::RusqliteError { err, .. }) => {
+            err.sqlite_error_code()
+        }
+        _ => None,
+    }
+}
+
 /// Whether an error says the database (or its directory) cannot be written.
 fn is_read_only(error: &StoreError) -> bool {
-    let sqlite = match error {
-        StoreError::Sqlite(e) => Some(e),
-        StoreError::Migration(rusqlite_migration::Error::RusqliteError { err, .. }) => Some(err),
-        _ => None,
-    };
     matches!(
-        sqlite.and_then(rusqlite::Error::sqlite_error_code),
+        sqlite_code(error),
         Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
     )
 }
@@ -280,13 +286,8 @@ fn uri_path(path: &Path) -> String {
 
 /// Whether an error is another connection holding the database (worth retrying).
 fn is_busy(error: &StoreError) -> bool {
-    let sqlite = match error {
-        StoreError::Sqlite(e) => Some(e),
-        StoreError::Migration(rusqlite_migration::Error::RusqliteError { err, .. }) => Some(err),
-        _ => None,
-    };
     matches!(
-        sqlite.and_then(rusqlite::Error::sqlite_error_code),
+        sqlite_code(error),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
 }
