@@ -244,12 +244,15 @@ Examples:
 pub enum PlansCommand {
     /// List plans, newest first.
     #[command(
-        after_help = "Examples:\n  bakeplan plans list\n  bakeplan plans list --event winter-market"
+        after_help = "Examples:\n  bakeplan plans list\n  bakeplan plans list --event winter-market\n  bakeplan plans list --json | jq '.[0].id'"
     )]
     List {
         /// Only this event's plans.
         #[arg(long)]
         event: Option<String>,
+        /// Print the plans as a JSON array on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Compute and show a plan.
     #[command(

@@ -68,8 +68,25 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
         _ => Store::open_for_reading(db)?,
     };
     match command {
-        PlansCommand::List { event } => {
+        PlansCommand::List { event, json } => {
             let plans = store::list_plans(store.conn(), event.as_deref())?;
+            if *json {
+                let rows: Vec<serde_json::Value> = plans
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "id": p.meta.id,
+                            "event": p.event,
+                            "created_at": p.meta.created_at,
+                            "input_hash": p.meta.input_hash,
+                            "rows": p.rows,
+                            "engine_version": p.meta.engine_version,
+                        })
+                    })
+                    .collect();
+                super::safe::out_line(&super::safe::json(serde_json::to_string(&rows)?));
+                return Ok(());
+            }
             outln!(
                 "{:>5}  {:<28} {:<21} {:<12} {:>5}  engine",
                 "id",

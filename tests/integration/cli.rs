@@ -63,3 +63,28 @@ fn a_closed_pipe_ends_output_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn plans_list_json_is_one_object_per_plan() {
+    let work = super::imported(&fixture("sample"));
+    bakeplan(work.path())
+        .args(["--now", "2026-11-22", "plan", "--all"])
+        .assert()
+        .success();
+    let output = bakeplan(work.path())
+        .args(["plans", "list", "--json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let plans: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let plans = plans.as_array().expect("array");
+    assert_eq!(plans.len(), 2);
+    let events: Vec<&str> = plans.iter().filter_map(|p| p["event"].as_str()).collect();
+    assert!(events.contains(&"winter-market"), "{events:?}");
+    for plan in plans {
+        for field in ["id", "created_at", "input_hash", "rows", "engine_version"] {
+            assert!(!plan[field].is_null(), "{field} missing: {plan}");
+        }
+        assert_eq!(plan["input_hash"].as_str().map(str::len), Some(64));
+    }
+}
