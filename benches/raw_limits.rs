@@ -42,21 +42,10 @@ fn csv_parse(dir: &Path) -> Result<(usize, u64, f64), Failure> {
     Ok((records, bytes, started.elapsed().as_secs_f64()))
 }
 
-const TABLES: &[&str] = &[
-    "settings",
-    "ingredients",
-    "materials",
-    "products",
-    "inventory",
-    "recipes",
-    "bundles",
-    "events",
-];
-
 fn sqlite_inserts(db: &Path) -> Result<(usize, f64), Failure> {
     let source = rusqlite::Connection::open(db)?;
     let mut rows: Vec<(String, String, String, String)> = Vec::new();
-    for table in TABLES {
+    for table in bakeplan::catalog::load::MAIN_TABLES {
         let mut statement =
             source.prepare(&format!("SELECT key, name, body, hash FROM {table}"))?;
         let found =
