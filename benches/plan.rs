@@ -82,6 +82,7 @@ fn stages(c: &mut Criterion, group_name: &str, dir: &Path, parameter: &str) {
                 report_names: Vec::new(),
                 load: Default::default(),
                 prune: false,
+                fail_on: Default::default(),
             };
             run(&options, &|_| {}).expect("run")
         })

@@ -183,9 +183,9 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
 }
 
 /// Writes `catalog` as files: (file name, contents), in a fixed order.
-pub fn export(catalog: &Catalog, format: Format) -> Vec<(String, Vec<u8>)> {
+pub fn export(catalog: &Catalog, format: Format) -> Result<Vec<(String, Vec<u8>)>, csv::Error> {
     match format {
-        Format::Yaml => tables(catalog)
+        Format::Yaml => Ok(tables(catalog)
             .into_iter()
             .filter(|(name, rows)| *name == "settings" || !rows.is_empty())
             .map(|(name, rows)| {
@@ -197,7 +197,7 @@ pub fn export(catalog: &Catalog, format: Format) -> Vec<(String, Vec<u8>)> {
                 }
                 (format!("{name}.yaml"), out.into_bytes())
             })
-            .collect(),
+            .collect()),
         Format::Csv => export_csv(catalog),
     }
 }
@@ -263,7 +263,7 @@ fn yaml_scalar(value: &str) -> String {
     }
 }
 
-fn export_csv(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
+fn export_csv(catalog: &Catalog) -> Result<Vec<(String, Vec<u8>)>, csv::Error> {
     let mut files = Vec::new();
     for (name, rows) in tables(catalog) {
         let parent_key = match name {
@@ -307,19 +307,19 @@ fn export_csv(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
         if name == "settings" || !flat_rows.is_empty() {
             files.push((
                 format!("{name}.csv"),
-                write_csv(&flat_rows, table_columns(name)),
+                write_csv(&flat_rows, table_columns(name))?,
             ));
         }
         for (table, lines) in line_tables {
             if !lines.is_empty() {
                 files.push((
                     format!("{table}.csv"),
-                    write_csv(&lines, table_columns(table)),
+                    write_csv(&lines, table_columns(table))?,
                 ));
             }
         }
     }
-    files
+    Ok(files)
 }
 
 /// Renames YAML line fields into the CSV line tables' columns (SPEC §2.1).
@@ -356,9 +356,11 @@ fn table_columns(table: &str) -> &'static [&'static str] {
     }
 }
 
-fn write_csv(rows: &[Row], columns: &[&str]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(columns);
+/// One CSV table, with the byte-order mark spreadsheets need to read it as UTF-8 (the
+/// reports' CSV files carry it too; the loader accepts it).
+fn write_csv(rows: &[Row], columns: &[&str]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    writer.write_record(columns)?;
     for row in rows {
         let record = columns.iter().map(|column| {
             row.iter()
@@ -368,7 +370,9 @@ fn write_csv(rows: &[Row], columns: &[&str]) -> Vec<u8> {
                     Cell::Lines(..) => String::new(),
                 })
         });
-        let _ = writer.write_record(record);
+        writer.write_record(record)?;
     }
-    writer.into_inner().unwrap_or_default()
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }

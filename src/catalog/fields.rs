@@ -171,8 +171,22 @@ impl<'a> Fields<'a> {
             name,
             "missing-field",
             format!("missing required field `{name}`"),
-            Some(format!("add `{name}: {what}`")),
+            Some(self.add_hint(name, what)),
         );
+    }
+
+    /// Whether the record came from a CSV file (hints then name columns, not YAML keys).
+    pub fn is_csv(&self) -> bool {
+        self.loc.file.ends_with(".csv")
+    }
+
+    /// How to supply a missing field, in the syntax of the record's own file.
+    pub fn add_hint(&self, name: &str, example: &str) -> String {
+        if self.is_csv() {
+            format!("fill in the `{name}` column (add it to the header if missing), e.g. {example}")
+        } else {
+            format!("add `{name}: {example}`")
+        }
     }
 
     /// A scalar as text, or an error when it is a list or mapping.
@@ -365,12 +379,18 @@ impl<'a> Fields<'a> {
         match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
             Ok(date) if padded => Some(date),
             _ => {
+                let hint = if self.is_csv() && text.contains(['/', '.']) {
+                    "write dates as YYYY-MM-DD, or give the spreadsheet's order in settings, \
+                     e.g. date_format %d/%m/%Y"
+                } else {
+                    "write dates as YYYY-MM-DD, with two-digit month and day"
+                };
                 self.error(
                     &loc,
                     name,
                     "bad-date",
                     format!("expected a date like 2026-12-24, found {text:?}"),
-                    Some("write dates as YYYY-MM-DD, with two-digit month and day".to_owned()),
+                    Some(hint.to_owned()),
                 );
                 None
             }
@@ -440,9 +460,13 @@ impl<'a> Fields<'a> {
                         qty_field,
                         "missing-unit",
                         format!("{text} has no unit"),
-                        Some(format!(
-                            "write `{qty_field}: \"{text} cup\"` or add `{unit_field}: cup`"
-                        )),
+                        Some(if self.is_csv() {
+                            format!("fill in the `{unit_field}` column, e.g. cup")
+                        } else {
+                            format!(
+                                "write `{qty_field}: \"{text} cup\"` or add `{unit_field}: cup`"
+                            )
+                        }),
                     );
                     None
                 }
@@ -502,7 +526,7 @@ impl<'a> Fields<'a> {
                     choices[0],
                     "missing-field",
                     message,
-                    Some(format!("add `{}: <slug>`", choices[0])),
+                    Some(self.add_hint(choices[0], "<slug>")),
                 );
                 None
             }

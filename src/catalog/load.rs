@@ -3,12 +3,13 @@
 //! cycles and uniqueness. Every problem is collected; nothing stops at the first.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
 use super::diag::{Diagnostic, Loc, did_you_mean};
+use super::dialect::{self, Delimiter, Dialect};
 use super::fields::{Bound, Fields};
 use super::model::fields;
 use super::model::*;
@@ -105,6 +106,57 @@ fn all_table_names() -> impl Iterator<Item = &'static str> {
         .chain(LINE_TABLES.iter().map(|t| t.0))
 }
 
+/// How one table file is written.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Yaml,
+    Csv(&'a Dialect),
+}
+
+/// The CSV dialect the settings file asks for (`csv_delimiter`, `date_format`). Read
+/// leniently before the other tables: a bad value here is reported by the settings
+/// conversion, with its location, and the default (detection, ISO dates) is used.
+fn csv_dialect(paths: &[PathBuf], options: LoadOptions) -> Dialect {
+    let mut dialect = Dialect::default();
+    let Some(path) = paths.iter().find(|p| {
+        p.file_stem().is_some_and(|s| s == "settings")
+            && matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "csv")
+            )
+    }) else {
+        return dialect;
+    };
+    let file: Arc<str> = Arc::from("settings");
+    let read = if path.extension().is_some_and(|e| e == "csv") {
+        tree::read_csv(path, &file, "settings", options.max_file_bytes, &dialect)
+    } else {
+        tree::read_yaml(path, &file, "settings", options.max_file_bytes)
+    };
+    let Ok(root) = read else { return dialect };
+    let record = match root.kind {
+        NodeKind::Seq(mut rows) if !rows.is_empty() => rows.swap_remove(0),
+        NodeKind::Map(_) => root,
+        _ => return dialect,
+    };
+    let NodeKind::Map(entries) = record.kind else {
+        return dialect;
+    };
+    for (key, value) in entries {
+        let NodeKind::Scalar(text) = value.kind else {
+            continue;
+        };
+        match key.name.as_str() {
+            "csv_delimiter" => dialect.delimiter = Delimiter::parse(&text),
+            "date_format" if dialect::check_date_format(&text).is_ok() => {
+                dialect.date_format = Some(text);
+            }
+            _ => {}
+        }
+    }
+    dialect
+}
+
 /// Loads and validates the catalogue in `dir`.
 pub fn load(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
     let mut loader = Loader::default();
@@ -172,6 +224,7 @@ impl Loader {
         };
         let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         paths.sort();
+        let dialect = csv_dialect(&paths, options);
         for path in paths {
             let Some(file_name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned)
             else {
@@ -201,14 +254,15 @@ impl Loader {
                     ) && !name.starts_with('.')
                     {
                         let rel: Arc<str> = Arc::from(format!("{file_name}/{name}"));
-                        self.read_file(&file, &rel, table, false, options, &mut tables);
+                        let source = Source::Yaml;
+                        self.read_file(&file, &rel, table, source, options, &mut tables);
                     }
                 }
                 continue;
             }
-            let (stem, csv) = match path.extension().and_then(|e| e.to_str()) {
-                Some("yaml" | "yml") => (path.file_stem(), false),
-                Some("csv") => (path.file_stem(), true),
+            let (stem, source) = match path.extension().and_then(|e| e.to_str()) {
+                Some("yaml" | "yml") => (path.file_stem(), Source::Yaml),
+                Some("csv") => (path.file_stem(), Source::Csv(&dialect)),
                 _ => continue,
             };
             let Some(stem) = stem.and_then(|s| s.to_str()) else {
@@ -218,7 +272,7 @@ impl Loader {
             let Some(table) = self.table_for(stem, &file_name, &rel) else {
                 continue;
             };
-            self.read_file(&path, &rel, table, csv, options, &mut tables);
+            self.read_file(&path, &rel, table, source, options, &mut tables);
         }
         tables
     }
@@ -249,15 +303,16 @@ impl Loader {
         path: &Path,
         rel: &Arc<str>,
         table: &'static str,
-        csv: bool,
+        source: Source,
         options: LoadOptions,
         tables: &mut BTreeMap<&'static str, Vec<Node>>,
     ) {
         self.files.push(rel.to_string());
-        let read = if csv {
-            tree::read_csv(path, rel, table, options.max_file_bytes)
-        } else {
-            tree::read_yaml(path, rel, table, options.max_file_bytes)
+        let read = match source {
+            Source::Csv(dialect) => {
+                tree::read_csv(path, rel, table, options.max_file_bytes, dialect)
+            }
+            Source::Yaml => tree::read_yaml(path, rel, table, options.max_file_bytes),
         };
         let root = match read {
             Ok(root) => root,

@@ -4,6 +4,7 @@
 //! [`Diagnostic`]s; nothing downstream ever sees an invalid catalogue.
 
 pub mod diag;
+pub mod dialect;
 pub mod export;
 pub mod fields;
 pub mod load;

@@ -384,7 +384,13 @@ impl Catalog {
 /// columns of the table's CSV form (the rest are nested lists or alternative spellings).
 pub mod fields {
     /// Fields of `settings` records.
-    pub const SETTINGS: &[&str] = &["currency", "waste_warn_pct", "decimals"];
+    pub const SETTINGS: &[&str] = &[
+        "currency",
+        "waste_warn_pct",
+        "decimals",
+        "csv_delimiter",
+        "date_format",
+    ];
     /// Fields of `ingredients` records.
     pub const INGREDIENTS: &[&str] = &["slug", "name", "category", "density", "unit"];
     /// Fields of `materials` records.

@@ -13,6 +13,7 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::diag::{Diagnostic, Loc};
+use super::dialect::{self, Delimiter, Dialect, Lines};
 
 /// Default limit on the size of one catalogue file.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -347,20 +348,43 @@ fn yaml_message(error: &serde_saphyr::Error) -> String {
 }
 
 /// Reads a CSV file into a list of mapping nodes, one per row, keyed by the header.
-/// Empty cells are left out (absent).
+/// The separator is the dialect's or detected from the header line; headers are matched
+/// without regard to case and spacing; empty cells are left out (absent) and rows with no
+/// value at all are skipped; line numbers are right for LF, CRLF and CR files.
 pub fn read_csv(
     path: &Path,
     file: &Arc<str>,
     table: &str,
     max_bytes: u64,
+    dialect: &Dialect,
 ) -> Result<Node, Diagnostic> {
     let text = read_text(path, file, table, max_bytes)?;
+    parse_csv(&text, file, table, dialect)
+}
+
+/// Parses CSV text (see [`read_csv`]).
+pub fn parse_csv(
+    text: &str,
+    file: &Arc<str>,
+    table: &str,
+    dialect: &Dialect,
+) -> Result<Node, Diagnostic> {
+    let delimiter = dialect.delimiter.unwrap_or_else(|| Delimiter::detect(text));
+    let lines = Lines::new(text);
+    let at = |line: u64, column: u64| Loc {
+        file: Arc::clone(file),
+        line,
+        column,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
+        .delimiter(delimiter.byte())
         .from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| {
-        let line = e.position().map_or(0, csv::Position::line);
+        let line = e
+            .position()
+            .map_or(0, |p| lines.line_at(text, p.byte() as usize));
         let message = match e.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
@@ -369,32 +393,25 @@ pub fn read_csv(
             }
             _ => format!("invalid CSV: {e}"),
         };
-        Diagnostic::new(
-            &Loc {
-                file: Arc::clone(file),
-                line,
-                column: 0,
-            },
-            table,
-            "csv-syntax",
-            message,
-        )
-        .hint("every row needs as many cells as the header; quote cells that contain commas")
+        let quote = match delimiter {
+            Delimiter::Comma => "commas",
+            Delimiter::Semicolon => "semicolons",
+            Delimiter::Tab => "tabs",
+        };
+        Diagnostic::new(&at(line, 0), table, "csv-syntax", message).hint(format!(
+            "every row needs as many cells as the header; quote cells that contain {quote}"
+        ))
     };
     let headers: Vec<String> = reader
         .headers()
         .map_err(csv_error)?
         .iter()
-        .map(|h| h.trim().to_owned())
+        .map(dialect::header)
         .collect();
     for (index, header) in headers.iter().enumerate() {
         if let Some(first) = headers[..index].iter().position(|h| h == header) {
             return Err(Diagnostic::new(
-                &Loc {
-                    file: Arc::clone(file),
-                    line: 1,
-                    column: index as u64 + 1,
-                },
+                &at(1, index as u64 + 1),
                 table,
                 "duplicate-column",
                 format!(
@@ -406,17 +423,16 @@ pub fn read_csv(
             .hint("each column may appear once; remove or rename the repeated one"));
         }
     }
+    let date_format = dialect.date_format.as_deref();
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record
+            .position()
+            .map_or(0, |p| lines.line_at(text, p.byte() as usize));
         if let Some((index, _)) = record.iter().enumerate().find(|(_, c)| c.contains('\0')) {
             return Err(Diagnostic::new(
-                &Loc {
-                    file: Arc::clone(file),
-                    line,
-                    column: index as u64 + 1,
-                },
+                &at(line, index as u64 + 1),
                 table,
                 "control-character",
                 "this cell holds a NUL byte",
@@ -428,11 +444,7 @@ pub fn read_csv(
             if cell.trim().is_empty() {
                 continue;
             }
-            let loc = Loc {
-                file: Arc::clone(file),
-                line,
-                column: index as u64 + 1,
-            };
+            let loc = at(line, index as u64 + 1);
             entries.push((
                 Key {
                     name: header.clone(),
@@ -440,26 +452,21 @@ pub fn read_csv(
                 },
                 Node {
                     loc,
-                    kind: NodeKind::Scalar(cell.trim().to_owned()),
+                    kind: NodeKind::Scalar(dialect::cell(cell, delimiter, date_format)),
                 },
             ));
         }
-        let loc = Loc {
-            file: Arc::clone(file),
-            line,
-            column: 1,
-        };
+        if entries.is_empty() {
+            // A row of empty cells (`,,,,`), as spreadsheets leave below the data.
+            continue;
+        }
         rows.push(Node {
-            loc,
+            loc: at(line, 1),
             kind: NodeKind::Map(entries),
         });
     }
     Ok(Node {
-        loc: Loc {
-            file: Arc::clone(file),
-            line: 1,
-            column: 1,
-        },
+        loc: at(1, 1),
         kind: NodeKind::Seq(rows),
     })
 }

@@ -276,6 +276,9 @@ pub enum PlansCommand {
         a: i64,
         /// Newer plan id.
         b: i64,
+        /// Print `{a, b, same, changes: [{section, key, kind, field, old, new}]}` on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Whether the latest plan of an event is current, and what changed if not.
     #[command(
@@ -284,6 +287,9 @@ pub enum PlansCommand {
     Status {
         /// Event slug.
         event: String,
+        /// Print `{event, status, plan, changes}` on stdout (status: current, stale, no-plan).
+        #[arg(long)]
+        json: bool,
     },
     /// Delete a plan and its snapshot.
     #[command(after_help = "Examples:\n  bakeplan plans delete 3")]

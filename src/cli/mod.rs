@@ -45,6 +45,8 @@ pub(crate) enum Failure {
     Usage(String),
     /// Anything else: exit 3.
     Internal(String),
+    /// A run ended with this exit code for this reason (printed even with `-q`).
+    Exit(u8, String),
     /// Already reported (e.g. as JSON on stdout): exit with this code.
     Reported(u8),
     /// A report manifest or template is wrong: exit 2.
@@ -204,6 +206,10 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(3)
         }
         Err(Failure::Reported(code)) => ExitCode::from(code),
+        Err(Failure::Exit(code, reason)) => {
+            errln!("bakeplan: {reason}");
+            ExitCode::from(code)
+        }
         Err(Failure::Report(error)) => {
             for diagnostic in &error.0 {
                 errln!("error: {diagnostic}");
@@ -222,11 +228,18 @@ fn init_logging(global: &GlobalArgs) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("BAKEPLAN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
+    // Colour codes only on a terminal that allows colour (or `--color always`): a log file
+    // or a cron mail must read as plain text.
+    let ansi = matches!(Style::detect(global.color), Style::Snippet { color: true });
+    let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(ansi)
         .try_init();
+    // Fails only when a subscriber is already installed (tests running `run` twice in one
+    // process); the first one keeps logging.
+    drop(installed);
 }
 
 fn load(ctx: &Context, dir: &Path) -> Result<catalog::Loaded, Failure> {
@@ -297,7 +310,8 @@ fn export(ctx: &Context, db: &Path, out: &Path, format: args::ExportFormat) -> R
         args::ExportFormat::Yaml => catalog::export::Format::Yaml,
         args::ExportFormat::Csv => catalog::export::Format::Csv,
     };
-    let files = catalog::export::export(&catalog, format);
+    let files = catalog::export::export(&catalog, format)
+        .map_err(|e| Failure::Internal(format!("cannot write the CSV files: {e}")))?;
     for (name, bytes) in &files {
         bakeplan::write_inside(out, Path::new(name), bytes)?;
     }

@@ -120,41 +120,93 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
                 super::safe::out_bytes(super::safe::clean(&summary(&result)).as_bytes());
             }
         }
-        PlansCommand::Diff { a, b } => {
+        PlansCommand::Diff { a, b, json } => {
             let changes = diff::plan_changes(&computed(&store, *a)?, &computed(&store, *b)?);
+            if *json {
+                let value = DiffJson {
+                    a: *a,
+                    b: *b,
+                    same: changes.is_empty(),
+                    changes: &changes,
+                };
+                super::safe::out_line(&super::safe::json(serde_json::to_string(&value)?));
+                return Ok(());
+            }
             if changes.is_empty() {
                 ctx.say(&format!("plans {a} and {b} are the same"));
             }
             for change in changes {
-                outln!("{change}");
+                outln!("{}", change.plan_line());
             }
         }
-        PlansCommand::Status { event } => {
-            let live = store::load_live(store.conn())?;
-            let current = store::snapshot_records(&live, event)?;
-            let Some(latest) = store::latest_plan(store.conn(), event)? else {
-                outln!("{event}: no plan yet");
-                return Err(Failure::Reported(1));
-            };
-            let id = latest.id;
-            if latest.input_hash == store::input_hash(&current) {
-                outln!("{event}: current (plan {id})");
-                return Ok(());
-            }
-            let frozen = store::plan_records(store.conn(), id)?;
-            let now: Vec<store::RecordRow> = current.iter().map(store::RecordRow::from).collect();
-            outln!("{event}: stale (plan {id}); changed since:");
-            for change in diff::record_changes(&frozen, &now) {
-                outln!("  {change}");
-            }
-            return Err(Failure::Reported(1));
-        }
+        PlansCommand::Status { event, json } => return status(&store, event, *json),
         PlansCommand::Delete { id } => {
             store::delete_plan(store.conn_mut(), *id)?;
             ctx.say(&format!("plan {id} deleted"));
         }
     }
     Ok(())
+}
+
+/// `plans diff --json`.
+#[derive(serde::Serialize)]
+struct DiffJson<'a> {
+    a: i64,
+    b: i64,
+    same: bool,
+    changes: &'a [diff::Change],
+}
+
+/// `plans status --json`.
+#[derive(serde::Serialize)]
+struct StatusJson<'a> {
+    event: &'a str,
+    /// `current`, `stale` or `no-plan`.
+    status: &'a str,
+    plan: Option<i64>,
+    changes: &'a [diff::Change],
+}
+
+/// `plans status`: current, stale (with what changed) or no plan yet; exit 1 unless current.
+fn status(store: &Store, event: &str, json: bool) -> Result<(), Failure> {
+    let live = store::load_live(store.conn())?;
+    let current = store::snapshot_records(&live, event)?;
+    let latest = store::latest_plan(store.conn(), event)?;
+    let (state, changes) = match &latest {
+        None => ("no-plan", Vec::new()),
+        Some(plan) if plan.input_hash == store::input_hash(&current) => ("current", Vec::new()),
+        Some(plan) => {
+            let frozen = store::plan_records(store.conn(), plan.id)?;
+            let now: Vec<store::RecordRow> = current.iter().map(store::RecordRow::from).collect();
+            ("stale", diff::record_changes(&frozen, &now))
+        }
+    };
+    let id = latest.as_ref().map(|p| p.id);
+    if json {
+        let value = StatusJson {
+            event,
+            status: state,
+            plan: id,
+            changes: &changes,
+        };
+        super::safe::out_line(&super::safe::json(serde_json::to_string(&value)?));
+    } else {
+        match (state, id) {
+            ("current", Some(id)) => outln!("{event}: current (plan {id})"),
+            ("stale", Some(id)) => {
+                outln!("{event}: stale (plan {id}); changed since:");
+                for change in &changes {
+                    outln!("  {}", change.record_line());
+                }
+            }
+            _ => outln!("{event}: no plan yet"),
+        }
+    }
+    if state == "current" {
+        Ok(())
+    } else {
+        Err(Failure::Reported(1))
+    }
 }
 
 fn amount(n: &plan::result::Num) -> String {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use bakeplan::nightly::{self, Events, RunError, RunOptions, Step};
+use bakeplan::nightly::{self, Events, RunError, RunOptions, Step, plural};
 use bakeplan::plan::{Computed, Engine, Job, PlanError, rollup};
 use bakeplan::report::{Per, Reports, RunContext, RunInfo};
 use bakeplan::store::{self, Store};
@@ -28,6 +28,7 @@ impl From<RunError> for Failure {
         match error {
             RunError::Store(e) => e.into(),
             RunError::Report(e) => Failure::Report(e),
+            unknown @ RunError::UnknownEvent { .. } => Failure::Usage(unknown.to_string()),
             other => Failure::Internal(other.to_string()),
         }
     }
@@ -49,6 +50,10 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
         report_names: args.report.to_vec(),
         load: ctx.load,
         prune: args.prune,
+        fail_on: nightly::FailOn {
+            infeasible: args.fail_on_infeasible,
+            warnings: args.strict,
+        },
     };
     let bar = ctx.interactive().then(|| {
         let bar = ProgressBar::new(1);
@@ -86,9 +91,28 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
         }
         Err(other) => return Err(other.into()),
     };
-    for event in &report.events {
+    if !report.skipped.is_empty() {
+        let names: Vec<String> = report
+            .skipped
+            .iter()
+            .map(|s| format!("{} {}", s.event, s.date))
+            .collect();
         ctx.say(&format!(
-            "{} ({}): plan {}{} — {}, {} to buy, {} blocker(s)",
+            "skipped {} (dated before {}): {}; plan {} with --all or --event",
+            plural(report.skipped.len(), "past event", "past events"),
+            ctx.now.date_naive(),
+            names.join(", "),
+            if report.skipped.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        ));
+    }
+    for event in &report.events {
+        let to_buy = event.counts.get("to_buy").copied().unwrap_or(0);
+        ctx.say(&format!(
+            "{} ({}): plan {}{} — {}, {} to buy, {}",
             event.event,
             event.date,
             event.plan_id,
@@ -98,20 +122,27 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
             } else {
                 "NOT feasible"
             },
-            event.counts.get("to_buy").copied().unwrap_or(0),
-            event.blockers.len()
+            plural(to_buy, "line", "lines"),
+            plural(event.blockers.len(), "blocker", "blockers"),
         ));
     }
     let files: usize =
         report.events.iter().map(|e| e.files.len()).sum::<usize>() + report.run_files.len() + 1;
     ctx.say(&format!(
-        "wrote {files} files to {} (run-report.json lists them)",
-        args.out.display()
+        "wrote {} to {} (run-report.json lists them){}",
+        plural(files, "file", "files"),
+        args.out.display(),
+        if report.removed_files.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; removed {} an earlier run wrote",
+                plural(report.removed_files.len(), "file", "files")
+            )
+        }
     ));
-    if (args.fail_on_infeasible && report.any_infeasible())
-        || (args.strict && report.any_warnings())
-    {
-        return Err(Failure::Reported(1));
+    if let Some(reason) = report.exit_reason() {
+        return Err(Failure::Exit(report.exit_code, reason));
     }
     Ok(())
 }

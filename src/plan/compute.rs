@@ -490,26 +490,40 @@ fn produced_by_fraction(batches: Decimal, usable: Decimal) -> u64 {
         .unwrap_or(0)
 }
 
+/// `batch` for exactly one, `batches` for any other amount (½ batches, 2 batches).
+fn batch_word(batches: Decimal) -> &'static str {
+    if batches == Decimal::ONE {
+        "batch"
+    } else {
+        "batches"
+    }
+}
+
 /// High waste and confirmed shortfalls, per batch row.
 fn batch_warnings(rows: &[BatchRow], waste_warn: Decimal) -> Vec<String> {
     let mut warnings = Vec::new();
     for row in rows {
         if row.item.is_some() && row.waste_pct.0 > waste_warn {
             warnings.push(format!(
-                "{}: {} batches make {} for a need of {} — {}% waste (above {}%)",
+                "{}: {} {} make {} for a need of {} — {}% waste (above {}%)",
                 row.item_name.as_deref().unwrap_or(&row.recipe),
                 row.batches.0,
+                batch_word(row.batches.0),
                 row.produced,
                 row.need,
-                row.waste_pct.0.round_dp(1).normalize(),
+                row.waste_pct
+                    .0
+                    .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    .normalize(),
                 waste_warn.normalize()
             ));
         }
         if row.shortfall > 0 {
             warnings.push(format!(
-                "{}: decided {} batches, {} short (confirmed)",
+                "{}: decided {} {}, {} short (confirmed)",
                 row.item_name.as_deref().unwrap_or(&row.recipe),
                 row.batches.0,
+                batch_word(row.batches.0),
                 row.shortfall
             ));
         }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::PlanResult;
@@ -40,8 +41,98 @@ fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
     }
 }
 
-/// Field-level differences: `path old → new` (a missing side shows as `—`).
-pub fn field_changes(old: &Value, new: &Value) -> Vec<String> {
+/// How a record or row differs between the two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Only on the new side.
+    Added,
+    /// Only on the old side.
+    Removed,
+    /// On both sides, with this field different.
+    Changed,
+}
+
+/// One difference: a record or plan row added or removed, or one field of it changed
+/// (`plans diff --json`, `plans status --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Plan section (`batches`, `shopping`, …) or catalogue table (`recipes`, …).
+    pub section: String,
+    /// The row or record: its identifying fields, space-separated.
+    pub key: String,
+    /// Added, removed or changed.
+    pub kind: ChangeKind,
+    /// The changed field's path (`ingredients[0].qty.value`), for `changed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The old value (absent when the field is new).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    /// The new value (absent when the field was removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+impl Change {
+    fn whole(section: &str, key: &str, kind: ChangeKind) -> Change {
+        Change {
+            section: section.to_owned(),
+            key: key.to_owned(),
+            kind,
+            field: None,
+            old: None,
+            new: None,
+        }
+    }
+
+    fn fields(section: &str, key: &str, old: &Value, new: &Value) -> Vec<Change> {
+        field_changes(old, new)
+            .into_iter()
+            .map(|(field, old, new)| Change {
+                section: section.to_owned(),
+                key: key.to_owned(),
+                kind: ChangeKind::Changed,
+                field: Some(field),
+                old,
+                new,
+            })
+            .collect()
+    }
+
+    fn field_text(&self) -> String {
+        format!(
+            "{} {} → {}",
+            self.field.as_deref().unwrap_or_default(),
+            self.old.as_deref().unwrap_or("—"),
+            self.new.as_deref().unwrap_or("—")
+        )
+    }
+
+    /// The line `plans diff` prints: `batches: + cookies`, `shopping: ~ flour: qty 2 → 3`.
+    pub fn plan_line(&self) -> String {
+        let (section, key) = (&self.section, &self.key);
+        match self.kind {
+            ChangeKind::Added => format!("{section}: + {key}"),
+            ChangeKind::Removed => format!("{section}: - {key}"),
+            ChangeKind::Changed if key.is_empty() => format!("{section}: ~ {}", self.field_text()),
+            ChangeKind::Changed => format!("{section}: ~ {key}: {}", self.field_text()),
+        }
+    }
+
+    /// The line `plans status` prints: `recipe cookies changed: yields[0].qty 24 → 30`.
+    pub fn record_line(&self) -> String {
+        let what = format!("{} {}", singular(&self.section), self.key);
+        match self.kind {
+            ChangeKind::Added => format!("{what} added"),
+            ChangeKind::Removed => format!("{what} removed"),
+            ChangeKind::Changed => format!("{what} changed: {}", self.field_text()),
+        }
+    }
+}
+
+/// Field-level differences: (path, old, new), a missing side as `None`.
+fn field_changes(old: &Value, new: &Value) -> Vec<(String, Option<String>, Option<String>)> {
     let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
     flatten("", old, &mut a);
     flatten("", new, &mut b);
@@ -50,13 +141,7 @@ pub fn field_changes(old: &Value, new: &Value) -> Vec<String> {
     keys.dedup();
     keys.into_iter()
         .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| {
-            format!(
-                "{k} {} → {}",
-                a.get(k).map_or("—", String::as_str),
-                b.get(k).map_or("—", String::as_str)
-            )
-        })
+        .map(|k| (k.clone(), a.get(k).cloned(), b.get(k).cloned()))
         .collect()
 }
 
@@ -70,7 +155,7 @@ fn singular(table: &str) -> &str {
 
 /// Changes from `old` to `new` stored records: one line per added or removed record and per
 /// changed field (a body that is not JSON compares as `null`).
-pub fn record_changes(old: &[RecordRow], new: &[RecordRow]) -> Vec<String> {
+pub fn record_changes(old: &[RecordRow], new: &[RecordRow]) -> Vec<Change> {
     let index = |rows: &[RecordRow]| -> BTreeMap<(String, String), Value> {
         rows.iter()
             .map(|r| {
@@ -87,15 +172,11 @@ pub fn record_changes(old: &[RecordRow], new: &[RecordRow]) -> Vec<String> {
     keys.dedup();
     let mut out = Vec::new();
     for key in keys {
-        let what = format!("{} {}", singular(&key.0), key.1);
+        let (table, record) = (&key.0, &key.1);
         match (a.get(key), b.get(key)) {
-            (None, Some(_)) => out.push(format!("{what} added")),
-            (Some(_), None) => out.push(format!("{what} removed")),
-            (Some(x), Some(y)) if x != y => out.extend(
-                field_changes(x, y)
-                    .into_iter()
-                    .map(|c| format!("{what} changed: {c}")),
-            ),
+            (None, Some(_)) => out.push(Change::whole(table, record, ChangeKind::Added)),
+            (Some(_), None) => out.push(Change::whole(table, record, ChangeKind::Removed)),
+            (Some(x), Some(y)) if x != y => out.extend(Change::fields(table, record, x, y)),
             _ => {}
         }
     }
@@ -126,7 +207,7 @@ fn rows<'a>(plan: &'a Value, section: &str) -> Vec<&'a Value> {
 
 /// Differences between two plans, section by section: `+ added`, `- removed`,
 /// `~ changed field old → new`.
-pub fn plan_changes(a: &PlanResult, b: &PlanResult) -> Vec<String> {
+pub fn plan_changes(a: &PlanResult, b: &PlanResult) -> Vec<Change> {
     let (a, b) = (
         serde_json::to_value(a).unwrap_or(Value::Null),
         serde_json::to_value(b).unwrap_or(Value::Null),
@@ -157,27 +238,25 @@ pub fn plan_changes(a: &PlanResult, b: &PlanResult) -> Vec<String> {
         keys.dedup();
         for key in keys {
             match (x.get(key), y.get(key)) {
-                (None, Some(_)) => out.push(format!("{section}: + {key}")),
-                (Some(_), None) => out.push(format!("{section}: - {key}")),
-                (Some(old), Some(new)) if old != new => out.extend(
-                    field_changes(old, new)
-                        .into_iter()
-                        .map(|c| format!("{section}: ~ {key}: {c}")),
-                ),
+                (None, Some(_)) => out.push(Change::whole(section, key, ChangeKind::Added)),
+                (Some(_), None) => out.push(Change::whole(section, key, ChangeKind::Removed)),
+                (Some(old), Some(new)) if old != new => {
+                    out.extend(Change::fields(section, key, old, new));
+                }
                 _ => {}
             }
         }
     }
-    if a.pointer("/feasibility/feasible") != b.pointer("/feasibility/feasible") {
-        out.push(format!(
-            "feasibility: ~ feasible {} → {}",
-            a.pointer("/feasibility/feasible")
-                .map(scalar)
-                .unwrap_or_default(),
-            b.pointer("/feasibility/feasible")
-                .map(scalar)
-                .unwrap_or_default()
-        ));
+    let feasible = |plan: &Value| plan.pointer("/feasibility/feasible").map(scalar);
+    if feasible(&a) != feasible(&b) {
+        out.push(Change {
+            section: "feasibility".to_owned(),
+            key: String::new(),
+            kind: ChangeKind::Changed,
+            field: Some("feasible".to_owned()),
+            old: feasible(&a),
+            new: feasible(&b),
+        });
     }
     out
 }
@@ -207,7 +286,10 @@ mod tests {
             row("bundles", "tin", "{}"),
         ];
         assert_eq!(
-            record_changes(&old, &new),
+            record_changes(&old, &new)
+                .iter()
+                .map(Change::record_line)
+                .collect::<Vec<_>>(),
             vec![
                 "bundle tin added",
                 "recipe cookies changed: ingredients[0].qty.value 2.25 → 2.5"

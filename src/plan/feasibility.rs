@@ -224,13 +224,13 @@ pub fn assembly_rows(
                             available: have.into(),
                             unit,
                             message: format!(
-                                "{}: need {} more {}{}",
+                                "{}: need {}{} more {}",
                                 demand.bundle,
                                 (wanted - have).normalize(),
                                 if unit == Unit::Each {
                                     String::new()
                                 } else {
-                                    format!("{unit} ")
+                                    format!(" {unit}")
                                 },
                                 name
                             ),
@@ -332,9 +332,13 @@ pub fn verdict(
             available: row.on_hand,
             unit: row.unit,
             message: format!(
-                "buy {} {} more {}",
+                "buy {}{} more {}",
                 row.to_buy.0.round_dp(3).normalize(),
-                row.unit,
+                if row.unit == Unit::Each {
+                    String::new()
+                } else {
+                    format!(" {}", row.unit)
+                },
                 row.name
             ),
         });

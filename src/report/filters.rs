@@ -89,8 +89,15 @@ fn money(value: Value) -> Result<String, Error> {
 }
 
 /// A percentage at the configured places: `48.958%`.
-fn pct(state: &State, value: Value) -> Result<String, Error> {
-    Ok(format!("{}%", num(state, value)?))
+/// A percentage, always to one decimal place at most (`20.8%`, `5%`), as in the warnings.
+fn pct(value: Value) -> Result<String, Error> {
+    let amount = decimal(&value).ok_or_else(|| not_a_number(&value))?;
+    Ok(format!(
+        "{}%",
+        amount
+            .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
+    ))
 }
 
 /// Whole number at or above.
@@ -161,10 +168,10 @@ mod tests {
         ));
         assert_eq!(
             render(
-                "{{ a|num }} {{ b|num }} {{ c|num }} [{{ d|num }}] {{ a|qty('lb') }} {{ 37.9|money }} {{ 48.9583|pct }}",
+                "{{ a|num }} {{ b|num }} {{ c|num }} [{{ d|num }}] {{ a|qty('lb') }} {{ 37.9|money }} {{ 48.9583|pct }} {{ 20.8333|pct }}",
                 ctx
             ),
-            "12.5 3 0.333 [] 12.5 lb 37.90 48.958%"
+            "12.5 3 0.333 [] 12.5 lb 37.90 49% 20.8%"
         );
     }
 

@@ -29,10 +29,18 @@ pub struct TableChanges {
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
-    /// Changes per table, in [`LIVE_TABLES`] order.
+    /// Changes per table, in [`LIVE_TABLES`] order (in JSON: an object keyed by table).
+    #[serde(serialize_with = "tables_as_object")]
     pub tables: Vec<(String, TableChanges)>,
     /// Whether anything was written.
     pub written: bool,
+}
+
+fn tables_as_object<S: serde::Serializer>(
+    tables: &[(String, TableChanges)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(tables.iter().map(|(table, changes)| (table, changes)))
 }
 
 /// (table, key) → hash of every live record.

@@ -88,3 +88,104 @@ fn plans_list_json_is_one_object_per_plan() {
         assert_eq!(plan["input_hash"].as_str().map(str::len), Some(64));
     }
 }
+
+/// A cron job: the run owns the files it wrote in `--out` (an event it no longer plans
+/// loses its folder; the baker's own file stays), and `run-report.json` is written on
+/// every outcome with a status, an exit code and structured errors or blockers.
+#[test]
+fn the_run_owns_its_output_and_always_reports() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let catalogue = work.path().join("catalogue");
+    std::fs::create_dir(&catalogue).expect("mkdir");
+    for entry in std::fs::read_dir(fixture("starter")).expect("starter") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, catalogue.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let events = catalogue.join("events.yaml");
+    let original = std::fs::read_to_string(&events).expect("events");
+    std::fs::write(
+        &events,
+        format!(
+            "{original}- {{slug: spring-fair, name: Spring fair, date: 2027-03-20, targets: [{{item: chocolate-chip-cookie, qty: 24}}]}}\n"
+        ),
+    )
+    .expect("write");
+    let out = work.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    std::fs::write(out.join("notes.txt"), "mine").expect("write");
+    let run = |now: &str| {
+        bakeplan(work.path())
+            .args(["--now", now, "run", "catalogue", "--out", "out"])
+            .output()
+            .expect("runs")
+    };
+    let report = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("run-report.json")).expect("report"))
+            .expect("json")
+    };
+    assert!(run("2026-12-01").status.success());
+    assert!(out.join("spring-fair/plan.json").is_file());
+    let first = report();
+    assert_eq!(first["version"], 2);
+    assert_eq!(first["status"], "infeasible");
+    assert_eq!(first["exit_code"], 0);
+    assert_eq!(first["catalogue"], "catalogue");
+    assert!(first["import"]["tables"]["recipes"]["added"].as_u64() > Some(0));
+    assert!(first["events"][0]["blockers"][0]["kind"].is_string());
+
+    // Bad input: exit 2, the report says why, the earlier files stay until a good run.
+    std::fs::write(&events, original.replace("2026-12-19", "19/12/2026")).expect("write");
+    let output = run("2027-01-10");
+    assert_eq!(output.status.code(), Some(2));
+    let failed = report();
+    assert_eq!(failed["status"], "input-error");
+    assert_eq!(failed["exit_code"], 2);
+    assert_eq!(failed["errors"][0]["code"], "bad-date");
+    assert_eq!(failed["errors"][0]["line"], 3);
+    assert!(out.join("spring-fair/plan.json").is_file());
+
+    // The spring fair is gone from the catalogue and the holiday sale is past: both
+    // folders go, the baker's note stays.
+    std::fs::write(&events, &original).expect("write");
+    let output = run("2027-01-10");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("skipped 1 past event"), "{stderr}");
+    let last = report();
+    assert_eq!(last["skipped"][0]["event"], "holiday-sale");
+    assert_eq!(last["skipped"][0]["reason"], "past");
+    assert!(!out.join("spring-fair").exists());
+    assert!(!out.join("holiday-sale").exists());
+    assert!(
+        last["removed_files"]
+            .as_array()
+            .is_some_and(|r| r.len() >= 10)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).expect("note"),
+        "mine"
+    );
+}
+
+/// `-v` logs are plain text when stderr is not a terminal, whatever `--color` says short of
+/// `always`.
+#[test]
+fn logs_carry_no_escape_codes_off_a_terminal() {
+    let work = tempfile::tempdir().expect("tempdir");
+    for color in ["auto", "never"] {
+        let output = bakeplan(work.path())
+            .env_remove("NO_COLOR")
+            .args(["-v", "--color", color, "--now", "2026-12-01", "run"])
+            .arg(fixture("sample"))
+            .args(["--out", "out"])
+            .output()
+            .expect("runs");
+        assert!(output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("INFO"), "{stderr}");
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "escape codes with --color {color}"
+        );
+    }
+}

@@ -109,6 +109,21 @@ fn a_bom_prefixed_csv_loads() {
     );
 }
 
+/// Spreadsheet exports of the sample: semicolons with decimal commas, day/month/year dates,
+/// capitalised headers, CRLF, a BOM and trailing blank rows (European Excel); CRLF with a
+/// BOM (Excel, "CSV UTF-8"); tab-separated. Each loads to exactly the sample's catalogue.
+#[test]
+fn spreadsheet_dialects_load_to_the_same_catalogue() {
+    let expected = bakeplan::check(&fixture("sample-csv"), Default::default())
+        .expect("sample loads")
+        .catalog;
+    for case in ["excel-semicolon", "excel-crlf", "tab-separated"] {
+        let loaded = bakeplan::check(&fixture(&format!("good/{case}")), Default::default())
+            .unwrap_or_else(|e| panic!("{case}: {e:?}"));
+        assert_eq!(loaded.catalog, expected, "{case}");
+    }
+}
+
 #[test]
 fn json_output_lists_every_error_with_its_location() {
     let output = Command::cargo_bin("bakeplan")

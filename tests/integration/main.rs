@@ -2,6 +2,7 @@
 //! entry points on the bundled fixtures. One test crate, because every test binary relinks
 //! the whole dependency stack.
 
+mod cases;
 mod catalogue;
 mod cli;
 mod corpus;

@@ -53,6 +53,7 @@ fn without_run_specifics(json: &[u8]) -> serde_json::Value {
             serde_json::Value::Object(map) => {
                 map.remove("timings_ms");
                 map.remove("database");
+                map.remove("out");
                 map.values_mut().for_each(strip);
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(strip),

@@ -20,12 +20,13 @@ impl Loader {
         let date = f.date("date");
         if date.is_none() && !f.has("date") {
             let loc = f.loc().clone();
+            let hint = f.add_hint("date", "2026-12-24");
             f.error(
                 &loc,
                 "date",
                 "missing-field",
                 "missing required field `date`",
-                Some("add `date: 2026-12-24`".to_owned()),
+                Some(hint),
             );
         }
         let overage_pct = f

@@ -168,12 +168,17 @@ impl Loader {
         let lines = f.list("contents");
         if lines.is_empty() {
             let loc = f.loc().clone();
+            let hint = if f.is_csv() {
+                "add rows for it to bundle_contents.csv (columns bundle, item, qty)"
+            } else {
+                "add `contents:` with `- item: SLUG` and `qty: N` lines"
+            };
             f.error(
                 &loc,
                 "contents",
                 "empty-bundle",
                 "a bundle needs at least one content line",
-                Some("add `contents:` with `- item: SLUG` and `qty: N` lines".to_owned()),
+                Some(hint.to_owned()),
             );
         }
         let mut contents = Vec::new();

@@ -2,6 +2,7 @@
 //! from located trees into model records.
 
 use super::*;
+use crate::catalog::dialect::{self, Delimiter};
 
 impl Loader {
     pub(super) fn settings(&mut self, node: &Node) -> Option<Settings> {
@@ -33,6 +34,29 @@ impl Loader {
             Some(d) => d as u32,
             None => defaults.decimals,
         };
+        // How CSV files are read: already applied by `read_sources`, checked here.
+        if let Some((text, loc)) = f.text("csv_delimiter")
+            && Delimiter::parse(&text).is_none()
+        {
+            f.error(
+                &loc,
+                "csv_delimiter",
+                "bad-value",
+                format!("unknown CSV separator {text:?}"),
+                Some("use \",\", \";\" or \"tab\"".to_owned()),
+            );
+        }
+        if let Some((text, loc)) = f.text("date_format")
+            && let Err(problem) = dialect::check_date_format(&text)
+        {
+            f.error(
+                &loc,
+                "date_format",
+                "bad-value",
+                problem,
+                Some("a chrono format such as \"%d/%m/%Y\" (day/month/year)".to_owned()),
+            );
+        }
         self.finish(f);
         Some(Settings {
             currency,

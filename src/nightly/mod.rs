@@ -10,14 +10,20 @@ use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::catalog::{Catalog, Diagnostic, Event, LoadOptions};
 use crate::plan::compute::BATCH;
 use crate::plan::rollup::{Need, rollup};
-use crate::plan::{Computed, ENGINE_VERSION, Engine, Job, PlanError, PlanResult};
+use crate::plan::{Computed, Engine, Job, PlanError, PlanResult};
 use crate::report::{self, Manifest, Per, ReportError, Reports, RunContext, RunInfo};
 use crate::store::{self, Frozen, ImportSummary, Store, StoreError};
+
+mod outputs;
+mod verdict;
+
+pub use verdict::{
+    EventReport, FailOn, RUN_REPORT_VERSION, RunReport, RunStatus, SkipReason, Skipped, plural,
+};
 
 /// Which events a run plans.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +57,8 @@ pub struct RunOptions {
     pub load: LoadOptions,
     /// Allow the import to remove more than half of the live records.
     pub prune: bool,
+    /// Which plan verdicts make the run exit 1.
+    pub fail_on: FailOn,
 }
 
 /// A step of the run, for progress display.
@@ -73,6 +81,16 @@ pub enum RunError {
     /// The catalogue has errors (nothing was imported).
     #[error("the catalogue has {} error(s)", .0.len())]
     Input(Vec<Diagnostic>),
+    /// `--event` names no event of the catalogue (nothing was imported).
+    #[error("no event {event:?} in the catalogue ({known}){}", hint.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
+    UnknownEvent {
+        /// The slug asked for.
+        event: String,
+        /// The catalogue's events, comma-separated.
+        known: String,
+        /// "did you mean …?"
+        hint: Option<String>,
+    },
     /// A report manifest or template is wrong.
     #[error("{0}")]
     Report(#[from] ReportError),
@@ -101,68 +119,6 @@ pub enum RunError {
     },
 }
 
-/// Per-event outcome of a run.
-#[derive(Debug, Clone, Serialize)]
-pub struct EventReport {
-    /// Event slug.
-    pub event: String,
-    /// Event name.
-    pub name: String,
-    /// Event date.
-    pub date: chrono::NaiveDate,
-    /// The plan used.
-    pub plan_id: i64,
-    /// Whether the plan was reused (inputs unchanged).
-    pub reused: bool,
-    /// Hash of the plan's inputs.
-    pub input_hash: String,
-    /// Whether every target can be met.
-    pub feasible: bool,
-    /// Sizes of the plan.
-    pub counts: BTreeMap<&'static str, usize>,
-    /// Warnings of the plan.
-    pub warnings: Vec<String>,
-    /// Blockers, as messages.
-    pub blockers: Vec<String>,
-    /// Files written for it, relative to the output directory.
-    pub files: Vec<String>,
-    /// Milliseconds spent computing and rendering it.
-    pub timings_ms: BTreeMap<&'static str, f64>,
-}
-
-/// What a run did; written as `run-report.json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
-    /// Engine version.
-    pub engine_version: &'static str,
-    /// The run's clock.
-    pub now: String,
-    /// Catalogue directory.
-    pub catalogue: String,
-    /// Database file.
-    pub database: String,
-    /// What the import changed.
-    pub import: ImportSummary,
-    /// One entry per planned event, date order.
-    pub events: Vec<EventReport>,
-    /// Files written for the whole run.
-    pub run_files: Vec<String>,
-    /// Milliseconds per stage.
-    pub timings_ms: BTreeMap<&'static str, f64>,
-}
-
-impl RunReport {
-    /// Whether any planned event is infeasible.
-    pub fn any_infeasible(&self) -> bool {
-        self.events.iter().any(|e| !e.feasible)
-    }
-
-    /// Whether any plan has warnings.
-    pub fn any_warnings(&self) -> bool {
-        self.events.iter().any(|e| !e.warnings.is_empty())
-    }
-}
-
 fn ms(since: Instant) -> f64 {
     (since.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
@@ -179,7 +135,22 @@ fn select_events<'c>(
     catalog: &'c Catalog,
     which: &Events,
     today: chrono::NaiveDate,
+    skipped: &mut Vec<Skipped>,
 ) -> Result<Vec<&'c Event>, RunError> {
+    if *which == Events::Upcoming {
+        skipped.extend(
+            catalog
+                .events
+                .values()
+                .filter(|e| e.date < today)
+                .map(|e| Skipped {
+                    event: e.slug.clone(),
+                    date: e.date,
+                    reason: SkipReason::Past,
+                }),
+        );
+        skipped.sort_by(|a, b| (a.date, &a.event).cmp(&(b.date, &b.event)));
+    }
     let mut events: Vec<&Event> = catalog
         .events
         .values()
@@ -192,16 +163,16 @@ fn select_events<'c>(
     if let Events::One(slug) = which
         && events.is_empty()
     {
-        return Err(StoreError::UnknownEvent {
+        let known: Vec<&str> = catalog.events.keys().map(String::as_str).collect();
+        return Err(RunError::UnknownEvent {
             event: slug.clone(),
-            known: catalog
-                .events
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-        }
-        .into());
+            hint: crate::catalog::diag::did_you_mean(slug, known.iter().copied()),
+            known: if known.is_empty() {
+                "it has none".to_owned()
+            } else {
+                format!("events: {}", known.join(", "))
+            },
+        });
     }
     events.sort_by(|a, b| (a.date, &a.slug).cmp(&(b.date, &b.slug)));
     Ok(events)
@@ -222,10 +193,73 @@ struct Selected<'r> {
     keep_plans: bool,
 }
 
-/// Runs the nightly job.
+/// Runs the nightly job and writes `run-report.json` — also when the run stops on bad input
+/// or a failure, with the errors in it. Files an earlier run wrote that this one no longer
+/// produces are removed (see [`outputs`]).
 pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<RunReport, RunError> {
-    let mut timings = BTreeMap::new();
     let now = options.now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut report = RunReport::started(now, [&options.catalogue, &options.db, &options.out]);
+    let previous = outputs::previous_files(&options.out);
+    let mut result = run_stages(options, progress, &mut report);
+    if result.is_ok() {
+        let current: std::collections::BTreeSet<String> = report
+            .events
+            .iter()
+            .flat_map(|e| e.files.iter().cloned())
+            .chain(report.run_files.iter().cloned())
+            .collect();
+        match outputs::remove_stale(&options.out, &previous, &current) {
+            Ok(removed) => report.removed_files = removed,
+            Err(e) => result = Err(RunError::Write(e)),
+        }
+    }
+    if result.is_err() {
+        report.earlier_files = previous.into_iter().collect();
+    }
+    match &result {
+        Ok(()) => report.conclude(options.fail_on),
+        Err(RunError::Input(errors)) => {
+            report.errors = errors.clone();
+            report.stopped(RunStatus::InputError);
+        }
+        Err(error @ RunError::UnknownEvent { .. }) => {
+            report.failure = Some(error.to_string());
+            report.stopped(RunStatus::InputError);
+        }
+        Err(RunError::Report(error) | RunError::Render(error)) => {
+            report.errors = error.0.clone();
+            report.stopped(RunStatus::InputError);
+        }
+        Err(other) => {
+            report.failure = Some(other.to_string());
+            report.stopped(RunStatus::Failed);
+        }
+    }
+    let written = serde_json::to_vec_pretty(&report)
+        .map_err(std::io::Error::other)
+        .and_then(|json| crate::write_inside(&options.out, Path::new("run-report.json"), &json));
+    match (result, written) {
+        (Ok(()), Ok(_)) => Ok(report),
+        (Ok(()), Err(e)) => Err(RunError::Io {
+            path: options.out.join("run-report.json"),
+            source: e,
+        }),
+        (Err(error), Ok(_)) => Err(error),
+        (Err(error), Err(e)) => {
+            tracing::warn!("could not write run-report.json: {e}");
+            Err(error)
+        }
+    }
+}
+
+/// The stages of the run, filling `out` as they go.
+fn run_stages(
+    options: &RunOptions,
+    progress: &(dyn Fn(Step) + Sync),
+    out: &mut RunReport,
+) -> Result<(), RunError> {
+    let mut timings = BTreeMap::new();
+    let now = out.now.clone();
 
     let started = Instant::now();
     progress(Step::Stage {
@@ -250,7 +284,12 @@ pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<Run
             .any(|m| m.per == Per::Run && reports.reads(m, "plans")),
     };
     let loaded = crate::check(&options.catalogue, options.load).map_err(RunError::Input)?;
-    let events = select_events(&loaded.catalog, &options.events, options.now.date_naive())?;
+    let events = select_events(
+        &loaded.catalog,
+        &options.events,
+        options.now.date_naive(),
+        &mut out.skipped,
+    )?;
     progress(Step::Done(format!(
         "{} checked",
         options.catalogue.display()
@@ -339,23 +378,11 @@ pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<Run
         }
     }
     timings.insert("run_reports", ms(started));
-
-    let report = RunReport {
-        engine_version: ENGINE_VERSION,
-        now,
-        catalogue: options.catalogue.display().to_string(),
-        database: options.db.display().to_string(),
-        import,
-        events: event_reports,
-        run_files,
-        timings_ms: timings,
-    };
-    let json = serde_json::to_vec_pretty(&report).map_err(|e| RunError::Io {
-        path: options.out.join("run-report.json"),
-        source: std::io::Error::other(e),
-    })?;
-    write(&options.out, Path::new("run-report.json"), &json)?;
-    Ok(report)
+    out.import = import;
+    out.events = event_reports;
+    out.run_files = run_files;
+    out.timings_ms = timings;
+    Ok(())
 }
 
 /// Names the events whose reports took longest (`-v`), to see where a night's time goes.
@@ -465,12 +492,7 @@ fn render_plan(
             ("warnings", p.warnings.len()),
         ]),
         warnings: p.warnings.clone(),
-        blockers: p
-            .feasibility
-            .blockers
-            .iter()
-            .map(|b| format!("[{}] {}", b.kind, b.message))
-            .collect(),
+        blockers: p.feasibility.blockers.clone(),
         files,
         timings_ms: BTreeMap::from([("render", ms(started))]),
     };
