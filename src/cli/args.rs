@@ -138,10 +138,43 @@ An event whose inputs are unchanged since its latest plan reuses that plan.")]
         #[arg(long)]
         force: bool,
     },
-    /// List, show, compare, check and delete frozen plans.
+    /// List, show, compare, check and delete frozen plans; move a plan through its states.
     Plans {
         #[command(subcommand)]
         command: PlansCommand,
+    },
+    /// Record what happened in the kitchen against an event's plan (the journal).
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "\
+Examples:
+  bakeplan record production winter-market --recipe gingerbread-people --batches 4
+  bakeplan record production winter-market --recipe macarons --batches 1 --yield 30 --loss-reason \"cracked shells\"
+  bakeplan record assembly holiday-gift-boxes --bundle cookie-tin --qty 12
+  bakeplan record purchase --ingredient flour-ap --qty \"50 lb\" --cost 32.50
+  bakeplan record shopping-done winter-market
+  bakeplan record --file today.csv
+
+A file holds rows with `kind` (production, assembly, purchase), `event` and the options
+above as columns (CSV) or keys (YAML); it is recorded all or nothing."
+    )]
+    Record {
+        /// A CSV or YAML file of entries, recorded all or nothing.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        #[command(subcommand)]
+        what: Option<RecordCommand>,
+    },
+    /// Progress of an event: batches made, bundles packed, what can be packed now.
+    #[command(
+        after_help = "Examples:\n  bakeplan progress winter-market\n  bakeplan progress winter-market --json | jq .overall_pct"
+    )]
+    Progress {
+        /// Event slug.
+        event: String,
+        /// Print the progress as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// The nightly job: check, import, freeze every upcoming event, compute, render every report.
     #[command(after_help = "\
@@ -239,7 +272,79 @@ Examples:
     },
 }
 
-/// `plans` subcommands.
+/// `record` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Batches of a recipe made.
+    Production {
+        /// Event slug.
+        event: String,
+        /// Recipe slug (one the event's plan makes).
+        #[arg(long)]
+        recipe: String,
+        /// Batches made (fractions allowed: 0.5, 1/2).
+        #[arg(long, allow_negative_numbers = true)]
+        batches: String,
+        /// Units that came out (default: the plan's count for these batches).
+        #[arg(long = "yield", value_name = "N")]
+        actual_yield: Option<u64>,
+        /// Why fewer came out.
+        #[arg(long)]
+        loss_reason: Option<String>,
+        /// When (RFC 3339 or a date; default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Bundles packed.
+    Assembly {
+        /// Event slug.
+        event: String,
+        /// Bundle slug (one the event's plan assembles).
+        #[arg(long)]
+        bundle: String,
+        /// How many.
+        #[arg(long)]
+        qty: u64,
+        /// When (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// An ingredient or packaging material bought.
+    Purchase {
+        /// Ingredient slug.
+        #[arg(
+            long,
+            required_unless_present = "material",
+            conflicts_with = "material"
+        )]
+        ingredient: Option<String>,
+        /// Material slug.
+        #[arg(long)]
+        material: Option<String>,
+        /// Amount with its unit: "10 lb", "2 each".
+        #[arg(long)]
+        qty: String,
+        /// What it cost.
+        #[arg(long)]
+        cost: Option<String>,
+        /// The event it was bought for.
+        #[arg(long)]
+        event: Option<String>,
+        /// When (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The event's current to-buy list, bought (in whole packs).
+    ShoppingDone {
+        /// Event slug.
+        event: String,
+        /// When (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+/// `bakeplan plans …` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PlansCommand {
     /// List plans, newest first.
@@ -290,6 +395,21 @@ pub enum PlansCommand {
         /// Print `{event, status, plan, changes}` on stdout (status: current, stale, no-plan).
         #[arg(long)]
         json: bool,
+    },
+    /// Lock an event's plan: agreed, not yet in production (draft → locked).
+    Lock {
+        /// Event slug.
+        event: String,
+    },
+    /// Start production: the plan is kept until `plans amend` (draft/locked → in_production).
+    Start {
+        /// Event slug.
+        event: String,
+    },
+    /// Mark an event's production complete (in_production → completed).
+    Complete {
+        /// Event slug.
+        event: String,
     },
     /// Delete a plan and its snapshot.
     #[command(after_help = "Examples:\n  bakeplan plans delete 3")]

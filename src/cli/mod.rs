@@ -22,6 +22,7 @@ macro_rules! errln {
 }
 
 pub mod args;
+mod kitchen;
 mod plans;
 mod render;
 mod run;
@@ -58,6 +59,7 @@ impl From<StoreError> for Failure {
         match error {
             StoreError::UnknownEvent { .. }
             | StoreError::UnknownPlan(_)
+            | StoreError::PlanInUse(_)
             | StoreError::WouldPrune { .. } => Failure::Usage(error.to_string()),
             other => Failure::Internal(other.to_string()),
         }
@@ -120,7 +122,7 @@ impl Context {
     }
 }
 
-fn parse_now(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_now(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .ok()
@@ -144,6 +146,10 @@ pub fn run(cli: Cli) -> ExitCode {
             plans::plan(&ctx, &cli.global.db, event.as_deref(), *all, *force)
         }
         Command::Plans { command } => plans::plans(&ctx, &cli.global.db, command),
+        Command::Record { file, what } => {
+            kitchen::record(&ctx, &cli.global.db, file.as_deref(), what.as_ref())
+        }
+        Command::Progress { event, json } => kitchen::show_progress(&cli.global.db, event, *json),
         Command::Run {
             dir,
             out,

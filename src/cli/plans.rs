@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use bakeplan::plan::{self, PlanResult, diff};
+use bakeplan::store::journal::PlanState;
 use bakeplan::store::{self, Store};
 
 use super::args::PlansCommand;
@@ -140,6 +141,18 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
             }
         }
         PlansCommand::Status { event, json } => return status(&store, event, *json),
+        PlansCommand::Lock { event } => {
+            drop(store);
+            return super::kitchen::change_state(ctx, db, event, PlanState::Locked);
+        }
+        PlansCommand::Start { event } => {
+            drop(store);
+            return super::kitchen::change_state(ctx, db, event, PlanState::InProduction);
+        }
+        PlansCommand::Complete { event } => {
+            drop(store);
+            return super::kitchen::change_state(ctx, db, event, PlanState::Completed);
+        }
         PlansCommand::Delete { id } => {
             store::delete_plan(store.conn_mut(), *id)?;
             ctx.say(&format!("plan {id} deleted"));

@@ -374,6 +374,9 @@ pub fn delete_plan(conn: &mut Connection, id: i64) -> Result<(), StoreError> {
     if exists.is_none() {
         return Err(StoreError::UnknownPlan(id));
     }
+    if super::journal::references_plan(&tx, id)? {
+        return Err(StoreError::PlanInUse(id));
+    }
     tx.execute("INSERT INTO plan_deletions (plan_id) VALUES (?1)", [id])?;
     tx.execute(
         "CREATE TEMP TABLE IF NOT EXISTS gc_chunks (id INTEGER PRIMARY KEY)",

@@ -8,6 +8,7 @@
 
 mod freeze;
 mod import;
+pub mod journal;
 mod records;
 mod snapshot;
 
@@ -68,6 +69,11 @@ pub enum StoreError {
     /// No such plan.
     #[error("no plan {0}")]
     UnknownPlan(i64),
+    /// A plan the kitchen journal records against cannot be deleted.
+    #[error(
+        "plan {0} has production, assembly or state changes recorded against it; it is kept as the kitchen's record"
+    )]
+    PlanInUse(i64),
     /// A read-only database written by an older version: it needs upgrading first.
     #[error(
         "the database is read-only and at schema version {found}; this version of bakeplan needs {known}: run any bakeplan command on a writable copy to upgrade it"
@@ -113,13 +119,17 @@ fn migrations() -> Migrations<'static> {
                 freeze::migrate_v2_rows(tx).map_err(|e| HookError::Hook(e.to_string()))
             },
         ),
+        M::up(include_str!("../../migrations/004-journal.sql")),
     ])
 }
 
-/// Number of schema versions this binary knows.
+/// Number of schema versions this binary knows (one per file in `migrations/`).
 pub fn schema_version() -> usize {
-    3
+    MIGRATION_FILES
 }
+
+/// How many migrations [`migrations`] lists; a test checks it against `migrations/`.
+const MIGRATION_FILES: usize = 4;
 
 /// Begins a write transaction: it takes the write lock at once (waiting for another run's
 /// to end), so that what it reads stays true until it commits.
@@ -305,6 +315,17 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(migrations().validate().is_ok());
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .expect("migrations dir")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+            })
+            .count();
+        assert_eq!(
+            files, MIGRATION_FILES,
+            "schema_version() must count every migration"
+        );
     }
 
     #[test]

@@ -1,0 +1,324 @@
+//! `record`, `progress` and `plans lock|start|complete`: following an event through the
+//! kitchen. Every entry is checked against the event's current plan before anything is
+//! written; a batch of entries (a file, a shopping list) is written all or nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use bakeplan::catalog::units::parse_amount;
+use bakeplan::plan::record::{self, Problem};
+use bakeplan::plan::{PlanResult, progress};
+use bakeplan::store::journal::{self, Entry, PlanState, PurchaseKind, StateChange};
+use bakeplan::store::{self, Store};
+use rust_decimal::Decimal;
+
+use super::args::RecordCommand;
+use super::{Context, Failure, parse_now};
+
+/// The event's latest plan, computed; a located "no plan yet" otherwise.
+fn current_plan(store: &Store, event: &str) -> Result<PlanResult, Failure> {
+    let live = store::load_live(store.conn())?;
+    if !live.events.contains_key(event) {
+        // Names the events the database has.
+        store::snapshot_records(&live, event)?;
+    }
+    let Some(latest) = store::latest_plan(store.conn(), event)? else {
+        return Err(Failure::Usage(format!(
+            "event {event:?} has no plan yet; freeze one first: bakeplan plan --event {event}"
+        )));
+    };
+    super::plans::computed(store, latest.id)
+}
+
+fn when(ctx: &Context, at: Option<&str>) -> Result<String, Failure> {
+    match at {
+        None => Ok(ctx.now_text()),
+        Some(text) => parse_now(text)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--at {text:?} is neither an RFC 3339 timestamp nor a date (YYYY-MM-DD)"
+                ))
+            }),
+    }
+}
+
+fn refused(problem: Problem) -> Failure {
+    Failure::Usage(format!(
+        "--{}: {}{}",
+        problem.field.replace('_', "-"),
+        problem.message,
+        problem
+            .hint
+            .map(|h| format!("\n  hint: {h}"))
+            .unwrap_or_default()
+    ))
+}
+
+fn amount(text: &str, option: &str) -> Result<Decimal, Failure> {
+    parse_amount(text).ok_or_else(|| {
+        Failure::Usage(format!(
+            "--{option} {text:?} is not a number (write 2, 0.5 or 1/2)"
+        ))
+    })
+}
+
+/// `bakeplan record …`.
+pub fn record(
+    ctx: &Context,
+    db: &Path,
+    file: Option<&Path>,
+    what: Option<&RecordCommand>,
+) -> Result<(), Failure> {
+    let mut store = Store::open(db)?;
+    let entries = match (file, what) {
+        (Some(file), _) => from_file(ctx, &store, file)?,
+        (None, Some(what)) => from_command(ctx, &store, what)?,
+        (None, None) => {
+            return Err(Failure::Usage(
+                "say what to record: production, assembly, purchase, shopping-done or --file FILE"
+                    .into(),
+            ));
+        }
+    };
+    if entries.is_empty() {
+        ctx.say("nothing to record");
+        return Ok(());
+    }
+    journal::append(store.conn_mut(), &entries, &ctx.now_text())?;
+    for entry in &entries {
+        outln!("recorded {}", describe(entry));
+    }
+    Ok(())
+}
+
+fn from_command(ctx: &Context, store: &Store, what: &RecordCommand) -> Result<Vec<Entry>, Failure> {
+    Ok(match what {
+        RecordCommand::Production {
+            event,
+            recipe,
+            batches,
+            actual_yield,
+            loss_reason,
+            at,
+        } => {
+            let plan = current_plan(store, event)?;
+            let at = when(ctx, at.as_deref())?;
+            let batches = amount(batches, "batches")?;
+            vec![Entry::Production(
+                record::production(
+                    &plan,
+                    recipe,
+                    batches,
+                    *actual_yield,
+                    loss_reason.clone(),
+                    &at,
+                )
+                .map_err(refused)?,
+            )]
+        }
+        RecordCommand::Assembly {
+            event,
+            bundle,
+            qty,
+            at,
+        } => {
+            let plan = current_plan(store, event)?;
+            let at = when(ctx, at.as_deref())?;
+            vec![Entry::Assembly(
+                record::assembly(&plan, bundle, *qty, &at).map_err(refused)?,
+            )]
+        }
+        RecordCommand::Purchase {
+            ingredient,
+            material,
+            qty,
+            cost,
+            event,
+            at,
+        } => {
+            let live = store::load_live(store.conn())?;
+            let at = when(ctx, at.as_deref())?;
+            let cost = cost.as_deref().map(|c| amount(c, "cost")).transpose()?;
+            if let Some(event) = event
+                && !live.events.contains_key(event)
+            {
+                store::snapshot_records(&live, event)?;
+            }
+            let (kind, item) = match (ingredient, material) {
+                (Some(i), _) => (PurchaseKind::Ingredient, i),
+                (None, Some(m)) => (PurchaseKind::Material, m),
+                (None, None) => {
+                    return Err(Failure::Usage(
+                        "--ingredient or --material is required".into(),
+                    ));
+                }
+            };
+            vec![Entry::Purchase(
+                record::purchase(&live, kind, item, qty, cost, event.clone(), &at)
+                    .map_err(refused)?,
+            )]
+        }
+        RecordCommand::ShoppingDone { event, at } => {
+            let plan = current_plan(store, event)?;
+            let at = when(ctx, at.as_deref())?;
+            record::shopping_done(&plan, &at)
+                .into_iter()
+                .map(Entry::Purchase)
+                .collect()
+        }
+    })
+}
+
+fn from_file(ctx: &Context, store: &Store, file: &Path) -> Result<Vec<Entry>, Failure> {
+    let live = store::load_live(store.conn())?;
+    let mut plans: BTreeMap<String, Result<Arc<PlanResult>, String>> = BTreeMap::new();
+    let mut plan_of = |event: &str| -> Result<Arc<PlanResult>, String> {
+        plans
+            .entry(event.to_owned())
+            .or_insert_with(|| match current_plan(store, event) {
+                Ok(plan) => Ok(Arc::new(plan)),
+                Err(Failure::Usage(message) | Failure::Internal(message)) => Err(message),
+                Err(_) => Err(format!("cannot compute the plan of {event:?}")),
+            })
+            .clone()
+    };
+    record::entries_from_file(file, &live, &ctx.now_text(), &mut plan_of)
+        .map_err(|diagnostics| Failure::Input(diagnostics, file.to_owned()))
+}
+
+fn describe(entry: &Entry) -> String {
+    match entry {
+        Entry::Production(p) => format!(
+            "production: {} batch{} of {} for {} (plan {}){}",
+            p.batches,
+            if p.batches == Decimal::ONE { "" } else { "es" },
+            p.recipe,
+            p.event,
+            p.plan_id,
+            match (p.expected_yield, p.actual_yield) {
+                (Some(e), Some(a)) if a < e => format!(", {a} of {e} expected ({} lost)", e - a),
+                (Some(e), Some(a)) => format!(", {a} made ({e} expected)"),
+                (Some(e), None) => format!(", {e} made"),
+                _ => String::new(),
+            }
+        ),
+        Entry::Assembly(a) => format!(
+            "assembly: {} × {} for {} (plan {})",
+            a.qty, a.bundle, a.event, a.plan_id
+        ),
+        Entry::Purchase(p) => format!(
+            "purchase: {} {} of {} {}{}{}",
+            p.qty.round_dp(3).normalize(),
+            p.unit,
+            p.kind.name(),
+            p.item,
+            p.packs
+                .map(|n| format!(" ({n} pack{})", if n == 1 { "" } else { "s" }))
+                .unwrap_or_default(),
+            p.event
+                .as_ref()
+                .map(|e| format!(" for {e}"))
+                .unwrap_or_default()
+        ),
+        Entry::State(s) => format!("plan {} of {}: {}", s.plan_id, s.event, s.state.name()),
+    }
+}
+
+/// `bakeplan plans lock|start|complete EVENT`.
+pub fn change_state(ctx: &Context, db: &Path, event: &str, to: PlanState) -> Result<(), Failure> {
+    let mut store = Store::open(db)?;
+    let plan = current_plan(&store, event)?;
+    let (from, _) = journal::state(store.conn(), event)?;
+    if !from.may_become(to) {
+        return Err(Failure::Usage(format!(
+            "the plan of {event} is {}; it cannot become {} (draft → locked → in_production → completed)",
+            from.name(),
+            to.name()
+        )));
+    }
+    let entry = Entry::State(StateChange {
+        event: event.to_owned(),
+        plan_id: plan.plan.id,
+        state: to,
+        at: ctx.now_text(),
+    });
+    journal::append(
+        store.conn_mut(),
+        std::slice::from_ref(&entry),
+        &ctx.now_text(),
+    )?;
+    outln!("{}", describe(&entry));
+    Ok(())
+}
+
+/// `bakeplan progress EVENT [--json]`.
+pub fn show_progress(db: &Path, event: &str, json: bool) -> Result<(), Failure> {
+    let store = Store::open_for_reading(db)?;
+    let plan = current_plan(&store, event)?;
+    let conn = store.conn();
+    let (state, _) = journal::state(conn, event)?;
+    let made = journal::production(conn, event)?;
+    let packed = journal::assembly(conn, event)?;
+    let bought = journal::purchases(conn, None)?;
+    let p = progress::progress(&plan, state, &made, &packed, &bought);
+    if json {
+        super::safe::out_line(&super::safe::json(serde_json::to_string_pretty(&p)?));
+        return Ok(());
+    }
+    let status = |s: progress::Status| match s {
+        progress::Status::NotStarted => "not started",
+        progress::Status::InProgress => "in progress",
+        progress::Status::Complete => "complete",
+    };
+    let mut out = format!(
+        "{} — plan {} ({}): {}% overall, {}\n  shopping {}, production {} ({}%), assembly {} ({}%)\n",
+        plan.event.name,
+        p.plan,
+        p.state.name(),
+        p.overall_pct.0,
+        status(p.status),
+        status(p.phases.shopping),
+        status(p.phases.production),
+        p.production_pct.0,
+        status(p.phases.assembly),
+        p.assembly_pct.0,
+    );
+    out.push_str("\nproduction (batches)          planned   made  remaining      %\n");
+    for r in &p.production {
+        out.push_str(&format!(
+            "  {:<28} {:>7} {:>6} {:>10} {:>6}{}\n",
+            r.name,
+            r.planned_batches.0.normalize(),
+            r.made_batches.0.normalize(),
+            r.remaining_batches.0.normalize(),
+            r.pct.0.normalize(),
+            if r.overage_batches.0 > Decimal::ZERO {
+                format!("  (+{} over)", r.overage_batches.0.normalize())
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if !p.assembly.is_empty() {
+        out.push_str("\nassembly                     target packed remaining can pack now\n");
+        for b in &p.assembly {
+            out.push_str(&format!(
+                "  {:<28} {:>5} {:>6} {:>9} {:>12}{}\n",
+                b.name,
+                b.target,
+                b.assembled,
+                b.remaining,
+                b.available_now,
+                if b.waiting_for.is_empty() || b.remaining == 0 {
+                    String::new()
+                } else {
+                    format!("  {}", b.waiting_for.join(", "))
+                }
+            ));
+        }
+    }
+    super::safe::out_bytes(super::safe::clean(&out).as_bytes());
+    Ok(())
+}

@@ -1,0 +1,422 @@
+//! Turning what the kitchen reports into journal entries, checked against the event's plan.
+//!
+//! `bakeplan record …` and `record --file` both come here: a recipe must be one the plan
+//! makes, a bundle one it assembles, an ingredient or material one the catalogue knows, in a
+//! unit that converts to its own; counts are positive. Nothing is written unless every
+//! entry is valid (the caller appends them in one transaction).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::kinds::{LineKind, ShoppingStatus};
+use super::result::PlanResult;
+use crate::catalog::diag::did_you_mean;
+use crate::catalog::fields::{Bound, Fields};
+use crate::catalog::tree::{self, NodeKind};
+use crate::catalog::units::{convert, split_quantity};
+use crate::catalog::{Catalog, Diagnostic, Unit, dialect::Dialect};
+use crate::store::journal::{Assembly, Entry, Production, Purchase, PurchaseKind};
+
+/// Why an entry was refused: the field at fault, what is wrong, how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The option or column (`recipe`, `batches`, …).
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    fn new(field: &'static str, message: String, hint: Option<String>) -> Problem {
+        Problem {
+            field,
+            message,
+            hint,
+        }
+    }
+}
+
+/// Production of `batches` of `recipe` for the plan's event. `actual_yield` defaults to the
+/// plan's count for that many batches.
+pub fn production(
+    plan: &PlanResult,
+    recipe: &str,
+    batches: Decimal,
+    actual_yield: Option<u64>,
+    loss_reason: Option<String>,
+    at: &str,
+) -> Result<Production, Problem> {
+    let Some(row) = plan.recipes.iter().find(|r| r.recipe == recipe) else {
+        let names = plan.recipes.iter().map(|r| r.recipe.as_str());
+        return Err(Problem::new(
+            "recipe",
+            format!(
+                "plan {} of {} makes no recipe {recipe:?}",
+                plan.plan.id, plan.event.slug
+            ),
+            did_you_mean(recipe, names).or_else(|| Some("see `bakeplan plans show`".into())),
+        ));
+    };
+    if batches <= Decimal::ZERO {
+        return Err(Problem::new(
+            "batches",
+            format!("batches must be more than 0, found {batches}"),
+            None,
+        ));
+    }
+    let expected = row
+        .yields
+        .iter()
+        .filter(|y| y.produced > 0)
+        .map(|y| y.per_batch.0 * batches)
+        .try_fold(Decimal::ZERO, |sum, n| sum.checked_add(n))
+        .and_then(|sum| sum.floor().to_u64());
+    let yields_counted = row.yields.iter().any(|y| y.produced > 0);
+    if actual_yield.is_some() && !yields_counted {
+        return Err(Problem::new(
+            "yield",
+            format!("{} yields no counted item in this plan", row.name),
+            Some("leave out the yield for sub-recipes".into()),
+        ));
+    }
+    if loss_reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(Problem::new(
+            "loss_reason",
+            "the loss reason is blank".into(),
+            None,
+        ));
+    }
+    Ok(Production {
+        event: plan.event.slug.clone(),
+        plan_id: plan.plan.id,
+        recipe: recipe.to_owned(),
+        batches: batches.normalize(),
+        expected_yield: yields_counted.then_some(expected).flatten(),
+        actual_yield,
+        loss_reason,
+        at: at.to_owned(),
+    })
+}
+
+/// `qty` bundles of `bundle` packed for the plan's event.
+pub fn assembly(plan: &PlanResult, bundle: &str, qty: u64, at: &str) -> Result<Assembly, Problem> {
+    if !plan.assembly.iter().any(|a| a.bundle == bundle) {
+        let names = plan.assembly.iter().map(|a| a.bundle.as_str());
+        return Err(Problem::new(
+            "bundle",
+            format!(
+                "plan {} of {} assembles no bundle {bundle:?}",
+                plan.plan.id, plan.event.slug
+            ),
+            did_you_mean(bundle, names),
+        ));
+    }
+    if qty == 0 {
+        return Err(Problem::new("qty", "qty must be at least 1".into(), None));
+    }
+    Ok(Assembly {
+        event: plan.event.slug.clone(),
+        plan_id: plan.plan.id,
+        bundle: bundle.to_owned(),
+        qty,
+        at: at.to_owned(),
+    })
+}
+
+/// A purchase of `qty` (`"10 lb"`) of an ingredient or material the catalogue knows.
+pub fn purchase(
+    catalog: &Catalog,
+    kind: PurchaseKind,
+    item: &str,
+    qty: &str,
+    cost: Option<Decimal>,
+    event: Option<String>,
+    at: &str,
+) -> Result<Purchase, Problem> {
+    let field = kind.name();
+    let (own_unit, density) = match kind {
+        PurchaseKind::Ingredient => match catalog.ingredients.get(item) {
+            Some(i) => (i.reporting_unit, i.density.as_ref()),
+            None => {
+                return Err(Problem::new(
+                    "ingredient",
+                    format!("no ingredient {item:?} in the catalogue"),
+                    did_you_mean(item, catalog.ingredients.keys().map(String::as_str)),
+                ));
+            }
+        },
+        PurchaseKind::Material => match catalog.materials.get(item) {
+            Some(m) => (m.unit, None),
+            None => {
+                return Err(Problem::new(
+                    "material",
+                    format!("no material {item:?} in the catalogue"),
+                    did_you_mean(item, catalog.materials.keys().map(String::as_str)),
+                ));
+            }
+        },
+    };
+    let Some((amount, unit_text)) = split_quantity(qty) else {
+        return Err(Problem::new(
+            "qty",
+            format!("expected an amount with a unit such as \"10 lb\", found {qty:?}"),
+            None,
+        ));
+    };
+    let unit = if unit_text.is_empty() {
+        own_unit
+    } else {
+        Unit::parse(unit_text).ok_or_else(|| {
+            Problem::new(
+                "qty",
+                format!("unknown unit {unit_text:?}"),
+                Unit::nearest(unit_text).map(|u| format!("did you mean {u:?}?")),
+            )
+        })?
+    };
+    if amount <= Decimal::ZERO {
+        return Err(Problem::new(
+            "qty",
+            format!("qty must be more than 0, found {amount}"),
+            None,
+        ));
+    }
+    if let Err(e) = convert(amount, unit, own_unit, density) {
+        return Err(Problem::new(
+            "qty",
+            format!("{qty} cannot count as {field} {item}: {e}"),
+            Some(format!(
+                "give it in {own_unit} or a unit that converts to it"
+            )),
+        ));
+    }
+    if cost.is_some_and(|c| c < Decimal::ZERO) {
+        return Err(Problem::new("cost", "cost cannot be negative".into(), None));
+    }
+    Ok(Purchase {
+        event,
+        kind,
+        item: item.to_owned(),
+        qty: amount.normalize(),
+        unit,
+        packs: None,
+        cost,
+        at: at.to_owned(),
+    })
+}
+
+/// The plan's current to-buy list as bought, in whole packs where a product is known
+/// ("mark shopping complete").
+pub fn shopping_done(plan: &PlanResult, at: &str) -> Vec<Purchase> {
+    plan.shopping
+        .iter()
+        .filter(|s| s.status == ShoppingStatus::Buy)
+        .map(|s| {
+            let (qty, packs) = match (s.packs, s.pack_in_unit) {
+                (Some(packs), Some(size)) => (size.0 * Decimal::from(packs), Some(packs)),
+                _ => (s.to_buy.0, None),
+            };
+            Purchase {
+                event: Some(plan.event.slug.clone()),
+                kind: match s.kind {
+                    LineKind::Ingredient => PurchaseKind::Ingredient,
+                    LineKind::Material => PurchaseKind::Material,
+                },
+                item: s.item.clone(),
+                qty: qty.normalize(),
+                unit: s.unit,
+                packs,
+                cost: s.cost.map(|c| c.0),
+                at: at.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Fields of a row of a journal file.
+const FILE_FIELDS: &[&str] = &[
+    "kind",
+    "event",
+    "recipe",
+    "batches",
+    "yield",
+    "loss_reason",
+    "bundle",
+    "qty",
+    "ingredient",
+    "material",
+    "cost",
+    "at",
+];
+
+/// Reads a journal file (CSV or YAML rows with a `kind` of production, assembly or
+/// purchase) into entries. `plan_of` gives the current plan of an event (or why there is
+/// none). Every problem is returned, located to its row and field; no entry is returned
+/// unless all are valid.
+pub fn entries_from_file(
+    path: &Path,
+    catalog: &Catalog,
+    default_at: &str,
+    plan_of: &mut dyn FnMut(&str) -> Result<Arc<PlanResult>, String>,
+) -> Result<Vec<Entry>, Vec<Diagnostic>> {
+    let file: Arc<str> = Arc::from(path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    ));
+    let max = crate::catalog::tree::DEFAULT_MAX_FILE_BYTES;
+    let read = if path.extension().is_some_and(|e| e == "csv") {
+        tree::read_csv(path, &file, "journal", max, &Dialect::default())
+    } else {
+        tree::read_yaml(path, &file, "journal", max)
+    };
+    let root = read.map_err(|e| vec![e])?;
+    let rows = match root.kind {
+        NodeKind::Seq(rows) => rows,
+        NodeKind::Map(_) => vec![root],
+        _ => {
+            return Err(vec![
+                Diagnostic::new(
+                    &root.loc,
+                    "journal",
+                    "wrong-type",
+                    "expected a list of rows",
+                )
+                .hint("one row per entry: `- {kind: production, event: …, recipe: …, batches: 2}`"),
+            ]);
+        }
+    };
+    let mut errors = Vec::new();
+    let mut entries = Vec::new();
+    for node in &rows {
+        let Some(mut f) = Fields::open(
+            node,
+            "journal",
+            FILE_FIELDS,
+            String::new(),
+            None,
+            &mut errors,
+        ) else {
+            continue;
+        };
+        let entry = file_row(&mut f, catalog, default_at, plan_of);
+        errors.extend(f.finish());
+        if let Some(entry) = entry {
+            entries.push(entry);
+        }
+    }
+    if errors.is_empty() {
+        Ok(entries)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One row of a journal file; problems go into `f`.
+fn file_row(
+    f: &mut Fields<'_>,
+    catalog: &Catalog,
+    default_at: &str,
+    plan_of: &mut dyn FnMut(&str) -> Result<Arc<PlanResult>, String>,
+) -> Option<Entry> {
+    let kind = f.req_text("kind", "production")?;
+    let at = f
+        .text("at")
+        .map_or_else(|| default_at.to_owned(), |(t, _)| t);
+    let event = f.text("event");
+    let plan = |f: &mut Fields<'_>,
+                plan_of: &mut dyn FnMut(&str) -> Result<Arc<PlanResult>, String>| {
+        let Some((event, loc)) = event.clone() else {
+            let loc = f.loc().clone();
+            f.error(
+                &loc,
+                "event",
+                "missing-field",
+                "missing required field `event`",
+                None,
+            );
+            return None;
+        };
+        match plan_of(&event) {
+            Ok(plan) => Some(plan),
+            Err(message) => {
+                f.error(&loc, "event", "no-plan", message, None);
+                None
+            }
+        }
+    };
+    let located = |f: &mut Fields<'_>, problem: Problem| {
+        let loc = f
+            .node(problem.field)
+            .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
+        f.error(
+            &loc,
+            problem.field,
+            "bad-entry",
+            problem.message,
+            problem.hint,
+        );
+    };
+    match kind.as_str() {
+        "production" => {
+            let recipe = f.req_text("recipe", "cookies");
+            let batches = f.req_decimal("batches", Bound::Positive);
+            let actual = f.whole("yield", 0);
+            let reason = f.text("loss_reason").map(|(t, _)| t);
+            let plan = plan(f, plan_of)?;
+            match production(&plan, &recipe?, batches?, actual, reason, &at) {
+                Ok(p) => Some(Entry::Production(p)),
+                Err(problem) => {
+                    located(f, problem);
+                    None
+                }
+            }
+        }
+        "assembly" => {
+            let bundle = f.req_text("bundle", "cookie-tin");
+            let qty = f.req_whole("qty", 1);
+            let plan = plan(f, plan_of)?;
+            match assembly(&plan, &bundle?, qty?, &at) {
+                Ok(a) => Some(Entry::Assembly(a)),
+                Err(problem) => {
+                    located(f, problem);
+                    None
+                }
+            }
+        }
+        "purchase" => {
+            let which = f.one_of(&["ingredient", "material"])?;
+            let item = f.text(which).map(|(t, _)| t)?;
+            let qty = f.req_text("qty", "10 lb")?;
+            let cost = f.decimal("cost", Bound::NonNegative);
+            let kind = if which == "material" {
+                PurchaseKind::Material
+            } else {
+                PurchaseKind::Ingredient
+            };
+            let event = event.map(|(e, _)| e);
+            match purchase(catalog, kind, &item, &qty, cost, event, &at) {
+                Ok(p) => Some(Entry::Purchase(p)),
+                Err(problem) => {
+                    located(f, problem);
+                    None
+                }
+            }
+        }
+        other => {
+            let loc = f.loc().clone();
+            f.error(
+                &loc,
+                "kind",
+                "bad-value",
+                format!("unknown kind {other:?}"),
+                Some("kind is production, assembly or purchase".into()),
+            );
+            None
+        }
+    }
+}
