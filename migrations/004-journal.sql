@@ -55,6 +55,18 @@ CREATE TABLE journal_states (
 ) STRICT;
 CREATE INDEX journal_states_by_event ON journal_states (event, id);
 
+-- Plans frozen during production, with the reason (`plans amend`).
+CREATE TABLE journal_amendments (
+    id INTEGER PRIMARY KEY,
+    event TEXT NOT NULL,
+    plan_id INTEGER NOT NULL REFERENCES plans (id),
+    previous_plan_id INTEGER NOT NULL REFERENCES plans (id),
+    reason TEXT NOT NULL CHECK (trim(reason) <> ''),
+    at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX journal_amendments_by_event ON journal_amendments (event, id);
+
 CREATE TRIGGER journal_production_append_only BEFORE UPDATE ON journal_production
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER journal_production_no_delete BEFORE DELETE ON journal_production
@@ -70,4 +82,8 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER journal_states_append_only BEFORE UPDATE ON journal_states
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER journal_states_no_delete BEFORE DELETE ON journal_states
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER journal_amendments_append_only BEFORE UPDATE ON journal_amendments
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER journal_amendments_no_delete BEFORE DELETE ON journal_amendments
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;

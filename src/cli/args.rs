@@ -406,6 +406,17 @@ pub enum PlansCommand {
         /// Event slug.
         event: String,
     },
+    /// Apply catalogue changes to an event in production: freeze a new plan, with a reason.
+    #[command(
+        after_help = "Examples:\n  bakeplan plans amend winter-market --reason \"extra order of 48 cookies\"\n\nRefused when the new plan would make fewer batches of a recipe than were already made."
+    )]
+    Amend {
+        /// Event slug.
+        event: String,
+        /// Why the plan changes (required).
+        #[arg(long)]
+        reason: String,
+    },
     /// Mark an event's production complete (in_production → completed).
     Complete {
         /// Event slug.

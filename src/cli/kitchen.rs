@@ -23,7 +23,7 @@ fn current_plan(store: &Store, event: &str) -> Result<PlanResult, Failure> {
         // Names the events the database has.
         store::snapshot_records(&live, event)?;
     }
-    let Some(latest) = store::latest_plan(store.conn(), event)? else {
+    let Some(latest) = store::current_plan(store.conn(), event)? else {
         return Err(Failure::Usage(format!(
             "event {event:?} has no plan yet; freeze one first: bakeplan plan --event {event}"
         )));
@@ -250,6 +250,78 @@ pub fn change_state(ctx: &Context, db: &Path, event: &str, to: PlanState) -> Res
         &ctx.now_text(),
     )?;
     outln!("{}", describe(&entry));
+    Ok(())
+}
+
+/// `bakeplan plans amend EVENT --reason TEXT`: the live catalogue's plan replaces the one
+/// in production, unless it would make fewer batches of a recipe than are already made.
+pub fn amend(ctx: &Context, db: &Path, event: &str, reason: &str) -> Result<(), Failure> {
+    if reason.trim().is_empty() {
+        return Err(Failure::Usage(
+            "--reason is blank; say why the plan changes".into(),
+        ));
+    }
+    let mut store = Store::open(db)?;
+    let (state, _) = journal::state(store.conn(), event)?;
+    if state != PlanState::InProduction {
+        return Err(Failure::Usage(format!(
+            "the plan of {event} is {}; only a plan in production is amended (a draft or locked plan is replaced by `bakeplan plan`)",
+            state.name()
+        )));
+    }
+    let made = journal::production(store.conn(), event)?;
+    let now = ctx.now_text();
+    let tx = store::write_transaction(store.conn_mut())?;
+    let Some(held) = store::held_plan(&tx, event)? else {
+        return Err(Failure::Internal(format!(
+            "{event} is in production without a plan"
+        )));
+    };
+    let live = store::load_live(&tx)?;
+    let records = store::Records::of(&live)?;
+    let new = store::freeze_amendment(&tx, &live, &records, event, &now)?;
+    if new.input_hash == held.input_hash {
+        return Err(Failure::Usage(format!(
+            "nothing changed since plan {} of {event}; there is nothing to amend",
+            held.id
+        )));
+    }
+    let plan = bakeplan::plan::compute(&store::load_snapshot(&tx, new.id)?)?;
+    let mut done: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for p in &made {
+        *done.entry(p.recipe.as_str()).or_default() += p.batches;
+    }
+    for (recipe, batches) in done {
+        let planned = plan
+            .recipes
+            .iter()
+            .find(|r| r.recipe == recipe)
+            .map_or(Decimal::ZERO, |r| r.batches.0);
+        if planned < batches {
+            return Err(Failure::Usage(format!(
+                "the amended plan makes {} batch{} of {recipe}, but {} {} already made; change the catalogue so it keeps at least what was made",
+                planned.normalize(),
+                if planned == Decimal::ONE { "" } else { "es" },
+                batches.normalize(),
+                if batches == Decimal::ONE { "is" } else { "are" }
+            )));
+        }
+    }
+    let amendment = journal::Amendment {
+        event: event.to_owned(),
+        plan_id: new.id,
+        previous_plan_id: held.id,
+        reason: reason.trim().to_owned(),
+        at: now.clone(),
+    };
+    journal::amend_in(&tx, &amendment, &now)?;
+    tx.commit().map_err(store::StoreError::from)?;
+    outln!(
+        "plan {} of {event} amends plan {}: {}",
+        new.id,
+        held.id,
+        amendment.reason
+    );
     Ok(())
 }
 

@@ -47,7 +47,7 @@ pub fn plan(
 }
 
 fn latest_id(store: &Store, event: &str) -> Result<i64, Failure> {
-    store::latest_plan(store.conn(), event)?
+    store::current_plan(store.conn(), event)?
         .map(|plan| plan.id)
         .ok_or_else(|| {
             Failure::Usage(format!(
@@ -71,6 +71,11 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
     match command {
         PlansCommand::List { event, json } => {
             let plans = store::list_plans(store.conn(), event.as_deref())?;
+            let amends: std::collections::BTreeMap<i64, store::journal::Amendment> =
+                store::journal::amendments(store.conn(), event.as_deref())?
+                    .into_iter()
+                    .map(|a| (a.plan_id, a))
+                    .collect();
             if *json {
                 let rows: Vec<serde_json::Value> = plans
                     .iter()
@@ -82,6 +87,8 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
                             "input_hash": p.meta.input_hash,
                             "rows": p.rows,
                             "engine_version": p.meta.engine_version,
+                            "amends": amends.get(&p.meta.id).map(|a| a.previous_plan_id),
+                            "reason": amends.get(&p.meta.id).map(|a| a.reason.as_str()),
                         })
                     })
                     .collect();
@@ -98,13 +105,17 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
             );
             for p in plans {
                 outln!(
-                    "{:>5}  {:<28} {:<21} {:<12} {:>5}  {}",
+                    "{:>5}  {:<28} {:<21} {:<12} {:>5}  {}{}",
                     p.meta.id,
                     p.event,
                     p.meta.created_at,
                     &p.meta.input_hash[..12],
                     p.rows,
-                    p.meta.engine_version
+                    p.meta.engine_version,
+                    amends
+                        .get(&p.meta.id)
+                        .map(|a| format!("  amends {}: {}", a.previous_plan_id, a.reason))
+                        .unwrap_or_default()
                 );
             }
         }
@@ -149,6 +160,10 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
             drop(store);
             return super::kitchen::change_state(ctx, db, event, PlanState::InProduction);
         }
+        PlansCommand::Amend { event, reason } => {
+            drop(store);
+            return super::kitchen::amend(ctx, db, event, reason);
+        }
         PlansCommand::Complete { event } => {
             drop(store);
             return super::kitchen::change_state(ctx, db, event, PlanState::Completed);
@@ -184,7 +199,7 @@ struct StatusJson<'a> {
 fn status(store: &Store, event: &str, json: bool) -> Result<(), Failure> {
     let live = store::load_live(store.conn())?;
     let current = store::snapshot_records(&live, event)?;
-    let latest = store::latest_plan(store.conn(), event)?;
+    let latest = store::current_plan(store.conn(), event)?;
     let (state, changes) = match &latest {
         None => ("no-plan", Vec::new()),
         Some(plan) if plan.input_hash == store::input_hash(&current) => ("current", Vec::new()),

@@ -162,7 +162,7 @@ pub fn report(
     let store = Store::open_for_reading(db)?;
     let id = match (plan, event) {
         (Some(id), _) => id,
-        (None, Some(event)) => match store::latest_plan(store.conn(), event)? {
+        (None, Some(event)) => match store::current_plan(store.conn(), event)? {
             Some(plan) => plan.id,
             None => {
                 let live = store::load_live(store.conn())?;

@@ -322,15 +322,24 @@ fn run_stages(
     });
     let (mut compute_ms, mut render_ms) = (0.0, 0.0);
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
+    let held = HeldChanges::of(options, &loaded.catalog, &frozen)?;
     for (batch, chunk) in jobs.chunks(BATCH).enumerate() {
         let started = Instant::now();
-        let computed = engine.compute_batch(chunk)?;
+        let mut computed = engine.compute_batch(chunk)?;
+        for (offset, slot) in computed.iter_mut().enumerate() {
+            if let Some(snapshot) = held.snapshots.get(&(batch * BATCH + offset)) {
+                *slot = crate::plan::compute_held(snapshot, engine.index())?;
+            }
+        }
         compute_ms += ms(started);
         let started = Instant::now();
         let rendered: Vec<Outcome> = computed
             .into_par_iter()
             .zip(&frozen[batch * BATCH..])
-            .map(|(computed, frozen)| {
+            .map(|(mut computed, frozen)| {
+                if let Some(warning) = held.warnings.get(&frozen.event) {
+                    computed.result.warnings.insert(0, warning.clone());
+                }
                 let outcome = render_plan(options, &reports, &selected, computed, frozen)?;
                 progress(Step::Done(format!("{} planned", outcome.report.event)));
                 Ok(outcome)
@@ -383,6 +392,61 @@ fn run_stages(
     out.run_files = run_files;
     out.timings_ms = timings;
     Ok(())
+}
+
+/// Events held in production whose catalogue changed since their plan: their snapshots
+/// (they are computed from them, not from the live catalogue) and a warning naming what
+/// changed.
+#[derive(Default)]
+struct HeldChanges {
+    /// Position in the run → the held plan's snapshot.
+    snapshots: BTreeMap<usize, crate::store::Snapshot>,
+    /// Event → "changed during production" warning.
+    warnings: BTreeMap<String, String>,
+}
+
+impl HeldChanges {
+    fn of(
+        options: &RunOptions,
+        live: &Catalog,
+        frozen: &[Frozen],
+    ) -> Result<HeldChanges, RunError> {
+        let mut held = HeldChanges::default();
+        if !frozen.iter().any(|f| f.changed) {
+            return Ok(held);
+        }
+        let db = Store::open_for_reading(&options.db)?;
+        for (position, f) in frozen.iter().enumerate().filter(|(_, f)| f.changed) {
+            let before = store::plan_records(db.conn(), f.plan.id)?;
+            let now: Vec<store::RecordRow> = store::snapshot_records(live, &f.event)?
+                .iter()
+                .map(store::RecordRow::from)
+                .collect();
+            let changes: Vec<String> = crate::plan::diff::record_changes(&before, &now)
+                .iter()
+                .map(crate::plan::diff::Change::record_line)
+                .collect();
+            let shown = changes
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ");
+            let more = changes.len().saturating_sub(5);
+            held.warnings.insert(
+                f.event.clone(),
+                format!(
+                    "changed during production, plan {} kept: {shown}{}; `bakeplan plans amend {} --reason …` applies the changes",
+                    f.plan.id,
+                    if more > 0 { format!(" (+{more} more)") } else { String::new() },
+                    f.event
+                ),
+            );
+            held.snapshots
+                .insert(position, store::load_snapshot(db.conn(), f.plan.id)?);
+        }
+        Ok(held)
+    }
 }
 
 /// Names the events whose reports took longest (`-v`), to see where a night's time goes.
@@ -439,7 +503,12 @@ fn import_and_freeze(
             "{}: plan {}{}",
             f.event,
             f.plan.id,
-            if f.reused { " (unchanged)" } else { "" }
+            match (f.held, f.changed) {
+                (true, true) => " (in production; the catalogue changed, see its warnings)",
+                (true, false) => " (in production)",
+                _ if f.reused => " (unchanged)",
+                _ => "",
+            }
         )));
     }
     timings.insert("freeze", ms(started));
@@ -473,6 +542,7 @@ fn render_plan(
         date: p.event.date,
         plan_id: frozen.plan.id,
         reused: frozen.reused,
+        held: frozen.held,
         input_hash: frozen.plan.input_hash.clone(),
         feasible: p.feasibility.feasible,
         counts: BTreeMap::from([

@@ -65,8 +65,10 @@ pub struct EventReport {
     pub date: chrono::NaiveDate,
     /// The plan used.
     pub plan_id: i64,
-    /// Whether the plan was reused (inputs unchanged).
+    /// Whether the plan was reused (inputs unchanged, or held in production).
     pub reused: bool,
+    /// The event is in production: its plan is kept until `plans amend`.
+    pub held: bool,
     /// Hash of the plan's inputs.
     pub input_hash: String,
     /// Whether every target can be met.

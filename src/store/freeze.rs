@@ -33,6 +33,10 @@ pub struct Frozen {
     pub plan: PlanMeta,
     /// True when the latest plan already had these inputs.
     pub reused: bool,
+    /// The event is in production (or completed): its plan is kept, whatever changed.
+    pub held: bool,
+    /// Held, and the live inputs no longer match the held plan (`plans amend` applies them).
+    pub changed: bool,
 }
 
 /// A plan record.
@@ -132,6 +136,16 @@ pub fn freeze_records(
     let mut writer = Writer::new(tx);
     let mut outcomes = Vec::with_capacity(events.len());
     for (event, (positions, hash)) in events.iter().zip(planned) {
+        if let Some(kept) = held_plan(tx, event)? {
+            outcomes.push(Frozen {
+                event: event.clone(),
+                changed: kept.input_hash != hash,
+                plan: kept,
+                reused: true,
+                held: true,
+            });
+            continue;
+        }
         if !force
             && let Some(latest) = latest_plan(tx, event)?
             && latest.input_hash == hash
@@ -140,26 +154,85 @@ pub fn freeze_records(
                 event: event.clone(),
                 plan: latest,
                 reused: true,
+                held: false,
+                changed: false,
             });
             continue;
         }
-        let members: Vec<Member<'_>> = positions
-            .iter()
-            .map(|&i| Member::of(&records.list[i]))
-            .collect();
-        let id = writer.plan(event, now, &hash, &members)?;
+        let plan = write_plan(&mut writer, records, &positions, event, now, hash)?;
         outcomes.push(Frozen {
             event: event.clone(),
-            plan: PlanMeta {
-                id,
-                created_at: now.to_owned(),
-                engine_version: ENGINE_VERSION.to_owned(),
-                input_hash: hash,
-            },
+            plan,
             reused: false,
+            held: false,
+            changed: false,
         });
     }
     Ok(outcomes)
+}
+
+fn write_plan(
+    writer: &mut Writer<'_>,
+    records: &Records,
+    positions: &[usize],
+    event: &str,
+    now: &str,
+    hash: String,
+) -> Result<PlanMeta, StoreError> {
+    let members: Vec<Member<'_>> = positions
+        .iter()
+        .map(|&i| Member::of(&records.list[i]))
+        .collect();
+    let id = writer.plan(event, now, &hash, &members)?;
+    Ok(PlanMeta {
+        id,
+        created_at: now.to_owned(),
+        engine_version: ENGINE_VERSION.to_owned(),
+        input_hash: hash,
+    })
+}
+
+/// The plan an event in production (or completed) keeps: the one its latest state entry
+/// names. `None` for a draft or locked event, whose plan later runs may replace.
+pub fn held_plan(conn: &Connection, event: &str) -> Result<Option<PlanMeta>, StoreError> {
+    use super::journal::{PlanState, state};
+    match state(conn, event)? {
+        (PlanState::InProduction | PlanState::Completed, Some(id)) => Ok(conn
+            .prepare_cached(
+                "SELECT id, created_at, engine_version, input_hash FROM plans WHERE id = ?1",
+            )?
+            .query_row([id], plan_meta)
+            .optional()?),
+        _ => Ok(None),
+    }
+}
+
+/// The plan an event works from: the held plan in production, else the newest.
+pub fn current_plan(conn: &Connection, event: &str) -> Result<Option<PlanMeta>, StoreError> {
+    match held_plan(conn, event)? {
+        Some(plan) => Ok(Some(plan)),
+        None => latest_plan(conn, event),
+    }
+}
+
+/// Freezes a new plan of `event` from the live catalogue whatever its state (an
+/// amendment); the caller records why, in the same transaction.
+pub fn freeze_amendment(
+    tx: &Transaction<'_>,
+    catalog: &Catalog,
+    records: &Records,
+    event: &str,
+    now: &str,
+) -> Result<PlanMeta, StoreError> {
+    let owners = Owners::new(catalog);
+    let found = catalog
+        .events
+        .get(event)
+        .ok_or_else(|| unknown_event(catalog, event))?;
+    let positions = records.of_reach(&reach(catalog, &owners, found), event);
+    let hash = input_hash(positions.iter().map(|&i| &records.list[i]));
+    let mut writer = Writer::new(tx);
+    write_plan(&mut writer, records, &positions, event, now, hash)
 }
 
 /// A record about to be frozen.

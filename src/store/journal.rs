@@ -190,6 +190,78 @@ pub fn append(
     recorded_at: &str,
 ) -> Result<Vec<i64>, StoreError> {
     let tx = super::write_transaction(conn)?;
+    let ids = append_in(&tx, entries, recorded_at)?;
+    tx.commit()?;
+    Ok(ids)
+}
+
+/// A plan frozen during production, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Amendment {
+    /// Event slug.
+    pub event: String,
+    /// The new plan.
+    pub plan_id: i64,
+    /// The plan it replaces.
+    pub previous_plan_id: i64,
+    /// Why (never blank).
+    pub reason: String,
+    /// When.
+    pub at: String,
+}
+
+/// Records an amendment and moves the event's production to the new plan, inside `tx`.
+pub fn amend_in(
+    conn: &Connection,
+    amendment: &Amendment,
+    recorded_at: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO journal_amendments (event, plan_id, previous_plan_id, reason, at, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        amendment.event,
+        amendment.plan_id,
+        amendment.previous_plan_id,
+        amendment.reason,
+        amendment.at,
+        recorded_at
+    ])?;
+    let state = Entry::State(StateChange {
+        event: amendment.event.clone(),
+        plan_id: amendment.plan_id,
+        state: PlanState::InProduction,
+        at: amendment.at.clone(),
+    });
+    append_in(conn, &[state], recorded_at)?;
+    Ok(())
+}
+
+/// Every amendment, oldest first (`event`: only that event's).
+pub fn amendments(conn: &Connection, event: Option<&str>) -> Result<Vec<Amendment>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT event, plan_id, previous_plan_id, reason, at FROM journal_amendments
+         WHERE ?1 IS NULL OR event = ?1 ORDER BY id",
+    )?;
+    let rows = statement.query_map([event], |row| {
+        Ok(Amendment {
+            event: row.get(0)?,
+            plan_id: row.get(1)?,
+            previous_plan_id: row.get(2)?,
+            reason: row.get(3)?,
+            at: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Appends `entries` inside the caller's transaction.
+pub fn append_in(
+    tx: &Connection,
+    entries: &[Entry],
+    recorded_at: &str,
+) -> Result<Vec<i64>, StoreError> {
     let mut ids = Vec::with_capacity(entries.len());
     for entry in entries {
         match entry {
@@ -254,7 +326,6 @@ pub fn append(
         };
         ids.push(tx.last_insert_rowid());
     }
-    tx.commit()?;
     Ok(ids)
 }
 
@@ -398,7 +469,8 @@ pub fn references_plan(conn: &Connection, plan_id: i64) -> Result<bool, StoreErr
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM journal_production WHERE plan_id = ?1)
              OR EXISTS (SELECT 1 FROM journal_assembly WHERE plan_id = ?1)
-             OR EXISTS (SELECT 1 FROM journal_states WHERE plan_id = ?1)",
+             OR EXISTS (SELECT 1 FROM journal_states WHERE plan_id = ?1)
+             OR EXISTS (SELECT 1 FROM journal_amendments WHERE plan_id = ?1 OR previous_plan_id = ?1)",
         [plan_id],
         |row| row.get(0),
     )?)

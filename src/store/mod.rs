@@ -19,8 +19,9 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{HookError, M, Migrations};
 
 pub use freeze::{
-    CHUNKS, Frozen, PlanRecord, delete_plan, freeze, freeze_records, latest_plan, list_plans,
-    load_snapshot, plan_records, snapshot_records,
+    CHUNKS, Frozen, PlanRecord, current_plan, delete_plan, freeze, freeze_amendment,
+    freeze_records, held_plan, latest_plan, list_plans, load_snapshot, plan_records,
+    snapshot_records,
 };
 pub use import::{ImportSummary, LIVE_TABLES, TableChanges, import, import_records, load_live};
 pub use records::{
