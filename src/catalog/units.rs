@@ -295,20 +295,30 @@ impl Density {
             Ok(Quantity::new(value.normalize(), unit))
         };
         let (a, b) = (side(left)?, side(right)?);
-        match (a.unit.kind(), b.unit.kind()) {
-            (UnitKind::Volume, UnitKind::Mass) => Ok(Density { volume: a, mass: b }),
-            (UnitKind::Mass, UnitKind::Volume) => Ok(Density { volume: b, mass: a }),
-            (x, y) => Err(format!(
-                "a density relates a volume to a mass, but {:?} is {x:?} = {y:?}",
+        let density = match (a.unit.kind(), b.unit.kind()) {
+            (UnitKind::Volume, UnitKind::Mass) => Density { volume: a, mass: b },
+            (UnitKind::Mass, UnitKind::Volume) => Density { volume: b, mass: a },
+            (x, y) => {
+                return Err(format!(
+                    "a density relates a volume to a mass, but {:?} is {x:?} = {y:?}",
+                    text.trim()
+                ));
+            }
+        };
+        match density.grams_per_ml() {
+            Some(ratio) if !ratio.is_zero() => Ok(density),
+            _ => Err(format!(
+                "{:?} is beyond what bakeplan can compute with (a side is too large or too small)",
                 text.trim()
             )),
         }
     }
 
-    /// Grams per millilitre.
-    pub fn grams_per_ml(&self) -> Decimal {
-        (self.mass.value * self.mass.unit.factor())
-            / (self.volume.value * self.volume.unit.factor())
+    /// Grams per millilitre; `None` when a side is beyond the decimal range.
+    pub fn grams_per_ml(&self) -> Option<Decimal> {
+        let mass = self.mass.value.checked_mul(self.mass.unit.factor())?;
+        let volume = self.volume.value.checked_mul(self.volume.unit.factor())?;
+        mass.checked_div(volume)
     }
 }
 
@@ -391,20 +401,22 @@ pub fn convert_unrounded(
     }
     let too_large = ConversionError::TooLarge { from, to };
     let base = value.checked_mul(from.factor()).ok_or(too_large.clone())?;
+    // A density such as "1e28 cup = 4 oz" must not overflow: every product is checked.
     let ratio = |d: &Density, volume_to_mass: bool| {
-        let mass = d.mass.value * d.mass.unit.factor();
-        let volume = d.volume.value * d.volume.unit.factor();
-        if volume_to_mass {
+        let mass = d.mass.value.checked_mul(d.mass.unit.factor())?;
+        let volume = d.volume.value.checked_mul(d.volume.unit.factor())?;
+        Some(if volume_to_mass {
             (mass, volume)
         } else {
             (volume, mass)
-        }
+        })
     };
     let converted_base = match (from.kind(), to.kind()) {
         (a, b) if a == b => base,
         (UnitKind::Volume, UnitKind::Mass) | (UnitKind::Mass, UnitKind::Volume) => {
             let d = density.ok_or(ConversionError::NoDensity { from, to })?;
-            let (numerator, denominator) = ratio(d, from.kind() == UnitKind::Volume);
+            let (numerator, denominator) =
+                ratio(d, from.kind() == UnitKind::Volume).ok_or(too_large.clone())?;
             base.checked_mul(numerator)
                 .and_then(|v| v.checked_div(denominator))
                 .ok_or(too_large.clone())?
@@ -421,6 +433,20 @@ mod tests {
 
     fn dec(text: &str) -> Decimal {
         Decimal::from_str_exact(text).unwrap()
+    }
+
+    /// Found by the `quantity` fuzz target: a density with a 29-digit side overflowed
+    /// (a panic in `check`). Parsing refuses it; a hand-built one converts to an error.
+    #[test]
+    fn an_enormous_density_is_an_error_not_a_panic() {
+        let text = "11111111111111111111111111111 cup = 4.25 oz";
+        assert!(Density::parse(text).is_err());
+        let huge = Density {
+            volume: Quantity::new(Decimal::MAX, Unit::Cup),
+            mass: Quantity::new(Decimal::new(425, 2), Unit::Oz),
+        };
+        assert!(convert(Decimal::new(-25, 2), Unit::Cup, Unit::G, Some(&huge)).is_err());
+        assert_eq!(huge.grams_per_ml(), None);
     }
 
     #[test]
