@@ -233,6 +233,10 @@ impl Loader {
             if file_name.starts_with('.') {
                 continue;
             }
+            if path.is_dir() && file_name == "journal" {
+                // The kitchen journal `bakeplan export` writes; read by `record --file`.
+                continue;
+            }
             if path.is_dir() {
                 let Some(table) = self.table_for(&file_name, &file_name, &dir_name) else {
                     continue;

@@ -269,7 +269,7 @@ pub fn amend(ctx: &Context, db: &Path, event: &str, reason: &str) -> Result<(), 
             state.name()
         )));
     }
-    let made = journal::production(store.conn(), event)?;
+    let made = journal::production(store.conn(), Some(event))?;
     let now = ctx.now_text();
     let tx = store::write_transaction(store.conn_mut())?;
     let Some(held) = store::held_plan(&tx, event)? else {
@@ -331,8 +331,8 @@ pub fn show_progress(db: &Path, event: &str, json: bool) -> Result<(), Failure> 
     let plan = current_plan(&store, event)?;
     let conn = store.conn();
     let (state, _) = journal::state(conn, event)?;
-    let made = journal::production(conn, event)?;
-    let packed = journal::assembly(conn, event)?;
+    let made = journal::production(conn, Some(event))?;
+    let packed = journal::assembly(conn, Some(event))?;
     let bought = journal::purchases(conn, None)?;
     let p = progress::progress(&plan, state, &made, &packed, &bought);
     if json {

@@ -32,7 +32,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bakeplan::catalog::{self, Diagnostic, LoadOptions};
-use bakeplan::store::{Store, StoreError};
+use bakeplan::store::{Store, StoreError, journal};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use args::{Cli, Command, GlobalArgs};
@@ -318,6 +318,14 @@ fn export(ctx: &Context, db: &Path, out: &Path, format: args::ExportFormat) -> R
     };
     let files = catalog::export::export(&catalog, format)
         .map_err(|e| Failure::Internal(format!("cannot write the CSV files: {e}")))?;
+    let conn = store.conn();
+    let journal = bakeplan::plan::record::journal_files(
+        &journal::production(conn, None)?,
+        &journal::assembly(conn, None)?,
+        &journal::purchases(conn, None)?,
+    )
+    .map_err(|e| Failure::Internal(format!("cannot write the journal files: {e}")))?;
+    let files: Vec<(String, Vec<u8>)> = files.into_iter().chain(journal).collect();
     for (name, bytes) in &files {
         bakeplan::write_inside(out, Path::new(name), bytes)?;
     }

@@ -420,3 +420,109 @@ fn file_row(
         }
     }
 }
+
+/// The journal as files `record --file` reads back: `journal/production.csv`,
+/// `journal/assembly.csv`, `journal/purchases.csv` (only those with entries), oldest first.
+/// State changes and amendments stay in the database (they belong to its plans).
+pub fn journal_files(
+    production: &[Production],
+    assembly: &[Assembly],
+    purchases: &[Purchase],
+) -> Result<Vec<(String, Vec<u8>)>, csv::Error> {
+    fn file(
+        name: &str,
+        header: &[&str],
+        rows: Vec<Vec<String>>,
+    ) -> Result<Option<(String, Vec<u8>)>, csv::Error> {
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut writer = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+        writer.write_record(header)?;
+        for row in rows {
+            writer.write_record(row)?;
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?;
+        Ok(Some((format!("journal/{name}.csv"), bytes)))
+    }
+    let text = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let files = [
+        file(
+            "production",
+            &[
+                "kind",
+                "event",
+                "recipe",
+                "batches",
+                "yield",
+                "loss_reason",
+                "at",
+            ],
+            production
+                .iter()
+                .map(|p| {
+                    vec![
+                        "production".into(),
+                        p.event.clone(),
+                        p.recipe.clone(),
+                        p.batches.normalize().to_string(),
+                        text(p.actual_yield),
+                        p.loss_reason.clone().unwrap_or_default(),
+                        p.at.clone(),
+                    ]
+                })
+                .collect(),
+        )?,
+        file(
+            "assembly",
+            &["kind", "event", "bundle", "qty", "at"],
+            assembly
+                .iter()
+                .map(|a| {
+                    vec![
+                        "assembly".into(),
+                        a.event.clone(),
+                        a.bundle.clone(),
+                        a.qty.to_string(),
+                        a.at.clone(),
+                    ]
+                })
+                .collect(),
+        )?,
+        file(
+            "purchases",
+            &[
+                "kind",
+                "event",
+                "ingredient",
+                "material",
+                "qty",
+                "cost",
+                "at",
+            ],
+            purchases
+                .iter()
+                .map(|p| {
+                    let (ingredient, material) = match p.kind {
+                        PurchaseKind::Ingredient => (p.item.clone(), String::new()),
+                        PurchaseKind::Material => (String::new(), p.item.clone()),
+                    };
+                    vec![
+                        "purchase".into(),
+                        p.event.clone().unwrap_or_default(),
+                        ingredient,
+                        material,
+                        format!("{} {}", p.qty.normalize(), p.unit),
+                        p.cost
+                            .map(|c| c.normalize().to_string())
+                            .unwrap_or_default(),
+                        p.at.clone(),
+                    ]
+                })
+                .collect(),
+        )?,
+    ];
+    Ok(files.into_iter().flatten().collect())
+}

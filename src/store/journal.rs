@@ -351,11 +351,11 @@ fn count(value: Option<i64>) -> Option<u64> {
     value.and_then(|v| u64::try_from(v).ok())
 }
 
-/// Production recorded for `event`, oldest first.
-pub fn production(conn: &Connection, event: &str) -> Result<Vec<Production>, StoreError> {
+/// Production recorded for `event` (every event's with `None`), oldest first.
+pub fn production(conn: &Connection, event: Option<&str>) -> Result<Vec<Production>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT id, plan_id, recipe, batches, expected_yield, actual_yield, loss_reason, at
-         FROM journal_production WHERE event = ?1 ORDER BY id",
+        "SELECT id, plan_id, recipe, batches, expected_yield, actual_yield, loss_reason, at,
+         event FROM journal_production WHERE ?1 IS NULL OR event = ?1 ORDER BY id",
     )?;
     let rows = statement.query_map([event], |row| {
         Ok((
@@ -367,13 +367,14 @@ pub fn production(conn: &Connection, event: &str) -> Result<Vec<Production>, Sto
             row.get::<_, Option<i64>>(5)?,
             row.get::<_, Option<String>>(6)?,
             row.get::<_, String>(7)?,
+            row.get::<_, String>(8)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, plan_id, recipe, batches, expected, actual, loss_reason, at) = row?;
+        let (id, plan_id, recipe, batches, expected, actual, loss_reason, at, event) = row?;
         out.push(Production {
-            event: event.to_owned(),
+            event,
             plan_id,
             recipe,
             batches: decimal("journal_production", id, &batches)?,
@@ -386,14 +387,15 @@ pub fn production(conn: &Connection, event: &str) -> Result<Vec<Production>, Sto
     Ok(out)
 }
 
-/// Assembly recorded for `event`, oldest first.
-pub fn assembly(conn: &Connection, event: &str) -> Result<Vec<Assembly>, StoreError> {
+/// Assembly recorded for `event` (every event's with `None`), oldest first.
+pub fn assembly(conn: &Connection, event: Option<&str>) -> Result<Vec<Assembly>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT plan_id, bundle, qty, at FROM journal_assembly WHERE event = ?1 ORDER BY id",
+        "SELECT plan_id, bundle, qty, at, event FROM journal_assembly
+         WHERE ?1 IS NULL OR event = ?1 ORDER BY id",
     )?;
     let rows = statement.query_map([event], |row| {
         Ok(Assembly {
-            event: event.to_owned(),
+            event: row.get(4)?,
             plan_id: row.get(0)?,
             bundle: row.get(1)?,
             qty: count(row.get(2)?).unwrap_or(0),

@@ -7,6 +7,7 @@ mod catalogue;
 mod cli;
 mod corpus;
 mod hostile;
+mod kitchen;
 mod plans;
 mod reports;
 mod store;

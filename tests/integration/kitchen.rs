@@ -1,0 +1,153 @@
+//! The kitchen journal end to end: recording against plans, exporting the journal with the
+//! catalogue, and reading it back into a fresh database.
+
+use std::path::Path;
+
+use super::{bakeplan, fixture};
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let output = bakeplan(dir).args(args).output().expect("runs");
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+fn progress(dir: &Path) -> serde_json::Value {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&ok(dir, &["progress", "winter-market", "--json"])).expect("json");
+    value.as_object_mut().expect("object").remove("plan");
+    value
+}
+
+/// Journal export → fresh database → import + `record --file` gives the same progress.
+#[test]
+fn the_journal_round_trips_through_export() {
+    let first = tempfile::tempdir().expect("tempdir");
+    let sample = fixture("sample");
+    let sample = sample.to_str().expect("path");
+    ok(
+        first.path(),
+        &["-q", "--now", "2026-12-01", "run", sample, "--out", "out"],
+    );
+    ok(first.path(), &["plans", "start", "winter-market"]);
+    let record = |args: &[&str]| {
+        ok(
+            first.path(),
+            &[&["--now", "2026-12-05", "record"], args].concat(),
+        )
+    };
+    record(&[
+        "production",
+        "winter-market",
+        "--recipe",
+        "macarons",
+        "--batches",
+        "1",
+        "--yield",
+        "30",
+        "--loss-reason",
+        "cracked shells",
+    ]);
+    record(&[
+        "production",
+        "winter-market",
+        "--recipe",
+        "chocolate-ganache",
+        "--batches",
+        "1/2",
+    ]);
+    record(&[
+        "purchase",
+        "--ingredient",
+        "flour-ap",
+        "--qty",
+        "50 lb",
+        "--cost",
+        "32.5",
+        "--event",
+        "winter-market",
+    ]);
+    record(&[
+        "purchase",
+        "--material",
+        "kraft-box-small",
+        "--qty",
+        "20 each",
+    ]);
+    let before = progress(first.path());
+    assert_eq!(before["production"].as_array().map(Vec::len), Some(11));
+
+    ok(
+        first.path(),
+        &["export", "--out", "backup", "--format", "csv"],
+    );
+    let backup = first.path().join("backup");
+    assert!(backup.join("journal/production.csv").is_file());
+    assert!(backup.join("journal/purchases.csv").is_file());
+
+    let second = tempfile::tempdir().expect("tempdir");
+    let backup = backup.to_str().expect("path");
+    ok(
+        second.path(),
+        &["-q", "--now", "2026-12-01", "run", backup, "--out", "out"],
+    );
+    ok(second.path(), &["plans", "start", "winter-market"]);
+    for file in ["production", "purchases"] {
+        ok(
+            second.path(),
+            &["record", "--file", &format!("{backup}/journal/{file}.csv")],
+        );
+    }
+    assert_eq!(progress(second.path()), before);
+}
+
+/// A journal file with any bad row records nothing; a journal entry can never be changed.
+#[test]
+fn a_bad_journal_file_records_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = fixture("sample");
+    ok(
+        dir.path(),
+        &[
+            "-q",
+            "--now",
+            "2026-12-01",
+            "run",
+            sample.to_str().expect("path"),
+            "--out",
+            "out",
+        ],
+    );
+    std::fs::write(
+        dir.path().join("day.yaml"),
+        "- {kind: production, event: winter-market, recipe: macarons, batches: 1}\n\
+         - {kind: production, event: winter-market, recipe: macarons, batches: lots}\n\
+         - {kind: assembly, event: nope, bundle: macaron-box, qty: 1}\n",
+    )
+    .expect("write");
+    let output = bakeplan(dir.path())
+        .args(["record", "--file", "day.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("day.yaml:2:"), "{stderr}");
+    assert!(stderr.contains("day.yaml:3:"), "{stderr}");
+    assert_eq!(progress(dir.path())["production_pct"], 0);
+
+    let conn = rusqlite::Connection::open(dir.path().join("bakeplan.db")).expect("db");
+    ok(
+        dir.path(),
+        &[
+            "record",
+            "production",
+            "winter-market",
+            "--recipe",
+            "macarons",
+            "--batches",
+            "1",
+        ],
+    );
+    let edit = conn.execute("UPDATE journal_production SET batches = '9'", []);
+    assert!(edit.is_err(), "the journal is append-only");
+    assert!(conn.execute("DELETE FROM journal_production", []).is_err());
+}
