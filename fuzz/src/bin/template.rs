@@ -1,0 +1,101 @@
+//! Fuzzes rendering every built-in report with a hostile context: the starter catalogue
+//! with the fuzz input written into every free-text field (names, notes, categories,
+//! instructions, brands, locations, currency). Rendering must not panic, and no HTML report
+//! may contain a hostile string that holds `<` unescaped.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bakeplan::catalog::Catalog;
+use bakeplan::plan::{PlanMeta, Snapshot, compute};
+use bakeplan::report::{Format, Per, Reports};
+
+fn hostile(catalog: &Catalog, words: &[String]) -> Catalog {
+    let mut c = catalog.clone();
+    let mut next = words.iter().cycle();
+    let mut word = || next.next().cloned().unwrap_or_default();
+    c.settings.currency = word();
+    for i in c.ingredients.values_mut() {
+        i.name = word();
+        i.category = word();
+    }
+    for m in c.materials.values_mut() {
+        m.name = word();
+    }
+    for p in c.products.iter_mut() {
+        p.name = word();
+        p.brand = Some(word());
+    }
+    for s in c.inventory.iter_mut() {
+        s.location = Some(word());
+    }
+    for r in c.recipes.values_mut() {
+        r.name = word();
+        r.category = word();
+        r.notes = Some(word());
+        for y in r.yields.iter_mut() {
+            y.name = word();
+        }
+        for l in r.ingredients.iter_mut() {
+            l.note = Some(word());
+        }
+    }
+    for b in c.bundles.values_mut() {
+        b.name = word();
+        b.instructions = Some(word());
+    }
+    for e in c.events.values_mut() {
+        e.name = word();
+    }
+    c
+}
+
+fn main() {
+    let starter = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/starter");
+    let catalog = bakeplan::check(&starter, Default::default())
+        .expect("the starter catalogue loads")
+        .catalog;
+    let reports = Reports::load(None).expect("built-in reports");
+    let per_plan: Vec<_> = reports
+        .manifests()
+        .iter()
+        .filter(|m| m.per == Per::Plan)
+        .cloned()
+        .collect();
+    // The template environment holds boxed closures; a panic aborts the fuzz run anyway.
+    let reports = std::panic::AssertUnwindSafe(reports);
+    afl::fuzz!(|data: &[u8]| {
+        let text = String::from_utf8_lossy(data);
+        let words: Vec<String> = text.split('\0').map(str::to_owned).collect();
+        let catalog = hostile(&catalog, &words);
+        for event in catalog.events.values() {
+            let mut subset = catalog.clone();
+            subset.events.retain(|slug, _| slug == &event.slug);
+            let snapshot = Snapshot {
+                plan: PlanMeta {
+                    id: 1,
+                    created_at: "2026-12-01T00:00:00Z".to_owned(),
+                    input_hash: "fuzz".to_owned(),
+                    engine_version: "fuzz".to_owned(),
+                },
+                catalog: subset,
+            };
+            let Ok(plan) = compute(&snapshot) else {
+                continue;
+            };
+            let plan = Arc::new(plan);
+            let context = bakeplan::report::plan_context(Arc::clone(&plan));
+            for manifest in &per_plan {
+                let Ok((_, bytes)) = reports.render(manifest, context.clone()) else {
+                    continue;
+                };
+                if manifest.format == Format::Html {
+                    let page = String::from_utf8_lossy(&bytes);
+                    for word in words.iter().filter(|w| w.contains('<') && w.len() > 2) {
+                        assert!(!page.contains(word.as_str()), "unescaped {word:?}");
+                    }
+                }
+            }
+        }
+    });
+}

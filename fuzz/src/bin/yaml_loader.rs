@@ -1,0 +1,15 @@
+//! Fuzzes loading and checking a YAML catalogue: any bytes must give a catalogue or located
+//! errors, never a panic, hang or abort.
+
+fn main() {
+    let dir = bakeplan_fuzz::scratch();
+    afl::fuzz!(|data: &[u8]| {
+        bakeplan_fuzz::write_catalogue(dir.path(), data, "yaml", "ingredients");
+        let options = bakeplan::catalog::LoadOptions {
+            max_file_bytes: 1 << 20,
+        };
+        if let Err(errors) = bakeplan::check(dir.path(), options) {
+            assert!(!errors.is_empty());
+        }
+    });
+}
