@@ -121,6 +121,7 @@ fn migrations() -> Migrations<'static> {
             },
         ),
         M::up(include_str!("../../migrations/004-journal.sql")),
+        M::up(include_str!("../../migrations/005-views.sql")),
     ])
 }
 
@@ -130,7 +131,7 @@ pub fn schema_version() -> usize {
 }
 
 /// How many migrations [`migrations`] lists; a test checks it against `migrations/`.
-const MIGRATION_FILES: usize = 4;
+const MIGRATION_FILES: usize = 5;
 
 /// Begins a write transaction: it takes the write lock at once (waiting for another run's
 /// to end), so that what it reads stays true until it commits.

@@ -216,3 +216,63 @@ fn a_schema_2_database_upgrades_with_its_plans_unchanged() {
         .expect("integrity");
     assert_eq!(integrity, "ok");
 }
+
+/// Every query in docs/sql.md runs against the sample with some kitchen work recorded and
+/// returns rows.
+#[test]
+fn every_query_in_the_sql_guide_returns_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = fixture("sample");
+    let run = |args: &[&str]| {
+        let output = bakeplan(dir.path()).args(args).output().expect("runs");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+    };
+    run(&[
+        "-q",
+        "--now",
+        "2026-12-01",
+        "run",
+        sample.to_str().expect("path"),
+        "--out",
+        "out",
+    ]);
+    run(&["plans", "start", "winter-market"]);
+    run(&[
+        "record",
+        "production",
+        "winter-market",
+        "--recipe",
+        "macarons",
+        "--batches",
+        "1",
+        "--yield",
+        "30",
+        "--loss-reason",
+        "cracked",
+    ]);
+    run(&[
+        "record",
+        "purchase",
+        "--ingredient",
+        "flour-ap",
+        "--qty",
+        "50 lb",
+        "--cost",
+        "38.5",
+    ]);
+    let guide = std::fs::read_to_string(super::root().join("docs/sql.md")).expect("guide");
+    let queries: Vec<&str> = guide
+        .split("```sql\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .collect();
+    assert!(queries.len() >= 12, "{} queries", queries.len());
+    let conn = rusqlite::Connection::open(dir.path().join("bakeplan.db")).expect("db");
+    for query in queries {
+        let mut statement = conn
+            .prepare(query)
+            .unwrap_or_else(|e| panic!("{e}\n{query}"));
+        let mut rows = statement.query([]).expect("runs");
+        assert!(rows.next().expect("row").is_some(), "no rows:\n{query}");
+    }
+}
