@@ -340,6 +340,7 @@ fn run_stages(
                 if let Some(warning) = held.warnings.get(&frozen.event) {
                     computed.result.warnings.insert(0, warning.clone());
                 }
+                computed.result.progress = held.progress.get(&frozen.event).cloned();
                 let outcome = render_plan(options, &reports, &selected, computed, frozen)?;
                 progress(Step::Done(format!("{} planned", outcome.report.event)));
                 Ok(outcome)
@@ -394,13 +395,15 @@ fn run_stages(
     Ok(())
 }
 
-/// Events held in production whose catalogue changed since their plan: their snapshots
-/// (they are computed from them, not from the live catalogue) and a warning naming what
-/// changed.
+/// Events held in production: each is computed from its kept plan's snapshot with the
+/// kitchen journal applied (the remaining work, [`crate::plan::remaining`]), carries its
+/// progress, and warns when the catalogue changed since its plan.
 #[derive(Default)]
 struct HeldChanges {
-    /// Position in the run → the held plan's snapshot.
+    /// Position in the run → the remaining work's snapshot.
     snapshots: BTreeMap<usize, crate::store::Snapshot>,
+    /// Event → progress against the kept plan.
+    progress: BTreeMap<String, crate::plan::progress::Progress>,
     /// Event → "changed during production" warning.
     warnings: BTreeMap<String, String>,
 }
@@ -411,42 +414,81 @@ impl HeldChanges {
         live: &Catalog,
         frozen: &[Frozen],
     ) -> Result<HeldChanges, RunError> {
+        use crate::store::journal;
         let mut held = HeldChanges::default();
-        if !frozen.iter().any(|f| f.changed) {
+        if !frozen.iter().any(|f| f.held) {
             return Ok(held);
         }
         let db = Store::open_for_reading(&options.db)?;
-        for (position, f) in frozen.iter().enumerate().filter(|(_, f)| f.changed) {
-            let before = store::plan_records(db.conn(), f.plan.id)?;
-            let now: Vec<store::RecordRow> = store::snapshot_records(live, &f.event)?
-                .iter()
-                .map(store::RecordRow::from)
-                .collect();
-            let changes: Vec<String> = crate::plan::diff::record_changes(&before, &now)
-                .iter()
-                .map(crate::plan::diff::Change::record_line)
-                .collect();
-            let shown = changes
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ");
-            let more = changes.len().saturating_sub(5);
-            held.warnings.insert(
-                f.event.clone(),
-                format!(
-                    "changed during production, plan {} kept: {shown}{}; `bakeplan plans amend {} --reason …` applies the changes",
-                    f.plan.id,
-                    if more > 0 { format!(" (+{more} more)") } else { String::new() },
-                    f.event
-                ),
+        let conn = db.conn();
+        let purchases = journal::purchases(conn, None)?;
+        for (position, f) in frozen.iter().enumerate().filter(|(_, f)| f.held) {
+            if f.changed {
+                held.warnings
+                    .insert(f.event.clone(), changed_warning(conn, live, f)?);
+            }
+            let snapshot = store::load_snapshot(conn, f.plan.id)?;
+            let kept = crate::plan::compute(&snapshot)?;
+            let (state, _) = journal::state(conn, &f.event)?;
+            let made = journal::production(conn, Some(&f.event))?;
+            let packed = journal::assembly(conn, Some(&f.event))?;
+            let catalog = crate::plan::remaining::remaining_catalog(
+                &snapshot.catalog,
+                &kept,
+                &made,
+                &packed,
+                &purchases,
+                &f.plan.created_at,
             );
-            held.snapshots
-                .insert(position, store::load_snapshot(db.conn(), f.plan.id)?);
+            held.progress.insert(
+                f.event.clone(),
+                crate::plan::progress::progress(&kept, state, &made, &packed, &purchases),
+            );
+            held.snapshots.insert(
+                position,
+                crate::store::Snapshot {
+                    plan: snapshot.plan,
+                    catalog,
+                },
+            );
         }
         Ok(held)
     }
+}
+
+/// "changed during production, plan N kept: …": what differs between the kept plan's
+/// inputs and the live catalogue.
+fn changed_warning(
+    conn: &rusqlite::Connection,
+    live: &Catalog,
+    f: &Frozen,
+) -> Result<String, RunError> {
+    let before = store::plan_records(conn, f.plan.id)?;
+    let now: Vec<store::RecordRow> = store::snapshot_records(live, &f.event)?
+        .iter()
+        .map(store::RecordRow::from)
+        .collect();
+    let changes: Vec<String> = crate::plan::diff::record_changes(&before, &now)
+        .iter()
+        .map(crate::plan::diff::Change::record_line)
+        .collect();
+    let shown = changes
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    let more = changes.len().saturating_sub(5);
+    Ok(format!(
+        "changed during production, plan {} kept: {shown}{}; `bakeplan plans amend {} --reason …` applies the changes",
+        f.plan.id,
+        if more > 0 {
+            format!(" (+{more} more)")
+        } else {
+            String::new()
+        },
+        f.event
+    ))
 }
 
 /// Names the events whose reports took longest (`-v`), to see where a night's time goes.

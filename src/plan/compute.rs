@@ -336,6 +336,7 @@ impl<'c> Engine<'c> {
                 assembly,
                 feasibility,
                 costs,
+                progress: None,
             },
             needs,
         })

@@ -21,6 +21,7 @@ pub mod memo;
 pub mod progress;
 pub mod recipes;
 pub mod record;
+pub mod remaining;
 pub mod result;
 pub mod rollup;
 pub mod shopping;

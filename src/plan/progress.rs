@@ -214,7 +214,10 @@ fn recipe_progress(plan: &PlanResult, production: &[Production]) -> Vec<RecipePr
 
 /// Units of each finished item that came out of recorded production. A recipe with several
 /// yields shares its batches between them as the plan does.
-fn items_made(plan: &PlanResult, production: &[Production]) -> BTreeMap<String, Decimal> {
+pub(crate) fn items_made(
+    plan: &PlanResult,
+    production: &[Production],
+) -> BTreeMap<String, Decimal> {
     let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
     for p in production {
         let Some(recipe) = plan.recipes.iter().find(|r| r.recipe == p.recipe) else {

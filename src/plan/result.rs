@@ -79,6 +79,10 @@ pub struct PlanResult {
     pub feasibility: Feasibility,
     /// Estimated costs.
     pub costs: Costs,
+    /// For an event in production: progress against its kept plan (docs/kitchen.md); the
+    /// rest of this result is then the remaining work. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<super::progress::Progress>,
 }
 
 /// The event planned.

@@ -11,7 +11,7 @@ use crate::plan::PlanResult;
 
 /// The context's keys: the top-level fields of a PlanResult in their serialised order,
 /// then `context_json`.
-const ALL_KEYS: [&str; 16] = [
+const ALL_KEYS: [&str; 17] = [
     "schema_version",
     "plan",
     "event",
@@ -27,6 +27,7 @@ const ALL_KEYS: [&str; 16] = [
     "assembly",
     "feasibility",
     "costs",
+    "progress",
     "context_json",
 ];
 
@@ -42,7 +43,7 @@ const FIELDS: &[&str] = match ALL_KEYS.split_last() {
 #[derive(Debug)]
 struct PlanContext {
     plan: Arc<PlanResult>,
-    fields: [OnceLock<Value>; 15],
+    fields: [OnceLock<Value>; 16],
     json: OnceLock<Option<Value>>,
 }
 
@@ -66,7 +67,9 @@ impl PlanContext {
                 11 => Value::from(Serde(&p.production)),
                 12 => Value::from(Serde(&p.assembly)),
                 13 => Value::from(Serde(&p.feasibility)),
-                _ => Value::from(Serde(&p.costs)),
+                14 => Value::from(Serde(&p.costs)),
+                // `none` for a plan not in production (templates test `progress is none`).
+                _ => Value::from(Serde(&p.progress)),
             })
             .clone()
     }
@@ -124,17 +127,31 @@ mod tests {
             catalog: crate::catalog::reach::subset(&catalog, &event),
         })
         .expect("plan");
-        let json = serde_json::to_value(&plan).expect("json");
-        let keys: Vec<&str> = json
-            .as_object()
-            .expect("object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let mut expected: Vec<&str> = FIELDS.to_vec();
-        expected.sort_unstable();
-        let mut keys = keys;
-        keys.sort_unstable();
-        assert_eq!(keys, expected);
+        // `progress` is there only for a plan in production.
+        let mut in_production = plan.clone();
+        in_production.progress = Some(crate::plan::progress::progress(
+            &plan,
+            crate::store::journal::PlanState::InProduction,
+            &[],
+            &[],
+            &[],
+        ));
+        for (plan, with_progress) in [(plan, false), (in_production, true)] {
+            let json = serde_json::to_value(&plan).expect("json");
+            let mut keys: Vec<&str> = json
+                .as_object()
+                .expect("object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut expected: Vec<&str> = FIELDS
+                .iter()
+                .copied()
+                .filter(|k| with_progress || *k != "progress")
+                .collect();
+            expected.sort_unstable();
+            keys.sort_unstable();
+            assert_eq!(keys, expected);
+        }
     }
 }

@@ -151,3 +151,108 @@ fn a_bad_journal_file_records_nothing() {
     assert!(edit.is_err(), "the journal is append-only");
     assert!(conn.execute("DELETE FROM journal_production", []).is_err());
 }
+
+/// End to end: after production starts and work is recorded, the next night plans what is
+/// left — fewer batches, a shorter shopping list — and plan.json carries the progress.
+#[test]
+fn the_next_night_plans_the_remaining_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = fixture("sample");
+    let sample = sample.to_str().expect("path");
+    let plan_json = |out: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.path().join(out).join("winter-market/plan.json"))
+            .expect("plan.json");
+        serde_json::from_str(&text).expect("json")
+    };
+    let batches = |plan: &serde_json::Value, recipe: &str| {
+        plan["recipes"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["recipe"] == recipe))
+            .map_or(0.0, |r| r["batches"].as_f64().unwrap_or(0.0))
+    };
+    let to_buy = |plan: &serde_json::Value, item: &str| {
+        plan["shopping"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["item"] == item))
+            .map_or(0.0, |r| r["to_buy"].as_f64().unwrap_or(0.0))
+    };
+    ok(
+        dir.path(),
+        &[
+            "-q",
+            "--now",
+            "2026-12-01",
+            "run",
+            sample,
+            "--out",
+            "night1",
+        ],
+    );
+    let first = plan_json("night1");
+    assert!(first.get("progress").is_none());
+    ok(
+        dir.path(),
+        &["--now", "2026-12-02", "plans", "start", "winter-market"],
+    );
+    let record = |args: &[&str]| {
+        ok(
+            dir.path(),
+            &[&["--now", "2026-12-03", "record"], args].concat(),
+        )
+    };
+    record(&[
+        "production",
+        "winter-market",
+        "--recipe",
+        "chocolate-chip-cookies",
+        "--batches",
+        "2",
+    ]);
+    record(&[
+        "production",
+        "winter-market",
+        "--recipe",
+        "cinnamon-rolls",
+        "--batches",
+        "1",
+    ]);
+    let cheese_before = to_buy(&first, "cream-cheese");
+    assert_eq!(cheese_before, 32.0);
+    record(&[
+        "purchase",
+        "--ingredient",
+        "cream-cheese",
+        "--qty",
+        "8 oz",
+        "--event",
+        "winter-market",
+    ]);
+    ok(
+        dir.path(),
+        &[
+            "-q",
+            "--now",
+            "2026-12-04",
+            "run",
+            sample,
+            "--out",
+            "night2",
+        ],
+    );
+    let second = plan_json("night2");
+    assert_eq!(
+        batches(&second, "chocolate-chip-cookies"),
+        batches(&first, "chocolate-chip-cookies") - 2.0
+    );
+    assert_eq!(
+        batches(&second, "cinnamon-rolls"),
+        batches(&first, "cinnamon-rolls") - 1.0
+    );
+    // The 8 oz bought is not bought again (and one batch of rolls made needs less frosting).
+    assert!(to_buy(&second, "cream-cheese") <= cheese_before - 8.0);
+    assert_eq!(second["progress"]["state"], "in_production");
+    assert!(second["progress"]["production_pct"].as_f64() > Some(0.0));
+    let summary = std::fs::read_to_string(dir.path().join("night2/winter-market/plan-summary.md"))
+        .expect("summary");
+    assert!(!summary.is_empty());
+}
