@@ -43,6 +43,10 @@ const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
     ),
     ("plan.yaml", include_str!("../../reports/plan.yaml")),
     (
+        "progress-sheet.yaml",
+        include_str!("../../reports/progress-sheet.yaml"),
+    ),
+    (
         "purchase-rollup.yaml",
         include_str!("../../reports/purchase-rollup.yaml"),
     ),
@@ -61,6 +65,10 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     (
         "production-sheet.html.j2",
         include_str!("../../templates/production-sheet.html.j2"),
+    ),
+    (
+        "progress-sheet.html.j2",
+        include_str!("../../templates/progress-sheet.html.j2"),
     ),
     (
         "assembly-sheet.html.j2",
@@ -602,6 +610,7 @@ mod tests {
                 "plan",
                 "plan-summary",
                 "production-sheet",
+                "progress-sheet",
                 "purchase-rollup",
                 "shopping-list"
             ]

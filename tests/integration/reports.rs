@@ -76,6 +76,7 @@ fn every_built_in_report_matches_its_golden_file() {
             "holiday-gift-boxes/plan-summary.md",
             "holiday-gift-boxes/plan.json",
             "holiday-gift-boxes/production-sheet.html",
+            "holiday-gift-boxes/progress-sheet.html",
             "holiday-gift-boxes/shopping-list.csv",
             "purchase-rollup.csv",
             "run-report.json",
@@ -83,6 +84,7 @@ fn every_built_in_report_matches_its_golden_file() {
             "winter-market/plan-summary.md",
             "winter-market/plan.json",
             "winter-market/production-sheet.html",
+            "winter-market/progress-sheet.html",
             "winter-market/shopping-list.csv",
         ]
     );
