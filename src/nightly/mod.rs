@@ -422,6 +422,7 @@ impl HeldChanges {
         let db = Store::open_for_reading(&options.db)?;
         let conn = db.conn();
         let purchases = journal::purchases(conn, None)?;
+        let counts = store::inventory_counted(conn)?;
         for (position, f) in frozen.iter().enumerate().filter(|(_, f)| f.held) {
             if f.changed {
                 held.warnings
@@ -438,7 +439,20 @@ impl HeldChanges {
                 &made,
                 &packed,
                 &purchases,
-                &f.plan.created_at,
+                &crate::plan::remaining::Counted {
+                    at: counts
+                        .iter()
+                        .map(|((kind, item), at)| {
+                            let kind = if kind == "material" {
+                                journal::PurchaseKind::Material
+                            } else {
+                                journal::PurchaseKind::Ingredient
+                            };
+                            ((kind, item.clone()), at.clone())
+                        })
+                        .collect(),
+                    default: f.plan.created_at.clone(),
+                },
             );
             held.progress.insert(
                 f.event.clone(),

@@ -316,6 +316,22 @@ pub fn entries_from_file(
     }
 }
 
+/// An RFC 3339 time or a `YYYY-MM-DD` date (its midnight, UTC) as RFC 3339 UTC, the form
+/// the journal stores so times compare as text.
+pub fn normalize_time(text: &str) -> Option<String> {
+    use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
 /// One row of a journal file; problems go into `f`.
 fn file_row(
     f: &mut Fields<'_>,

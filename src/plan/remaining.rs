@@ -8,6 +8,9 @@
 //! that stock gives the batches still to bake, the shopping still to do and the feasibility
 //! of the rest — with the same engine and rules as any plan.
 //!
+//! The stock count of an item is when its inventory rows last changed in an import (the
+//! live tables' `updated_at`), or when the plan froze for items with no inventory rows.
+//!
 //! Known limit: a sub-recipe made ahead (ganache) is not stock for its parents' remaining
 //! batches, since sub-recipes yield no counted item; its ingredients are taken out of stock.
 
@@ -21,16 +24,40 @@ use crate::catalog::units::convert;
 use crate::catalog::{Catalog, Quantity, StockRow, Stocked, Unit};
 use crate::store::journal::{Assembly, Production, Purchase, PurchaseKind};
 
+/// When each item's stock was last counted (RFC 3339): purchases up to then are already in
+/// the count; later ones add to it. Items without a count of their own use `default`.
+#[derive(Debug, Clone, Default)]
+pub struct Counted {
+    /// (kind, slug) → count time.
+    pub at: BTreeMap<(PurchaseKind, String), String>,
+    /// For items the map does not name.
+    pub default: String,
+}
+
+impl Counted {
+    /// Every item counted at `at`.
+    pub fn all_at(at: &str) -> Counted {
+        Counted {
+            at: BTreeMap::new(),
+            default: at.to_owned(),
+        }
+    }
+
+    fn since(&self, kind: PurchaseKind, item: &str) -> &str {
+        self.at
+            .get(&(kind, item.to_owned()))
+            .map_or(self.default.as_str(), String::as_str)
+    }
+}
+
 /// The snapshot catalogue with the journal applied to its stock (see the module doc).
-/// `since` is when the plan froze its stock count (RFC 3339): purchases before it are
-/// already in the count.
 pub fn remaining_catalog(
     snapshot: &Catalog,
     plan: &PlanResult,
     production: &[Production],
     assembly: &[Assembly],
     purchases: &[Purchase],
-    since: &str,
+    counted: &Counted,
 ) -> Catalog {
     let mut c = snapshot.clone();
     let mut packed: BTreeMap<&str, u64> = BTreeMap::new();
@@ -82,7 +109,10 @@ pub fn remaining_catalog(
             from_stock.push((of, -qty));
         }
     }
-    for p in purchases.iter().filter(|p| p.at.as_str() >= since) {
+    for p in purchases
+        .iter()
+        .filter(|p| p.at.as_str() > counted.since(p.kind, &p.item))
+    {
         let of = match p.kind {
             PurchaseKind::Ingredient => Stocked::Ingredient(p.item.clone()),
             PurchaseKind::Material => Stocked::Material(p.item.clone()),
@@ -250,14 +280,14 @@ mod tests {
             at: "2026-11-01T00:00:00Z".into(),
             ..bought.clone()
         };
-        let since = "2026-12-01T00:00:00Z";
+        let counted = Counted::all_at("2026-12-01T00:00:00Z");
         let rest = plan_of(&remaining_catalog(
             &c,
             &plan,
             &[],
             &[],
             &[bought, earlier],
-            since,
+            &counted,
         ));
         assert_eq!(
             flour(&rest),
@@ -278,7 +308,8 @@ mod tests {
             let c = catalogue(cookies, stock);
             let plan = plan_of(&c);
             let planned = batches(&plan);
-            let rest = plan_of(&remaining_catalog(&c, &plan, &[made(done)], &[], &[], "2026-12-01"));
+            let counted = Counted::all_at("2026-12-01");
+            let rest = plan_of(&remaining_catalog(&c, &plan, &[made(done)], &[], &[], &counted));
             let expected = (planned - Decimal::from(done)).max(Decimal::ZERO);
             prop_assert_eq!(batches(&rest), expected);
             let left = (Decimal::from(stock) - Decimal::from(100 * done)).max(Decimal::ZERO);

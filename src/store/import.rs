@@ -212,3 +212,22 @@ pub fn load_live(conn: &Connection) -> Result<Catalog, StoreError> {
     }
     catalog_from_rows(rows)
 }
+
+/// When each ingredient's and material's stock was last counted: the latest `updated_at`
+/// of its live inventory rows, keyed by (`ingredient`|`material`, slug).
+pub fn inventory_counted(
+    conn: &Connection,
+) -> Result<std::collections::BTreeMap<(String, String), String>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT json_extract(body, '$.of.kind'), json_extract(body, '$.of.slug'), max(updated_at)
+         FROM inventory WHERE json_extract(body, '$.of.kind') IN ('ingredient', 'material')
+         GROUP BY 1, 2",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            (row.get::<_, String>(0)?, row.get::<_, String>(1)?),
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

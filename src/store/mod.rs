@@ -23,7 +23,9 @@ pub use freeze::{
     freeze_records, held_plan, latest_plan, list_plans, load_snapshot, plan_records,
     snapshot_records,
 };
-pub use import::{ImportSummary, LIVE_TABLES, TableChanges, import, import_records, load_live};
+pub use import::{
+    ImportSummary, LIVE_TABLES, TableChanges, import, import_records, inventory_counted, load_live,
+};
 pub use records::{
     RecordRow, Records, StoredRecord, canonical_json, catalog_from_rows, catalog_records,
     input_hash,
