@@ -33,7 +33,8 @@ mod tests;
 
 use crate::catalog::{Decision, Event};
 pub use crate::store::{ENGINE_VERSION, PlanMeta, Snapshot};
-pub use compute::{Computed, Engine, Job, PlanError, compute, compute_held};
+pub use compute::{Computed, Engine, Job, PlanError, compute};
+pub use remaining::compute_held;
 pub use result::PlanResult;
 
 /// A problem with an event found before planning: a decision that does not fit, or amounts

@@ -18,10 +18,15 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+use super::aggregate::TotalKey;
+use super::compute::{Computed, Engine, Job, PlanError};
+use super::kinds::LineKind;
 use super::progress::items_made;
 use super::result::PlanResult;
 use crate::catalog::units::convert;
 use crate::catalog::{Catalog, Quantity, StockRow, Stocked, Unit};
+use crate::plan::index::Index;
+use crate::store::Snapshot;
 use crate::store::journal::{Assembly, Production, Purchase, PurchaseKind};
 
 /// When each item's stock was last counted (RFC 3339): purchases up to then are already in
@@ -177,6 +182,35 @@ fn take_from_stock(c: &mut Catalog, of: &Stocked, mut qty: Decimal, unit: Unit) 
         };
         qty -= back;
     }
+}
+
+/// Computes a plan from its own frozen snapshot — an event held in production whose
+/// catalogue has changed since — with its roll-up needs re-keyed to `live`'s index, so the
+/// night's purchase roll-up still counts it (lines for items no longer in the live
+/// catalogue are left out of the roll-up; the event's own shopping list keeps them).
+pub fn compute_held(snapshot: &Snapshot, live: &Index<'_>) -> Result<Computed, PlanError> {
+    let event = snapshot.event().ok_or(PlanError::NoEvent)?;
+    let engine = Engine::new(&snapshot.catalog);
+    let job = Job {
+        event,
+        plan: snapshot.plan.clone(),
+    };
+    let mut computed = engine.compute_batch(&[job])?;
+    let Computed { result, needs } = computed.pop().ok_or(PlanError::NoEvent)?;
+    let from = engine.index();
+    let needs = needs
+        .into_iter()
+        .filter_map(|mut need| {
+            let key = need.key;
+            let live_id = match key.kind() {
+                LineKind::Ingredient => live.ingredient_id(&from.ingredient_at(key.id()).slug),
+                LineKind::Material => live.material_id(&from.material_at(key.id()).slug),
+            }?;
+            need.key = TotalKey::new(key.event(), key.kind(), live_id, key.unit())?;
+            Some(need)
+        })
+        .collect();
+    Ok(Computed { result, needs })
 }
 
 #[cfg(test)]
