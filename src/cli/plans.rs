@@ -129,7 +129,22 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
             if *json {
                 super::safe::out_line(&super::safe::json(serde_json::to_string(&result)?));
             } else {
-                super::safe::out_bytes(super::safe::clean(&summary(&result)).as_bytes());
+                let mut text = summary(&result);
+                // The amendment chain that led to this plan, newest first.
+                let amendments =
+                    store::journal::amendments(store.conn(), Some(&result.event.slug))?;
+                let mut at = id;
+                while let Some(a) = amendments.iter().find(|a| a.plan_id == at) {
+                    text.push_str(&format!(
+                        "\nplan {} amends plan {} ({}): {}",
+                        a.plan_id, a.previous_plan_id, a.at, a.reason
+                    ));
+                    at = a.previous_plan_id;
+                }
+                if at != id {
+                    text.push('\n');
+                }
+                super::safe::out_bytes(super::safe::clean(&text).as_bytes());
             }
         }
         PlansCommand::Diff { a, b, json } => {
