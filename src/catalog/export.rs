@@ -86,6 +86,7 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
         qty(&mut row, &s.qty);
         push_opt(&mut row, "expires", s.expires);
         push_opt(&mut row, "location", s.location.as_ref());
+        push_opt(&mut row, "counted_at", s.counted_at);
         row
     });
     let recipes = c.recipes.values().map(|r| {

@@ -166,6 +166,10 @@ pub struct StockRow {
     pub expires: Option<NaiveDate>,
     /// Where it is kept.
     pub location: Option<String>,
+    /// When it was counted (the end of that day); purchases recorded after it add to it.
+    /// Absent: when the row last changed in an import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_at: Option<NaiveDate>,
 }
 
 /// A recipe: what one batch takes and turns into.
@@ -417,6 +421,7 @@ pub mod fields {
         "unit",
         "expires",
         "location",
+        "counted_at",
     ];
     /// Fields of `recipes` records.
     pub const RECIPES: &[&str] = &[
@@ -449,7 +454,7 @@ pub mod fields {
             "ingredients" => &INGREDIENTS[..5],
             "materials" => &MATERIALS[..4],
             "products" => &PRODUCTS[..8],
-            "inventory" => &INVENTORY[..8],
+            "inventory" => &INVENTORY[..9],
             "recipes" => &RECIPES[..6],
             "bundles" => &BUNDLES[..3],
             "events" => &EVENTS[..4],

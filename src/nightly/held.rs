@@ -37,7 +37,25 @@ impl HeldChanges {
         let db = Store::open_for_reading(&options.db)?;
         let conn = db.conn();
         let purchases = journal::purchases(conn, None)?;
-        let counts = store::inventory_counted(conn)?;
+        let mut counts = store::inventory_counted(conn)?;
+        // A count date written in the inventory wins over the import time (end of that day).
+        let mut written: BTreeMap<(String, String), chrono::NaiveDate> = BTreeMap::new();
+        for row in &live.inventory {
+            let kind = match &row.of {
+                crate::catalog::Stocked::Ingredient(_) => "ingredient",
+                crate::catalog::Stocked::Material(_) => "material",
+                _ => continue,
+            };
+            if let Some(date) = row.counted_at {
+                let entry = written
+                    .entry((kind.to_owned(), row.of.slug().to_owned()))
+                    .or_insert(date);
+                *entry = (*entry).max(date);
+            }
+        }
+        for (key, date) in written {
+            counts.insert(key, format!("{date}T23:59:59Z"));
+        }
         for (position, f) in frozen.iter().enumerate().filter(|(_, f)| f.held) {
             if f.changed {
                 held.warnings

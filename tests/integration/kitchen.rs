@@ -256,3 +256,105 @@ fn the_next_night_plans_the_remaining_work() {
         .expect("summary");
     assert!(!summary.is_empty());
 }
+
+/// A stocktake (`counted_at`) already includes what was bought before it: only purchases
+/// recorded after that day add to the remaining work's stock.
+#[test]
+fn purchases_before_the_stocktake_are_in_the_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalogue = dir.path().join("catalogue");
+    std::fs::create_dir(&catalogue).expect("mkdir");
+    for entry in std::fs::read_dir(fixture("starter")).expect("starter") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, catalogue.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let inventory = catalogue.join("inventory.yaml");
+    let mut text = std::fs::read_to_string(&inventory).expect("inventory");
+    text.push_str("- {ingredient: chocolate-chips, qty: 2, unit: cup, counted_at: 2026-12-10}\n");
+    std::fs::write(&inventory, text).expect("write");
+    let chips = |out: &str| -> f64 {
+        let plan: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(out).join("holiday-sale/plan.json"))
+                .expect("plan.json"),
+        )
+        .expect("json");
+        plan["shopping"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["item"] == "chocolate-chips"))
+            .and_then(|r| r["to_buy"].as_f64())
+            .unwrap_or(0.0)
+    };
+    ok(
+        dir.path(),
+        &[
+            "-q",
+            "--now",
+            "2026-12-01",
+            "run",
+            "catalogue",
+            "--out",
+            "a",
+        ],
+    );
+    ok(dir.path(), &["plans", "start", "holiday-sale"]);
+    ok(
+        dir.path(),
+        &[
+            "record",
+            "purchase",
+            "--ingredient",
+            "chocolate-chips",
+            "--qty",
+            "4 cup",
+            "--at",
+            "2026-12-09",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "-q",
+            "--now",
+            "2026-12-11",
+            "run",
+            "catalogue",
+            "--out",
+            "b",
+        ],
+    );
+    assert_eq!(
+        chips("b"),
+        chips("a"),
+        "bought before the stocktake: already counted"
+    );
+    ok(
+        dir.path(),
+        &[
+            "record",
+            "purchase",
+            "--ingredient",
+            "chocolate-chips",
+            "--qty",
+            "4 cup",
+            "--at",
+            "2026-12-11",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "-q",
+            "--now",
+            "2026-12-12",
+            "run",
+            "catalogue",
+            "--out",
+            "c",
+        ],
+    );
+    assert_eq!(
+        chips("c"),
+        chips("a") - 4.0,
+        "bought after it: adds to stock"
+    );
+}

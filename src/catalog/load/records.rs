@@ -252,12 +252,14 @@ impl Loader {
         }
         let expires = f.date("expires");
         let location = f.opt_text("location");
+        let counted_at = f.date("counted_at");
         self.finish(f);
         Some(StockRow {
             of: of?,
             qty: qty?,
             expires,
             location,
+            counted_at,
         })
     }
 }
