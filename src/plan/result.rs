@@ -16,7 +16,7 @@ use crate::catalog::Unit;
 use crate::store::PlanMeta;
 
 /// Version of the PlanResult JSON layout.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// An exact quantity that serialises as a JSON number rounded to 6 decimal places.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
