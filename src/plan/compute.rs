@@ -73,14 +73,21 @@ pub struct Engine<'c> {
 
 /// Computes one snapshot's plan.
 pub fn compute(snapshot: &Snapshot) -> Result<PlanResult, PlanError> {
-    let event = snapshot.event().ok_or(PlanError::NoEvent)?;
     let engine = Engine::new(&snapshot.catalog);
+    compute_one(&engine, snapshot).map(|c| c.result)
+}
+
+/// Computes the plan of `snapshot` with `engine`, built over the snapshot's catalogue.
+pub(crate) fn compute_one(engine: &Engine<'_>, snapshot: &Snapshot) -> Result<Computed, PlanError> {
+    let event = snapshot.event().ok_or(PlanError::NoEvent)?;
     let job = Job {
         event,
         plan: snapshot.plan.clone(),
     };
-    let mut computed = engine.compute_batch(&[job])?;
-    computed.pop().map(|c| c.result).ok_or(PlanError::NoEvent)
+    engine
+        .compute_batch(&[job])?
+        .pop()
+        .ok_or(PlanError::NoEvent)
 }
 
 /// Everything computed for one event before its lines are summed.

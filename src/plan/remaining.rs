@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::aggregate::TotalKey;
-use super::compute::{Computed, Engine, Job, PlanError};
+use super::compute::{Computed, Engine, PlanError, compute_one};
 use super::kinds::LineKind;
 use super::progress::items_made;
 use super::result::PlanResult;
@@ -190,14 +190,8 @@ fn take_from_stock(c: &mut Catalog, of: &Stocked, mut qty: Decimal, unit: Unit) 
 /// night's purchase roll-up still counts it (lines for items no longer in the live
 /// catalogue are left out of the roll-up; the event's own shopping list keeps them).
 pub fn compute_held(snapshot: &Snapshot, live: &Index<'_>) -> Result<Computed, PlanError> {
-    let event = snapshot.event().ok_or(PlanError::NoEvent)?;
     let engine = Engine::new(&snapshot.catalog);
-    let job = Job {
-        event,
-        plan: snapshot.plan.clone(),
-    };
-    let mut computed = engine.compute_batch(&[job])?;
-    let Computed { result, needs } = computed.pop().ok_or(PlanError::NoEvent)?;
+    let Computed { result, needs } = compute_one(&engine, snapshot)?;
     let from = engine.index();
     let needs = needs
         .into_iter()

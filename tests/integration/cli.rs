@@ -96,11 +96,7 @@ fn plans_list_json_is_one_object_per_plan() {
 fn the_run_owns_its_output_and_always_reports() {
     let work = tempfile::tempdir().expect("tempdir");
     let catalogue = work.path().join("catalogue");
-    std::fs::create_dir(&catalogue).expect("mkdir");
-    for entry in std::fs::read_dir(fixture("starter")).expect("starter") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, catalogue.join(path.file_name().expect("name"))).expect("copy");
-    }
+    super::copy_fixture("starter", &catalogue);
     let events = catalogue.join("events.yaml");
     let original = std::fs::read_to_string(&events).expect("events");
     std::fs::write(

@@ -263,11 +263,7 @@ fn the_next_night_plans_the_remaining_work() {
 fn purchases_before_the_stocktake_are_in_the_count() {
     let dir = tempfile::tempdir().expect("tempdir");
     let catalogue = dir.path().join("catalogue");
-    std::fs::create_dir(&catalogue).expect("mkdir");
-    for entry in std::fs::read_dir(fixture("starter")).expect("starter") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, catalogue.join(path.file_name().expect("name"))).expect("copy");
-    }
+    super::copy_fixture("starter", &catalogue);
     let inventory = catalogue.join("inventory.yaml");
     let mut text = std::fs::read_to_string(&inventory).expect("inventory");
     text.push_str("- {ingredient: chocolate-chips, qty: 2, unit: cup, counted_at: 2026-12-10}\n");

@@ -58,6 +58,15 @@ pub fn bakeplan(dir: &Path) -> Command {
     command
 }
 
+/// A copy of the fixture catalogue `name` at `dest` (flat: the files of its top folder).
+pub fn copy_fixture(name: &str, dest: &Path) {
+    std::fs::create_dir_all(dest).expect("mkdir");
+    for entry in std::fs::read_dir(fixture(name)).expect("fixture") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dest.join(path.file_name().expect("name"))).expect("copy");
+    }
+}
+
 /// A temporary directory whose `bakeplan.db` holds `catalogue`, imported.
 pub fn imported(catalogue: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
