@@ -18,10 +18,17 @@ use super::{Context, Failure, parse_now};
 
 /// The event's latest plan, computed; a located "no plan yet" otherwise.
 fn current_plan(store: &Store, event: &str) -> Result<PlanResult, Failure> {
-    let live = store::load_live(store.conn())?;
-    if !live.events.contains_key(event) {
+    let known: bool = store
+        .conn()
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE key = ?1)",
+            [event],
+            |row| row.get(0),
+        )
+        .map_err(store::StoreError::from)?;
+    if !known {
         // Names the events the database has.
-        store::snapshot_records(&live, event)?;
+        store::snapshot_records(&store::load_live(store.conn())?, event)?;
     }
     let Some(latest) = store::current_plan(store.conn(), event)? else {
         return Err(Failure::Usage(format!(

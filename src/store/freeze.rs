@@ -123,15 +123,7 @@ pub fn freeze_records(
     // Reach and hash in parallel: hashing every event's bodies is most of the work.
     let planned: Vec<(Vec<usize>, String)> = events
         .par_iter()
-        .map(|event| {
-            let found = catalog
-                .events
-                .get(event)
-                .ok_or_else(|| unknown_event(catalog, event))?;
-            let positions = records.of_reach(&reach(catalog, &owners, found), event);
-            let hash = input_hash(positions.iter().map(|&i| &records.list[i]));
-            Ok((positions, hash))
-        })
+        .map(|event| event_inputs(catalog, &owners, records, event))
         .collect::<Result<_, StoreError>>()?;
     let mut writer = Writer::new(tx);
     let mut outcomes = Vec::with_capacity(events.len());
@@ -224,15 +216,25 @@ pub fn freeze_amendment(
     event: &str,
     now: &str,
 ) -> Result<PlanMeta, StoreError> {
-    let owners = Owners::new(catalog);
+    let (positions, hash) = event_inputs(catalog, &Owners::new(catalog), records, event)?;
+    let mut writer = Writer::new(tx);
+    write_plan(&mut writer, records, &positions, event, now, hash)
+}
+
+/// The positions in `records` of what `event` reaches, and their input hash.
+fn event_inputs(
+    catalog: &Catalog,
+    owners: &Owners<'_>,
+    records: &Records,
+    event: &str,
+) -> Result<(Vec<usize>, String), StoreError> {
     let found = catalog
         .events
         .get(event)
         .ok_or_else(|| unknown_event(catalog, event))?;
-    let positions = records.of_reach(&reach(catalog, &owners, found), event);
+    let positions = records.of_reach(&reach(catalog, owners, found), event);
     let hash = input_hash(positions.iter().map(|&i| &records.list[i]));
-    let mut writer = Writer::new(tx);
-    write_plan(&mut writer, records, &positions, event, now, hash)
+    Ok((positions, hash))
 }
 
 /// A record about to be frozen.
