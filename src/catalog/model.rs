@@ -99,16 +99,20 @@ pub enum Stocked {
     Item(Slug),
     /// A bundle already assembled.
     Bundle(Slug),
+    /// Batches of a recipe made ahead (a ganache in the fridge); the quantity counts
+    /// batches.
+    Recipe(Slug),
 }
 
 impl Stocked {
-    /// The table name of the kind (`ingredient`, `material`, `item`, `bundle`).
+    /// The table name of the kind (`ingredient`, `material`, `item`, `bundle`, `recipe`).
     pub fn kind(&self) -> &'static str {
         match self {
             Stocked::Ingredient(_) => "ingredient",
             Stocked::Material(_) => "material",
             Stocked::Item(_) => "item",
             Stocked::Bundle(_) => "bundle",
+            Stocked::Recipe(_) => "recipe",
         }
     }
 
@@ -118,7 +122,8 @@ impl Stocked {
             Stocked::Ingredient(s)
             | Stocked::Material(s)
             | Stocked::Item(s)
-            | Stocked::Bundle(s) => s,
+            | Stocked::Bundle(s)
+            | Stocked::Recipe(s) => s,
         }
     }
 }
@@ -422,6 +427,7 @@ pub mod fields {
         "expires",
         "location",
         "counted_at",
+        "recipe",
     ];
     /// Fields of `recipes` records.
     pub const RECIPES: &[&str] = &[
@@ -454,7 +460,7 @@ pub mod fields {
             "ingredients" => &INGREDIENTS[..5],
             "materials" => &MATERIALS[..4],
             "products" => &PRODUCTS[..8],
-            "inventory" => &INVENTORY[..9],
+            "inventory" => &INVENTORY[..10],
             "recipes" => &RECIPES[..6],
             "bundles" => &BUNDLES[..3],
             "events" => &EVENTS[..4],

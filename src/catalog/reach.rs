@@ -153,6 +153,9 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
     for slug in &out.bundles {
         collect(Stocked::Bundle((*slug).to_owned()), false);
     }
+    for slug in &out.recipes {
+        collect(Stocked::Recipe((*slug).to_owned()), false);
+    }
     products.sort_unstable();
     inventory.sort_unstable();
     out.products = products;

@@ -176,9 +176,16 @@ impl<'c> Engine<'c> {
         let needs = explode(&self.index, &self.bundles, event)?;
         let batches = plan_batches(&self.index, event, &needs)?;
         let roots = batches.roots();
-        let production = production(&self.index, &roots)?;
+        let production = production(&self.index, &roots, event.date)?;
         let mut paths = Paths::default();
-        let mut lines = contributions(&self.index, &self.expansions, event, n, &roots, &mut paths)?;
+        let mut lines = contributions(
+            &self.index,
+            &self.expansions,
+            (event, n),
+            &roots,
+            &production,
+            &mut paths,
+        )?;
         for MaterialUse {
             material,
             path,

@@ -16,6 +16,7 @@ use super::batches::Root;
 use super::index::Index;
 use super::kinds::LineKind;
 use super::memo::{self, Dag, Expansion, Memo, Use};
+use super::recipes::Production;
 use crate::catalog::units::{WORKING_SCALE, convert_unrounded};
 use crate::catalog::{Event, Unit};
 
@@ -123,16 +124,19 @@ impl Paths {
 }
 
 /// The contribution lines of an event's roots: one per (path, ingredient, unit), in
-/// fixed-point units, tagged with `event` (the event's position in its batch).
+/// fixed-point units, tagged with `event` (the event's position in its batch). Recipes
+/// partly made ahead (`production.from_stock`) scale every use reached through them by the
+/// share still to make, so the lines total the batches actually made.
 pub fn contributions(
     index: &Index<'_>,
     expansions: &Expansions,
-    event: &Event,
-    event_number: u32,
+    (event, event_number): (&Event, u32),
     roots: &[Root<'_>],
+    production: &Production<'_>,
     paths: &mut Paths,
 ) -> Result<Vec<Line>, PlanError> {
     let mut lines = Vec::new();
+    let share = |slug: &str| production.share_to_make(slug).unwrap_or(Decimal::ONE);
     for root in roots {
         let Some(id) = index.recipe_id(&root.recipe.slug) else {
             continue;
@@ -143,14 +147,26 @@ pub fn contributions(
             prefix.push(item.slug.clone());
         }
         prefix.push(root.recipe.slug.clone());
+        let root_batches = root.batches * share(&root.recipe.slug);
         for group in &expansion.groups {
             let mut path = prefix.clone();
             path.extend(group.path.iter().map(|r| index.recipe_at(*r).slug.clone()));
+            let batches = if production.from_stock.is_empty() {
+                root_batches
+            } else {
+                group
+                    .path
+                    .iter()
+                    .fold(root_batches, |b, r| b * share(&index.recipe_at(*r).slug))
+            };
+            if batches.is_zero() {
+                continue;
+            }
             let path = paths.id(path);
             for used in &group.uses {
                 let qty = used
                     .qty
-                    .checked_mul(root.batches)
+                    .checked_mul(batches)
                     .map(|q| q.round_dp(WORKING_SCALE))
                     .and_then(to_fixed)
                     .ok_or_else(|| {

@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use rust_decimal::Decimal;
+
 use super::kinds::LineKind;
 use crate::catalog::{Catalog, Ingredient, Material, Product, Recipe, StockRow, Stocked, Yield};
 
@@ -26,6 +28,7 @@ pub struct Index<'a> {
     ingredient_stock: Vec<Vec<&'a StockRow>>,
     material_stock: Vec<Vec<&'a StockRow>>,
     finished_stock: Vec<&'a StockRow>,
+    recipe_stock: HashMap<&'a str, Vec<&'a StockRow>>,
 }
 
 impl<'a> Index<'a> {
@@ -55,6 +58,7 @@ impl<'a> Index<'a> {
         let mut ingredient_stock = vec![Vec::new(); ingredients.len()];
         let mut material_stock = vec![Vec::new(); materials.len()];
         let mut finished_stock = Vec::new();
+        let mut recipe_stock: HashMap<&str, Vec<&StockRow>> = HashMap::new();
         for row in &catalog.inventory {
             match &row.of {
                 Stocked::Ingredient(s) => {
@@ -68,6 +72,7 @@ impl<'a> Index<'a> {
                     }
                 }
                 Stocked::Item(_) | Stocked::Bundle(_) => finished_stock.push(row),
+                Stocked::Recipe(s) => recipe_stock.entry(s.as_str()).or_default().push(row),
             }
         }
         Index {
@@ -88,6 +93,7 @@ impl<'a> Index<'a> {
             ingredient_stock,
             material_stock,
             finished_stock,
+            recipe_stock,
         }
     }
 
@@ -161,6 +167,18 @@ impl<'a> Index<'a> {
             LineKind::Ingredient => &self.ingredient_stock[id as usize],
             LineKind::Material => &self.material_stock[id as usize],
         }
+    }
+
+    /// Batches of recipe `slug` made ahead and usable on `date` (rows that expire before it
+    /// do not count).
+    pub fn recipe_stock(&self, slug: &str, date: chrono::NaiveDate) -> Decimal {
+        self.recipe_stock.get(slug).map_or(Decimal::ZERO, |rows| {
+            rows.iter()
+                .filter(|row| row.expires.is_none_or(|d| d >= date))
+                .fold(Decimal::ZERO, |sum, row| {
+                    sum.checked_add(row.qty.value).unwrap_or(Decimal::MAX)
+                })
+        })
     }
 
     /// Stock rows of baked items and assembled bundles, in file order.

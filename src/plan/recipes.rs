@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::PlanError;
@@ -18,15 +19,37 @@ pub struct Production<'a> {
     /// Sub-recipes before the recipes that use them (depth-first post-order from the roots,
     /// in slug order).
     pub order: Vec<&'a Recipe>,
-    /// Total batches per recipe slug.
+    /// Batches to make per recipe slug (what is needed less batches made ahead).
     pub totals: BTreeMap<&'a str, Decimal>,
+    /// Batches taken from recipes made ahead (stock rows of the recipe), per recipe slug.
+    pub from_stock: BTreeMap<&'a str, Decimal>,
 }
 
-/// Orders the recipes the roots reach and totals their batches.
-pub fn production<'a>(index: &Index<'a>, roots: &[Root<'a>]) -> Result<Production<'a>, PlanError> {
+impl Production<'_> {
+    /// The share of a recipe's needed batches still to make (`None`: all of them, nothing
+    /// came from stock). Its ingredients, and its sub-recipes', scale by it.
+    pub fn share_to_make(&self, slug: &str) -> Option<Decimal> {
+        let used = *self.from_stock.get(slug)?;
+        let make = self.totals.get(slug).copied().unwrap_or_default();
+        let needed = make.checked_add(used)?;
+        (needed > Decimal::ZERO).then(|| make / needed)
+    }
+}
+
+/// Orders the recipes the roots reach and totals their batches, using batches made ahead
+/// that are still good on `date`.
+pub fn production<'a>(
+    index: &Index<'a>,
+    roots: &[Root<'a>],
+    date: NaiveDate,
+) -> Result<Production<'a>, PlanError> {
     let order = production_order(index, roots);
-    let totals = recipe_totals(index, roots, &order)?;
-    Ok(Production { order, totals })
+    let (totals, from_stock) = recipe_totals(index, roots, &order, date)?;
+    Ok(Production {
+        order,
+        totals,
+        from_stock,
+    })
 }
 
 fn production_order<'a>(index: &Index<'a>, roots: &[Root<'a>]) -> Vec<&'a Recipe> {
@@ -60,11 +83,14 @@ fn production_order<'a>(index: &Index<'a>, roots: &[Root<'a>]) -> Vec<&'a Recipe
     order
 }
 
+/// Batches per recipe, parents before their sub-recipes: a recipe's batches made ahead
+/// cover its need first, and only the batches still to make ask for sub-recipes.
 fn recipe_totals<'a>(
     index: &Index<'a>,
     roots: &[Root<'a>],
     order: &[&'a Recipe],
-) -> Result<BTreeMap<&'a str, Decimal>, PlanError> {
+    date: NaiveDate,
+) -> Result<Totals<'a>, PlanError> {
     let too_large = |recipe: &str| {
         PlanError::TooLarge(format!(
             "recipe {recipe}: the batch count does not fit exact arithmetic"
@@ -77,11 +103,18 @@ fn recipe_totals<'a>(
             .checked_add(root.batches)
             .ok_or_else(|| too_large(&root.recipe.slug))?;
     }
+    let mut from_stock = BTreeMap::new();
     for recipe in order.iter().rev() {
-        let parent = totals
+        let needed = totals
             .get(recipe.slug.as_str())
             .copied()
             .unwrap_or_default();
+        let made = index.recipe_stock(&recipe.slug, date).min(needed);
+        let parent = needed - made;
+        if made > Decimal::ZERO {
+            from_stock.insert(recipe.slug.as_str(), made);
+            totals.insert(recipe.slug.as_str(), parent);
+        }
         for component in &recipe.components {
             if index.recipe(&component.recipe).is_some() {
                 let add = parent
@@ -94,8 +127,11 @@ fn recipe_totals<'a>(
             }
         }
     }
-    Ok(totals)
+    Ok((totals, from_stock))
 }
+
+/// Batches to make and batches from stock, per recipe slug.
+type Totals<'a> = (BTreeMap<&'a str, Decimal>, BTreeMap<&'a str, Decimal>);
 
 /// A total moved to the largest kitchen unit of its family that gives at least one and a
 /// measurable amount (at most 3 decimals): tsp → tbsp → cup, oz → lb, g → kg, ml → l.
@@ -149,6 +185,10 @@ pub fn recipe_rows(
                 notes: recipe.notes.clone(),
                 time_minutes: recipe.time_minutes,
                 is_component: components.contains(recipe.slug.as_str()),
+                made_ahead: production
+                    .from_stock
+                    .get(recipe.slug.as_str())
+                    .map(|b| (*b).into()),
                 yields: recipe
                     .yields
                     .iter()

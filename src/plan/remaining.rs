@@ -11,8 +11,9 @@
 //! The stock count of an item is when its inventory rows last changed in an import (the
 //! live tables' `updated_at`), or when the plan froze for items with no inventory rows.
 //!
-//! Known limit: a sub-recipe made ahead (ganache) is not stock for its parents' remaining
-//! batches, since sub-recipes yield no counted item; its ingredients are taken out of stock.
+//! Batches of a recipe that yields no finished item in the plan (a ganache made ahead, a
+//! direct recipe target) become stock of that recipe: its parents' remaining batches use
+//! them before asking for more.
 
 use std::collections::BTreeMap;
 
@@ -112,6 +113,22 @@ pub fn remaining_catalog(
             c.inventory.push(stock_row(of, qty.floor(), Unit::Each));
         } else if qty < Decimal::ZERO {
             from_stock.push((of, -qty));
+        }
+    }
+    // Batches of recipes that yield no finished item here (sub-recipes, direct recipe
+    // targets) are stock of the recipe itself.
+    for p in production {
+        let yields_items = plan
+            .recipes
+            .iter()
+            .find(|r| r.recipe == p.recipe)
+            .is_some_and(|r| r.yields.iter().any(|y| y.produced > 0));
+        if !yields_items && p.batches > Decimal::ZERO {
+            c.inventory.push(stock_row(
+                Stocked::Recipe(p.recipe.clone()),
+                p.batches,
+                Unit::Each,
+            ));
         }
     }
     for p in purchases
@@ -322,6 +339,134 @@ mod tests {
             flour(&rest),
             Some((ShoppingStatus::Buy, Decimal::from(200)))
         );
+    }
+
+    fn ingredient(slug: &str) -> Ingredient {
+        Ingredient {
+            slug: slug.into(),
+            name: slug.into(),
+            category: "Dry".into(),
+            density: None,
+            unit: Some(Unit::G),
+            reporting_unit: Unit::G,
+        }
+    }
+
+    /// Tarts at 8 a batch (100 g flour and half a batch of ganache each); ganache is 200 g
+    /// of cream a batch. `cream_g` in stock, `ganache` batches made ahead in stock.
+    fn tarts(tarts: u64, cream_g: u64, ganache: u64) -> Catalog {
+        let mut c = catalog_with_items(&[("tart", 8)]);
+        for slug in ["flour", "cream"] {
+            c.ingredients.insert(slug.into(), ingredient(slug));
+        }
+        if let Some(r) = c.recipes.get_mut("tart-recipe") {
+            let lines = recipe("x", &[("flour", "100", Unit::G)], &[("ganache", "0.5")]);
+            r.ingredients = lines.ingredients;
+            r.components = lines.components;
+        }
+        c.recipes.insert(
+            "ganache".into(),
+            recipe("ganache", &[("cream", "200", Unit::G)], &[]),
+        );
+        if cream_g > 0 {
+            c.inventory.push(stock_row(
+                Stocked::Ingredient("cream".into()),
+                Decimal::from(cream_g),
+                Unit::G,
+            ));
+        }
+        if ganache > 0 {
+            c.inventory.push(stock_row(
+                Stocked::Recipe("ganache".into()),
+                Decimal::from(ganache),
+                Unit::Each,
+            ));
+        }
+        let e = event(vec![Target::Item {
+            item: "tart".into(),
+            qty: tarts,
+        }]);
+        c.events.insert(e.slug.clone(), e);
+        c
+    }
+
+    fn recipe_batches(plan: &PlanResult, slug: &str) -> Decimal {
+        plan.recipes
+            .iter()
+            .find(|r| r.recipe == slug)
+            .map_or(Decimal::ZERO, |r| r.batches.0)
+    }
+
+    fn to_buy(plan: &PlanResult, item: &str) -> Decimal {
+        plan.shopping
+            .iter()
+            .find(|s| s.item == item)
+            .map_or(Decimal::ZERO, |s| s.to_buy.0)
+    }
+
+    fn ganache_made(batches: u64) -> Production {
+        Production {
+            recipe: "ganache".into(),
+            batches: Decimal::from(batches),
+            expected_yield: None,
+            ..made(0)
+        }
+    }
+
+    #[test]
+    fn batches_made_ahead_cover_a_sub_recipe_first() {
+        // 64 tarts: 8 batches, 4 of ganache; 1 ganache batch in the fridge leaves 3 to
+        // make, and cream for 3.
+        let plan = plan_of(&tarts(64, 0, 1));
+        assert_eq!(recipe_batches(&plan, "tart-recipe"), Decimal::from(8));
+        assert_eq!(recipe_batches(&plan, "ganache"), Decimal::from(3));
+        assert_eq!(to_buy(&plan, "cream"), Decimal::from(600));
+        assert_eq!(to_buy(&plan, "flour"), Decimal::from(800));
+        // More made ahead than needed: nothing to make, nothing to buy for it.
+        let plan = plan_of(&tarts(64, 0, 9));
+        assert_eq!(recipe_batches(&plan, "ganache"), Decimal::ZERO);
+        assert_eq!(to_buy(&plan, "cream"), Decimal::ZERO);
+    }
+
+    #[test]
+    fn a_recorded_sub_recipe_is_not_made_again() {
+        let c = tarts(64, 0, 0);
+        let plan = plan_of(&c);
+        assert_eq!(recipe_batches(&plan, "ganache"), Decimal::from(4));
+        let counted = Counted::all_at("2026-12-01");
+        let rest = plan_of(&remaining_catalog(
+            &c,
+            &plan,
+            &[ganache_made(3)],
+            &[],
+            &[],
+            &counted,
+        ));
+        assert_eq!(recipe_batches(&rest, "tart-recipe"), Decimal::from(8));
+        assert_eq!(recipe_batches(&rest, "ganache"), Decimal::ONE);
+        assert_eq!(to_buy(&rest, "cream"), Decimal::from(200));
+    }
+
+    proptest! {
+        /// Against a naive model: ganache batches recorded are stock for the tarts still to
+        /// make; the rest is max(0, planned − made), and cream is bought only for that, less
+        /// what the batches made left in stock.
+        #[test]
+        fn recording_a_sub_recipe_leaves_the_rest(
+            count in 1u64..200,
+            cream in 0u64..2000,
+            done in 0u64..12,
+        ) {
+            let c = tarts(count, cream, 0);
+            let plan = plan_of(&c);
+            let planned = recipe_batches(&plan, "ganache");
+            let counted = Counted::all_at("2026-12-01");
+            let rest = plan_of(&remaining_catalog(&c, &plan, &[ganache_made(done)], &[], &[], &counted));
+            let expected = (planned - Decimal::from(done)).max(Decimal::ZERO);
+            prop_assert_eq!(recipe_batches(&rest, "ganache"), expected);
+            let left = (Decimal::from(cream) - Decimal::from(200 * done)).max(Decimal::ZERO);
+            prop_assert_eq!(to_buy(&rest, "cream"), (expected * Decimal::from(200) - left).max(Decimal::ZERO));
+        }
     }
 
     proptest! {

@@ -172,6 +172,10 @@ pub struct RecipeRow {
     pub time_minutes: Option<u32>,
     /// Whether another recipe of this plan uses it.
     pub is_component: bool,
+    /// Batches made ahead (stock of the recipe) used before making `batches`; absent when
+    /// none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub made_ahead: Option<Num>,
     /// What a batch makes and how many are planned.
     pub yields: Vec<YieldRow>,
     /// Ingredient lines: per batch and in total.

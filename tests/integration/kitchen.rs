@@ -216,6 +216,15 @@ fn the_next_night_plans_the_remaining_work() {
         "--batches",
         "1",
     ]);
+    // A sub-recipe made ahead: the parents' remaining batches use it first.
+    record(&[
+        "production",
+        "winter-market",
+        "--recipe",
+        "chocolate-ganache",
+        "--batches",
+        "2",
+    ]);
     let cheese_before = to_buy(&first, "cream-cheese");
     assert_eq!(cheese_before, 32.0);
     record(&[
@@ -248,6 +257,15 @@ fn the_next_night_plans_the_remaining_work() {
         batches(&second, "cinnamon-rolls"),
         batches(&first, "cinnamon-rolls") - 1.0
     );
+    assert_eq!(
+        batches(&second, "chocolate-ganache"),
+        batches(&first, "chocolate-ganache") - 2.0
+    );
+    let ganache = second["recipes"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["recipe"] == "chocolate-ganache"))
+        .expect("ganache row");
+    assert_eq!(ganache["made_ahead"].as_f64(), Some(2.0));
     // The 8 oz bought is not bought again (and one batch of rolls made needs less frosting).
     assert!(to_buy(&second, "cream-cheese") <= cheese_before - 8.0);
     assert_eq!(second["progress"]["state"], "in_production");
@@ -353,4 +371,45 @@ fn purchases_before_the_stocktake_are_in_the_count() {
         chips("a") - 4.0,
         "bought after it: adds to stock"
     );
+}
+
+/// Batches of a sub-recipe on the stock list (`recipe:` rows) are used before planning
+/// more, and survive an export round trip.
+#[test]
+fn a_sub_recipe_in_stock_is_used_first_and_exported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalogue = dir.path().join("catalogue");
+    super::copy_fixture("sample", &catalogue);
+    let inventory = catalogue.join("inventory.yaml");
+    let mut text = std::fs::read_to_string(&inventory).expect("inventory");
+    text.push_str("- {recipe: chocolate-ganache, qty: 1.25, location: walk-in}\n");
+    std::fs::write(&inventory, text).expect("write");
+    let run = |from: &str, out: &str| -> serde_json::Value {
+        ok(
+            dir.path(),
+            &["-q", "--now", "2026-12-01", "run", from, "--out", out],
+        );
+        let text = std::fs::read_to_string(dir.path().join(out).join("winter-market/plan.json"))
+            .expect("plan.json");
+        let plan: serde_json::Value = serde_json::from_str(&text).expect("json");
+        plan["recipes"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["recipe"] == "chocolate-ganache"))
+            .cloned()
+            .expect("ganache row")
+    };
+    let ganache = run("catalogue", "a");
+    assert_eq!(ganache["batches"].as_f64(), Some(2.0));
+    assert_eq!(ganache["made_ahead"].as_f64(), Some(1.25));
+    let sheet = std::fs::read_to_string(dir.path().join("a/winter-market/production-sheet.html"))
+        .expect("sheet");
+    assert!(sheet.contains("use the 1.25 batches made ahead first"));
+    ok(
+        dir.path(),
+        &["export", "--format", "csv", "--out", "exported"],
+    );
+    let csv = std::fs::read_to_string(dir.path().join("exported/inventory.csv")).expect("csv");
+    assert!(csv.contains("chocolate-ganache"), "{csv}");
+    let again = run("exported", "b");
+    assert_eq!(again["made_ahead"], ganache["made_ahead"]);
 }

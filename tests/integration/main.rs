@@ -58,12 +58,21 @@ pub fn bakeplan(dir: &Path) -> Command {
     command
 }
 
-/// A copy of the fixture catalogue `name` at `dest` (flat: the files of its top folder).
+/// A copy of the fixture catalogue `name` at `dest`, sub-folders included.
 pub fn copy_fixture(name: &str, dest: &Path) {
+    copy_tree(&fixture(name), dest);
+}
+
+fn copy_tree(from: &Path, dest: &Path) {
     std::fs::create_dir_all(dest).expect("mkdir");
-    for entry in std::fs::read_dir(fixture(name)).expect("fixture") {
+    for entry in std::fs::read_dir(from).expect("fixture") {
         let path = entry.expect("entry").path();
-        std::fs::copy(&path, dest.join(path.file_name().expect("name"))).expect("copy");
+        let to = dest.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_tree(&path, &to);
+        } else {
+            std::fs::copy(&path, to).expect("copy");
+        }
     }
 }
 

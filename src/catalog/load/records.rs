@@ -172,6 +172,7 @@ impl Loader {
             "ingredient" => "ingredients",
             "material" => "materials",
             "item" => "items",
+            "recipe" => "recipes",
             _ => "bundles",
         };
         let slug = self.reference(f, kind, to)?;
@@ -179,6 +180,7 @@ impl Loader {
             "ingredient" => Stocked::Ingredient(slug),
             "material" => Stocked::Material(slug),
             "item" => Stocked::Item(slug),
+            "recipe" => Stocked::Recipe(slug),
             _ => Stocked::Bundle(slug),
         })
     }
@@ -225,17 +227,35 @@ impl Loader {
             None,
             &mut self.errors,
         )?;
-        let of = self.stocked(&mut f, &["ingredient", "material", "item", "bundle"]);
+        let of = self.stocked(
+            &mut f,
+            &["ingredient", "material", "item", "bundle", "recipe"],
+        );
         if let Some(of) = &of {
             f.set_record(&format!("{} {}", of.kind(), of.slug()));
         }
         let counted = matches!(of, Some(Stocked::Item(_) | Stocked::Bundle(_)));
+        let batches = matches!(of, Some(Stocked::Recipe(_)));
         let qty = f.quantity(
             "qty",
             "unit",
             Bound::NonNegative,
-            counted.then_some(Unit::Each),
+            (counted || batches).then_some(Unit::Each),
         );
+        if let (true, Some(q)) = (batches, qty)
+            && q.unit != Unit::Each
+        {
+            let loc = f
+                .node("unit")
+                .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
+            f.error(
+                &loc,
+                "unit",
+                "not-batches",
+                format!("a recipe made ahead is counted in batches, not {}", q.unit),
+                Some("leave the unit empty: qty is the number of batches".to_owned()),
+            );
+        }
         if let (true, Some(q)) = (counted, qty)
             && (q.unit.kind() != UnitKind::Count || !(q.value * q.unit.factor()).fract().is_zero())
         {
