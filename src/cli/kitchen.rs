@@ -93,6 +93,9 @@ pub fn record(
         ctx.say("nothing to record");
         return Ok(());
     }
+    for warning in packing_warnings(&store, &entries)? {
+        ctx.say(&format!("warning: {warning}"));
+    }
     journal::append(store.conn_mut(), &entries, &ctx.now_text())?;
     for entry in &entries {
         outln!("recorded {}", describe(entry));
@@ -178,11 +181,16 @@ fn from_command(ctx: &Context, store: &Store, what: &RecordCommand) -> Result<Ve
     })
 }
 
-fn from_file(ctx: &Context, store: &Store, file: &Path) -> Result<Vec<Entry>, Failure> {
-    let live = store::load_live(store.conn())?;
-    let mut plans: BTreeMap<String, Result<Arc<PlanResult>, String>> = BTreeMap::new();
-    let mut plan_of = |event: &str| -> Result<Arc<PlanResult>, String> {
-        plans
+/// The database as a journal file sees it: plans computed once per event.
+struct FileLookup<'s> {
+    store: &'s Store,
+    plans: BTreeMap<String, Result<Arc<PlanResult>, String>>,
+}
+
+impl record::Lookup for FileLookup<'_> {
+    fn plan(&mut self, event: &str) -> Result<Arc<PlanResult>, String> {
+        let store = self.store;
+        self.plans
             .entry(event.to_owned())
             .or_insert_with(|| match current_plan(store, event) {
                 Ok(plan) => Ok(Arc::new(plan)),
@@ -190,9 +198,92 @@ fn from_file(ctx: &Context, store: &Store, file: &Path) -> Result<Vec<Entry>, Fa
                 Err(_) => Err(format!("cannot compute the plan of {event:?}")),
             })
             .clone()
+    }
+
+    fn state(&mut self, event: &str) -> Result<PlanState, String> {
+        journal::state(self.store.conn(), event)
+            .map(|(state, _)| state)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn from_file(ctx: &Context, store: &Store, file: &Path) -> Result<Vec<Entry>, Failure> {
+    let live = store::load_live(store.conn())?;
+    let mut lookup = FileLookup {
+        store,
+        plans: BTreeMap::new(),
     };
-    record::entries_from_file(file, &live, &ctx.now_text(), &mut plan_of)
+    record::entries_from_file(file, &live, &ctx.now_text(), &mut lookup)
         .map_err(|diagnostics| Failure::Input(diagnostics, file.to_owned()))
+}
+
+/// The journal of one event as packing sees it: what it has, plus entries being recorded.
+struct Kitchen {
+    plan: PlanResult,
+    production: Vec<journal::Production>,
+    assembly: Vec<journal::Assembly>,
+}
+
+/// Packing recorded beyond what the journal shows on hand (earlier entries of the same
+/// batch included): recorded all the same — the shelf may hold what nobody recorded — but
+/// said, so the missing production or purchase gets recorded too.
+fn packing_warnings(store: &Store, entries: &[Entry]) -> Result<Vec<String>, Failure> {
+    if !entries.iter().any(|e| matches!(e, Entry::Assembly(_))) {
+        return Ok(Vec::new());
+    }
+    let conn = store.conn();
+    let mut purchases = journal::purchases(conn, None)?;
+    let mut kitchens: BTreeMap<String, Kitchen> = BTreeMap::new();
+    let mut earlier: Vec<&journal::Production> = Vec::new();
+    let mut warnings = Vec::new();
+    for entry in entries {
+        match entry {
+            Entry::Purchase(p) => purchases.push(p.clone()),
+            Entry::Production(p) => {
+                if let Some(k) = kitchens.get_mut(&p.event) {
+                    k.production.push(p.clone());
+                }
+                earlier.push(p);
+            }
+            Entry::Assembly(a) => {
+                if !kitchens.contains_key(&a.event) {
+                    let mut production = journal::production(conn, Some(&a.event))?;
+                    // Production recorded earlier in this batch counts too.
+                    production.extend(
+                        earlier
+                            .iter()
+                            .filter(|p| p.event == a.event)
+                            .map(|p| (*p).clone()),
+                    );
+                    let kitchen = Kitchen {
+                        plan: current_plan(store, &a.event)?,
+                        production,
+                        assembly: journal::assembly(conn, Some(&a.event))?,
+                    };
+                    kitchens.insert(a.event.clone(), kitchen);
+                }
+                let Some(k) = kitchens.get_mut(&a.event) else {
+                    continue;
+                };
+                if let Some((can, waiting)) =
+                    progress::packable(&k.plan, &k.production, &k.assembly, &purchases, &a.bundle)
+                    && a.qty > can
+                {
+                    warnings.push(format!(
+                        "{} × {} recorded for {}, but the journal shows enough for {can} ({}); \
+                         record the production or purchases that made the rest",
+                        a.qty,
+                        a.bundle,
+                        a.event,
+                        waiting.join(", ")
+                    ));
+                }
+                k.assembly.push(a.clone());
+            }
+            Entry::State(_) => {}
+        }
+    }
+    Ok(warnings)
 }
 
 fn describe(entry: &Entry) -> String {

@@ -323,6 +323,7 @@ fn export(ctx: &Context, db: &Path, out: &Path, format: args::ExportFormat) -> R
         &journal::production(conn, None)?,
         &journal::assembly(conn, None)?,
         &journal::purchases(conn, None)?,
+        &journal::states(conn, None)?,
     )
     .map_err(|e| Failure::Internal(format!("cannot write the journal files: {e}")))?;
     let files: Vec<(String, Vec<u8>)> = files.into_iter().chain(journal).collect();

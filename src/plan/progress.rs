@@ -14,7 +14,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::kinds::{LineKind, ShoppingStatus, TargetKind};
-use super::result::{Num, PlanResult};
+use super::result::{AssemblyRow, Num, PlanResult};
 use crate::store::journal::{Assembly, PlanState, Production, Purchase, PurchaseKind};
 
 /// Where a phase or the whole event stands.
@@ -240,12 +240,62 @@ fn bundle_progress(
     assembly: &[Assembly],
     purchases: &[Purchase],
 ) -> Vec<BundleProgress> {
+    let assembled = assembled(assembly);
+    let available = on_hand(plan, production, assembly, purchases);
+    plan.assembly
+        .iter()
+        .map(|row| {
+            let done = assembled.get(row.bundle.as_str()).copied().unwrap_or(0);
+            let remaining = row.target.saturating_sub(done);
+            let (fits, waiting) = fits(row, &available, remaining);
+            BundleProgress {
+                bundle: row.bundle.clone(),
+                name: row.name.clone(),
+                target: row.target,
+                assembled: done,
+                remaining,
+                available_now: fits.min(remaining),
+                waiting_for: waiting,
+                pct: percent(Decimal::from(done), Decimal::from(row.target)).into(),
+            }
+        })
+        .collect()
+}
+
+/// How many more of `bundle` the journal shows enough on hand for, and what limits it
+/// (`None`: the plan does not assemble it). Packing more is possible — the shelf may hold
+/// what nobody recorded — but worth a warning.
+pub fn packable(
+    plan: &PlanResult,
+    production: &[Production],
+    assembly: &[Assembly],
+    purchases: &[Purchase],
+    bundle: &str,
+) -> Option<(u64, Vec<String>)> {
+    let row = plan.assembly.iter().find(|r| r.bundle == bundle)?;
+    let available = on_hand(plan, production, assembly, purchases);
+    let (most, _) = fits(row, &available, u64::MAX);
+    Some(fits(row, &available, most.saturating_add(1)))
+}
+
+fn assembled(assembly: &[Assembly]) -> BTreeMap<&str, u64> {
     let mut assembled: BTreeMap<&str, u64> = BTreeMap::new();
     for a in assembly {
-        *assembled.entry(a.bundle.as_str()).or_default() += a.qty;
+        let n = assembled.entry(a.bundle.as_str()).or_default();
+        *n = n.saturating_add(a.qty);
     }
-    // What is on hand for packing: stock and production for items, stock and purchases for
-    // materials, packed bundles for bundles; less what recorded packing has used.
+    assembled
+}
+
+/// What is on hand for packing: stock and production for items, stock and purchases for
+/// materials, packed bundles for bundles; less what recorded packing has used.
+fn on_hand(
+    plan: &PlanResult,
+    production: &[Production],
+    assembly: &[Assembly],
+    purchases: &[Purchase],
+) -> BTreeMap<(TargetKind, String), Decimal> {
+    let assembled = assembled(assembly);
     let mut available: BTreeMap<(TargetKind, String), Decimal> = BTreeMap::new();
     for b in &plan.batches {
         if let Some(item) = &b.item {
@@ -283,41 +333,35 @@ fn bundle_progress(
             *available.entry((c.kind, c.slug.clone())).or_default() -= c.qty.0 * packed;
         }
     }
-    plan.assembly
-        .iter()
-        .map(|row| {
-            let done = assembled.get(row.bundle.as_str()).copied().unwrap_or(0);
-            let remaining = row.target.saturating_sub(done);
-            let mut now = remaining;
-            let mut waiting = Vec::new();
-            for c in row.contents.iter().filter(|c| !c.qty.0.is_zero()) {
-                let have = available
-                    .get(&(c.kind, c.slug.clone()))
-                    .copied()
-                    .unwrap_or_default()
-                    .max(Decimal::ZERO);
-                let fits = (have / c.qty.0).floor().to_u64().unwrap_or(u64::MAX);
-                if fits < remaining {
-                    waiting.push(match c.kind {
-                        TargetKind::Item => format!("awaiting {} production", c.name),
-                        TargetKind::Bundle => format!("awaiting {} assembly", c.name),
-                        _ => format!("short of {}", c.name),
-                    });
-                }
-                now = now.min(fits);
-            }
-            BundleProgress {
-                bundle: row.bundle.clone(),
-                name: row.name.clone(),
-                target: row.target,
-                assembled: done,
-                remaining,
-                available_now: now,
-                waiting_for: waiting,
-                pct: percent(Decimal::from(done), Decimal::from(row.target)).into(),
-            }
-        })
-        .collect()
+    available
+}
+
+/// How many of `row`'s bundle what is `available` packs (at most `wanted`), and what is
+/// awaited for `wanted`.
+fn fits(
+    row: &AssemblyRow,
+    available: &BTreeMap<(TargetKind, String), Decimal>,
+    wanted: u64,
+) -> (u64, Vec<String>) {
+    let mut now = wanted;
+    let mut waiting = Vec::new();
+    for c in row.contents.iter().filter(|c| !c.qty.0.is_zero()) {
+        let have = available
+            .get(&(c.kind, c.slug.clone()))
+            .copied()
+            .unwrap_or_default()
+            .max(Decimal::ZERO);
+        let fits = (have / c.qty.0).floor().to_u64().unwrap_or(u64::MAX);
+        if fits < wanted {
+            waiting.push(match c.kind {
+                TargetKind::Item => format!("awaiting {} production", c.name),
+                TargetKind::Bundle => format!("awaiting {} assembly", c.name),
+                _ => format!("short of {}", c.name),
+            });
+        }
+        now = now.min(fits);
+    }
+    (now, waiting)
 }
 
 /// Shopping is complete when every line to buy was bought for this event (or nothing needs

@@ -5,6 +5,7 @@
 //! unit that converts to its own; counts are positive. Nothing is written unless every
 //! entry is valid (the caller appends them in one transaction).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,7 +19,9 @@ use crate::catalog::fields::{Bound, Fields};
 use crate::catalog::tree::{self, NodeKind};
 use crate::catalog::units::{convert, split_quantity};
 use crate::catalog::{Catalog, Diagnostic, Unit, dialect::Dialect};
-use crate::store::journal::{Assembly, Entry, Production, Purchase, PurchaseKind};
+use crate::store::journal::{
+    Assembly, Entry, PlanState, Production, Purchase, PurchaseKind, StateChange,
+};
 
 /// Why an entry was refused: the field at fault, what is wrong, how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,17 +255,26 @@ const FILE_FIELDS: &[&str] = &[
     "material",
     "cost",
     "at",
+    "state",
 ];
 
-/// Reads a journal file (CSV or YAML rows with a `kind` of production, assembly or
-/// purchase) into entries. `plan_of` gives the current plan of an event (or why there is
-/// none). Every problem is returned, located to its row and field; no entry is returned
-/// unless all are valid.
+/// What checking a journal file needs to know of the database.
+pub trait Lookup {
+    /// The current plan of an event (or why there is none).
+    fn plan(&mut self, event: &str) -> Result<Arc<PlanResult>, String>;
+    /// The event's plan state before the file.
+    fn state(&mut self, event: &str) -> Result<PlanState, String>;
+}
+
+/// Reads a journal file (CSV or YAML rows with a `kind` of production, assembly, purchase or
+/// state) into entries, checked against what `lookup` says of the database (state rows
+/// against the rows before them). Every problem is returned, located to its row and field;
+/// no entry is returned unless all are valid.
 pub fn entries_from_file(
     path: &Path,
     catalog: &Catalog,
     default_at: &str,
-    plan_of: &mut dyn FnMut(&str) -> Result<Arc<PlanResult>, String>,
+    lookup: &mut dyn Lookup,
 ) -> Result<Vec<Entry>, Vec<Diagnostic>> {
     let file: Arc<str> = Arc::from(path.file_name().map_or_else(
         || path.display().to_string(),
@@ -292,6 +304,7 @@ pub fn entries_from_file(
     };
     let mut errors = Vec::new();
     let mut entries = Vec::new();
+    let mut states = BTreeMap::new();
     for node in &rows {
         let Some(mut f) = Fields::open(
             node,
@@ -303,7 +316,7 @@ pub fn entries_from_file(
         ) else {
             continue;
         };
-        let entry = file_row(&mut f, catalog, default_at, plan_of);
+        let entry = file_row(&mut f, catalog, default_at, lookup, &mut states);
         errors.extend(f.finish());
         if let Some(entry) = entry {
             entries.push(entry);
@@ -337,15 +350,29 @@ fn file_row(
     f: &mut Fields<'_>,
     catalog: &Catalog,
     default_at: &str,
-    plan_of: &mut dyn FnMut(&str) -> Result<Arc<PlanResult>, String>,
+    lookup: &mut dyn Lookup,
+    states: &mut BTreeMap<String, PlanState>,
 ) -> Option<Entry> {
     let kind = f.req_text("kind", "production")?;
-    let at = f
-        .text("at")
-        .map_or_else(|| default_at.to_owned(), |(t, _)| t);
+    let at = match f.text("at") {
+        None => default_at.to_owned(),
+        Some((text, loc)) => {
+            if let Some(at) = normalize_time(&text) {
+                at
+            } else {
+                f.error(
+                    &loc,
+                    "at",
+                    "bad-value",
+                    format!("{text:?} is neither an RFC 3339 timestamp nor a date"),
+                    Some("write 2026-12-05 or 2026-12-05T14:30:00Z".into()),
+                );
+                return None;
+            }
+        }
+    };
     let event = f.text("event");
-    let plan = |f: &mut Fields<'_>,
-                plan_of: &mut dyn FnMut(&str) -> Result<Arc<PlanResult>, String>| {
+    let plan = |f: &mut Fields<'_>, lookup: &mut dyn Lookup| {
         let Some((event, loc)) = event.clone() else {
             let loc = f.loc().clone();
             f.error(
@@ -357,7 +384,7 @@ fn file_row(
             );
             return None;
         };
-        match plan_of(&event) {
+        match lookup.plan(&event) {
             Ok(plan) => Some(plan),
             Err(message) => {
                 f.error(&loc, "event", "no-plan", message, None);
@@ -383,7 +410,7 @@ fn file_row(
             let batches = f.req_decimal("batches", Bound::Positive);
             let actual = f.whole("yield", 0);
             let reason = f.text("loss_reason").map(|(t, _)| t);
-            let plan = plan(f, plan_of)?;
+            let plan = plan(f, lookup)?;
             match production(&plan, &recipe?, batches?, actual, reason, &at) {
                 Ok(p) => Some(Entry::Production(p)),
                 Err(problem) => {
@@ -395,7 +422,7 @@ fn file_row(
         "assembly" => {
             let bundle = f.req_text("bundle", "cookie-tin");
             let qty = f.req_whole("qty", 1);
-            let plan = plan(f, plan_of)?;
+            let plan = plan(f, lookup)?;
             match assembly(&plan, &bundle?, qty?, &at) {
                 Ok(a) => Some(Entry::Assembly(a)),
                 Err(problem) => {
@@ -423,6 +450,62 @@ fn file_row(
                 }
             }
         }
+        "state" => {
+            let (name, loc) = f.text("state").or_else(|| {
+                let loc = f.loc().clone();
+                f.error(
+                    &loc,
+                    "state",
+                    "missing-field",
+                    "missing required field `state`",
+                    Some("state is locked, in_production or completed".into()),
+                );
+                None
+            })?;
+            let plan = plan(f, lookup)?;
+            let event = plan.event.slug.clone();
+            let Some(to) = PlanState::parse(&name) else {
+                f.error(
+                    &loc,
+                    "state",
+                    "bad-value",
+                    format!("unknown state {name:?}"),
+                    Some("state is locked, in_production or completed".into()),
+                );
+                return None;
+            };
+            let from = match states.get(&event) {
+                Some(state) => *state,
+                None => match lookup.state(&event) {
+                    Ok(state) => state,
+                    Err(message) => {
+                        f.error(&loc, "state", "bad-entry", message, None);
+                        return None;
+                    }
+                },
+            };
+            if !from.may_become(to) {
+                f.error(
+                    &loc,
+                    "state",
+                    "bad-entry",
+                    format!(
+                        "the plan of {event} is {}; it cannot become {} (draft → locked → in_production → completed)",
+                        from.name(),
+                        to.name()
+                    ),
+                    None,
+                );
+                return None;
+            }
+            states.insert(event.clone(), to);
+            Some(Entry::State(StateChange {
+                event,
+                plan_id: plan.plan.id,
+                state: to,
+                at,
+            }))
+        }
         other => {
             let loc = f.loc().clone();
             f.error(
@@ -430,7 +513,7 @@ fn file_row(
                 "kind",
                 "bad-value",
                 format!("unknown kind {other:?}"),
-                Some("kind is production, assembly or purchase".into()),
+                Some("kind is production, assembly, purchase or state".into()),
             );
             None
         }
@@ -438,12 +521,14 @@ fn file_row(
 }
 
 /// The journal as files `record --file` reads back: `journal/production.csv`,
-/// `journal/assembly.csv`, `journal/purchases.csv` (only those with entries), oldest first.
-/// State changes and amendments stay in the database (they belong to its plans).
+/// `journal/assembly.csv`, `journal/purchases.csv`, `journal/states.csv` (only those with
+/// entries), oldest first. State rows apply to the event's current plan when read back;
+/// amendments stay in the database (each is a frozen snapshot of its own).
 pub fn journal_files(
     production: &[Production],
     assembly: &[Assembly],
     purchases: &[Purchase],
+    states: &[StateChange],
 ) -> Result<Vec<(String, Vec<u8>)>, csv::Error> {
     fn file(
         name: &str,
@@ -535,6 +620,21 @@ pub fn journal_files(
                             .map(|c| c.normalize().to_string())
                             .unwrap_or_default(),
                         p.at.clone(),
+                    ]
+                })
+                .collect(),
+        )?,
+        file(
+            "states",
+            &["kind", "event", "state", "at"],
+            states
+                .iter()
+                .map(|s| {
+                    vec![
+                        "state".into(),
+                        s.event.clone(),
+                        s.state.name().into(),
+                        s.at.clone(),
                     ]
                 })
                 .collect(),

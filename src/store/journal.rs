@@ -39,7 +39,8 @@ impl PlanState {
         }
     }
 
-    fn parse(text: &str) -> Option<PlanState> {
+    /// The state named `text` (`draft`, `locked`, `in_production`, `completed`).
+    pub fn parse(text: &str) -> Option<PlanState> {
         [
             PlanState::Draft,
             PlanState::Locked,
@@ -439,6 +440,35 @@ pub fn purchases(conn: &Connection, event: Option<&str>) -> Result<Vec<Purchase>
             unit: Unit::parse(&unit).ok_or_else(|| corrupt(table, id, format!("unit {unit:?}")))?,
             packs: count(packs),
             cost: cost.map(|c| decimal(table, id, &c)).transpose()?,
+            at,
+        });
+    }
+    Ok(out)
+}
+
+/// Plan state changes of `event` (every event's with `None`), oldest first.
+pub fn states(conn: &Connection, event: Option<&str>) -> Result<Vec<StateChange>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, event, plan_id, state, at FROM journal_states
+         WHERE ?1 IS NULL OR event = ?1 ORDER BY id",
+    )?;
+    let rows = statement.query_map([event], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, event, plan_id, state, at) = row?;
+        out.push(StateChange {
+            event,
+            plan_id,
+            state: PlanState::parse(&state)
+                .ok_or_else(|| corrupt("journal_states", id, format!("state {state:?}")))?,
             at,
         });
     }

@@ -90,8 +90,8 @@ fn the_journal_round_trips_through_export() {
         second.path(),
         &["-q", "--now", "2026-12-01", "run", backup, "--out", "out"],
     );
-    ok(second.path(), &["plans", "start", "winter-market"]);
-    for file in ["production", "purchases"] {
+    assert!(first.path().join("backup/journal/states.csv").is_file());
+    for file in ["states", "production", "purchases"] {
         ok(
             second.path(),
             &["record", "--file", &format!("{backup}/journal/{file}.csv")],
@@ -121,7 +121,9 @@ fn a_bad_journal_file_records_nothing() {
         dir.path().join("day.yaml"),
         "- {kind: production, event: winter-market, recipe: macarons, batches: 1}\n\
          - {kind: production, event: winter-market, recipe: macarons, batches: lots}\n\
-         - {kind: assembly, event: nope, bundle: macaron-box, qty: 1}\n",
+         - {kind: assembly, event: nope, bundle: macaron-box, qty: 1}\n\
+         - {kind: state, event: winter-market, state: completed}\n\
+         - {kind: production, event: winter-market, recipe: macarons, batches: 1, at: yesterday}\n",
     )
     .expect("write");
     let output = bakeplan(dir.path())
@@ -132,6 +134,14 @@ fn a_bad_journal_file_records_nothing() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("day.yaml:2:"), "{stderr}");
     assert!(stderr.contains("day.yaml:3:"), "{stderr}");
+    assert!(
+        stderr.contains("day.yaml:4:") && stderr.contains("it cannot become completed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("day.yaml:5:") && stderr.contains("\"yesterday\" is neither"),
+        "{stderr}"
+    );
     assert_eq!(progress(dir.path())["production_pct"], 0);
 
     let conn = rusqlite::Connection::open(dir.path().join("bakeplan.db")).expect("db");
@@ -412,4 +422,71 @@ fn a_sub_recipe_in_stock_is_used_first_and_exported() {
     assert!(csv.contains("chocolate-ganache"), "{csv}");
     let again = run("exported", "b");
     assert_eq!(again["made_ahead"], ganache["made_ahead"]);
+}
+
+/// Packing more than the journal shows on hand is recorded (the shelf may hold what nobody
+/// recorded) with a warning naming what is missing; once production and the boxes are
+/// recorded, packing is quiet.
+#[test]
+fn packing_beyond_the_journal_is_recorded_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = fixture("sample");
+    let sample = sample.to_str().expect("path");
+    ok(
+        dir.path(),
+        &["-q", "--now", "2026-12-01", "run", sample, "--out", "out"],
+    );
+    ok(dir.path(), &["plans", "start", "winter-market"]);
+    let pack = |qty: &str| {
+        let output = bakeplan(dir.path())
+            .args([
+                "--now",
+                "2026-12-05",
+                "record",
+                "assembly",
+                "winter-market",
+                "--bundle",
+                "macaron-box",
+                "--qty",
+                qty,
+            ])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stderr).expect("utf-8")
+    };
+    let warned = pack("3");
+    assert!(
+        warned.contains("warning: 3 × macaron-box recorded for winter-market, but the journal shows enough for 0")
+            && warned.contains("awaiting Chocolate macaron production")
+            && warned.contains("short of Kraft box with window"),
+        "{warned}"
+    );
+    assert_eq!(progress(dir.path())["assembly"][0]["assembled"], 3);
+    ok(
+        dir.path(),
+        &[
+            "record",
+            "production",
+            "winter-market",
+            "--recipe",
+            "macarons",
+            "--batches",
+            "1",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "record",
+            "purchase",
+            "--material",
+            "kraft-box-small",
+            "--qty",
+            "20",
+            "--event",
+            "winter-market",
+        ],
+    );
+    assert!(!pack("2").contains("warning"));
 }
