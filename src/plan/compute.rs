@@ -95,7 +95,7 @@ struct Draft<'c> {
     needs: Needs,
     batches: Batches<'c>,
     production: Production<'c>,
-    paths: Paths,
+    paths: Paths<'c>,
     lines: Vec<Line>,
     stock: Stock,
 }
@@ -362,7 +362,7 @@ impl<'c> Engine<'c> {
         &self,
         totals: &[Netted],
         sources: &[SourceSum],
-        paths: &Paths,
+        paths: &Paths<'_>,
     ) -> (Vec<IngredientRow>, Vec<MaterialRow>) {
         let index = &self.index;
         let (mut ingredients, mut materials) = (Vec::new(), Vec::new());

@@ -103,14 +103,18 @@ impl Expansions {
 }
 
 /// Provenance paths of one event, interned: lines carry the path's id.
+///
+/// A recipe's path is known by (finished item, root recipe id, group of its expansion), so
+/// the slugs of a path are put together once, when it is first seen.
 #[derive(Debug, Default)]
-pub struct Paths {
+pub struct Paths<'a> {
     ids: HashMap<Vec<String>, u32>,
+    groups: HashMap<(Option<&'a str>, u32, u32), u32>,
     /// Paths by id.
     pub list: Vec<Vec<String>>,
 }
 
-impl Paths {
+impl<'a> Paths<'a> {
     /// The id of `path`, added when new.
     pub fn id(&mut self, path: Vec<String>) -> u32 {
         if let Some(&id) = self.ids.get(&path) {
@@ -121,19 +125,34 @@ impl Paths {
         self.ids.insert(path, id);
         id
     }
+
+    /// The id of group `group` of recipe `recipe`'s expansion, baked for `item`; `path`
+    /// spells it out when it is new.
+    fn group_id(
+        &mut self,
+        key: (Option<&'a str>, u32, u32),
+        path: impl FnOnce() -> Vec<String>,
+    ) -> u32 {
+        if let Some(&id) = self.groups.get(&key) {
+            return id;
+        }
+        let id = self.id(path());
+        self.groups.insert(key, id);
+        id
+    }
 }
 
 /// The contribution lines of an event's roots: one per (path, ingredient, unit), in
 /// fixed-point units, tagged with `event` (the event's position in its batch). Recipes
 /// partly made ahead (`production.from_stock`) scale every use reached through them by the
 /// share still to make, so the lines total the batches actually made.
-pub fn contributions(
-    index: &Index<'_>,
+pub fn contributions<'a>(
+    index: &Index<'a>,
     expansions: &Expansions,
     (event, event_number): (&Event, u32),
-    roots: &[Root<'_>],
+    roots: &[Root<'a>],
     production: &Production<'_>,
-    paths: &mut Paths,
+    paths: &mut Paths<'a>,
 ) -> Result<Vec<Line>, PlanError> {
     let mut lines = Vec::new();
     let share = |slug: &str| production.share_to_make(slug).unwrap_or(Decimal::ONE);
@@ -142,15 +161,16 @@ pub fn contributions(
             continue;
         };
         let expansion = expansions.of(index, id)?;
-        let mut prefix = vec![event.slug.clone()];
-        if let Some(item) = root.item {
-            prefix.push(item.slug.clone());
-        }
-        prefix.push(root.recipe.slug.clone());
+        let item = root.item.map(|y| y.slug.as_str());
         let root_batches = root.batches * share(&root.recipe.slug);
-        for group in &expansion.groups {
-            let mut path = prefix.clone();
-            path.extend(group.path.iter().map(|r| index.recipe_at(*r).slug.clone()));
+        for (g, group) in expansion.groups.iter().enumerate() {
+            let path = || {
+                let mut path = vec![event.slug.clone()];
+                path.extend(item.map(str::to_owned));
+                path.push(root.recipe.slug.clone());
+                path.extend(group.path.iter().map(|r| index.recipe_at(*r).slug.clone()));
+                path
+            };
             let batches = if production.from_stock.is_empty() {
                 root_batches
             } else {
@@ -162,7 +182,7 @@ pub fn contributions(
             if batches.is_zero() {
                 continue;
             }
-            let path = paths.id(path);
+            let path = paths.group_id((item, id, g as u32), path);
             for used in &group.uses {
                 let qty = used
                     .qty
