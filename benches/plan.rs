@@ -83,6 +83,7 @@ fn stages(c: &mut Criterion, group_name: &str, dir: &Path, parameter: &str) {
                 load: Default::default(),
                 prune: false,
                 fail_on: Default::default(),
+                shard: None,
             };
             run(&options, &|_| {}).expect("run")
         })

@@ -213,6 +213,10 @@ catalogue and --now write the same bytes.")]
         /// Allow the import to remove more than half of the live records.
         #[arg(long)]
         prune: bool,
+        /// Plan only shard I of N (0 ≤ I < N): events are split by a hash of their slug,
+        /// so N runs with 0/N … N−1/N plan each event once (docs/scale-out.md).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
     },
     /// Render reports of a frozen plan.
     #[command(after_help = "\

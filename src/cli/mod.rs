@@ -160,6 +160,7 @@ pub fn run(cli: Cli) -> ExitCode {
             strict,
             fail_on_infeasible,
             prune,
+            shard,
         } => run::run(
             &ctx,
             &cli.global.db,
@@ -173,6 +174,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 strict: *strict,
                 fail_on_infeasible: *fail_on_infeasible,
                 prune: *prune,
+                shard: shard.as_deref(),
             },
         ),
         Command::Report {

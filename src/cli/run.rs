@@ -21,6 +21,7 @@ pub struct RunArgs<'a> {
     pub strict: bool,
     pub fail_on_infeasible: bool,
     pub prune: bool,
+    pub shard: Option<&'a str>,
 }
 
 impl From<RunError> for Failure {
@@ -36,6 +37,11 @@ impl From<RunError> for Failure {
 
 /// `bakeplan run DIR --out OUT`.
 pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
+    let shard = args
+        .shard
+        .map(nightly::Shard::parse)
+        .transpose()
+        .map_err(Failure::Usage)?;
     let options = RunOptions {
         catalogue: args.dir.to_owned(),
         db: db.to_owned(),
@@ -54,6 +60,7 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
             infeasible: args.fail_on_infeasible,
             warnings: args.strict,
         },
+        shard,
     };
     let bar = ctx.interactive().then(|| {
         let bar = ProgressBar::new(1);

@@ -37,6 +37,50 @@ pub enum Events {
     One(String),
 }
 
+/// One of `count` shards of a catalogue's events (`--shard index/count`, 0 ≤ index <
+/// count): an event belongs to the shard its slug hashes to, the same on every machine and
+/// whatever other events there are, so N runs with shards 0/N … N−1/N plan every event
+/// exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: u32,
+    /// Number of shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `I/N` with 0 ≤ I < N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("--shard {text:?}: write I/N, e.g. 0/3"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {text:?}: {i:?} is not a shard number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {text:?}: {n:?} is not a number of shards"))?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "--shard {text:?}: the shard is counted from 0 and must be below the number of shards (0/{count} … {}/{count})",
+                count.saturating_sub(1)
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether `event` (a slug) belongs to this shard.
+    pub fn holds(self, event: &str) -> bool {
+        let hash = blake3::hash(event.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&hash.as_bytes()[..8]);
+        u64::from_le_bytes(first) % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -60,6 +104,8 @@ pub struct RunOptions {
     pub prune: bool,
     /// Which plan verdicts make the run exit 1.
     pub fail_on: FailOn,
+    /// Plan only the events of this shard.
+    pub shard: Option<Shard>,
 }
 
 /// A step of the run, for progress display.
@@ -285,12 +331,17 @@ fn run_stages(
             .any(|m| m.per == Per::Run && reports.reads(m, "plans")),
     };
     let loaded = crate::check(&options.catalogue, options.load).map_err(RunError::Input)?;
-    let events = select_events(
+    let mut events = select_events(
         &loaded.catalog,
         &options.events,
         options.now.date_naive(),
         &mut out.skipped,
     )?;
+    if let Some(shard) = options.shard {
+        events.retain(|e| shard.holds(&e.slug));
+        out.skipped.retain(|s| shard.holds(&s.event));
+        out.shard = Some(shard);
+    }
     progress(Step::Done(format!(
         "{} checked",
         options.catalogue.display()

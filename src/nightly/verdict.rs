@@ -144,6 +144,8 @@ pub struct RunReport {
     pub failure: Option<String>,
     /// Milliseconds per stage.
     pub timings_ms: BTreeMap<&'static str, f64>,
+    /// The shard this run planned (`--shard`); `events` and `skipped` hold only its events.
+    pub shard: Option<super::Shard>,
 }
 
 impl RunReport {
@@ -168,6 +170,7 @@ impl RunReport {
             errors: Vec::new(),
             failure: None,
             timings_ms: BTreeMap::new(),
+            shard: None,
         }
     }
 

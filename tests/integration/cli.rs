@@ -185,3 +185,86 @@ fn logs_carry_no_escape_codes_off_a_terminal() {
         );
     }
 }
+
+/// `--shard I/N` runs together plan exactly the events of one unsharded run, each once,
+/// with the same plans (input hashes and every computed section).
+#[test]
+fn shards_together_plan_what_one_run_plans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalogue = dir.path().join("catalogue");
+    super::copy_fixture("sample", &catalogue);
+    let events = catalogue.join("events.yaml");
+    let mut text = std::fs::read_to_string(&events).expect("events");
+    for n in 0..10 {
+        text.push_str(&format!(
+            "- slug: market-{n}\n  name: Market {n}\n  date: 2026-12-{:02}\n  targets:\n    - {{item: chocolate-chip-cookie, qty: {}}}\n    - {{bundle: macaron-box, qty: {}}}\n",
+            10 + n,
+            24 * (n + 1),
+            n + 1
+        ));
+    }
+    std::fs::write(&events, text).expect("write");
+    let run = |name: &str, shard: Option<&str>| -> serde_json::Value {
+        let sub = dir.path().join(name);
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        let mut cmd = bakeplan(&sub);
+        cmd.args(["-q", "--now", "2026-12-01", "run"])
+            .arg(&catalogue)
+            .args(["--out", "out"]);
+        if let Some(shard) = shard {
+            cmd.args(["--shard", shard]);
+        }
+        let output = cmd.output().expect("runs");
+        assert!(output.status.code().is_some_and(|c| c <= 1), "{output:?}");
+        serde_json::from_str(
+            &std::fs::read_to_string(sub.join("out/run-report.json")).expect("report"),
+        )
+        .expect("json")
+    };
+    let plan = |name: &str, event: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(
+            dir.path()
+                .join(name)
+                .join("out")
+                .join(event)
+                .join("plan.json"),
+        )
+        .expect("plan.json");
+        let mut plan: serde_json::Value = serde_json::from_str(&text).expect("json");
+        // Plan ids and freeze times belong to each database; the rest must agree.
+        let meta = plan["plan"].as_object_mut().expect("plan meta");
+        meta.remove("id");
+        meta.remove("created_at");
+        plan
+    };
+    let whole = run("whole", None);
+    let slugs = |report: &serde_json::Value| -> Vec<String> {
+        report["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["event"].as_str().expect("slug").to_owned())
+            .collect()
+    };
+    let mut all = slugs(&whole);
+    all.sort();
+    assert_eq!(all.len(), 12);
+    let mut seen = Vec::new();
+    for i in 0..3 {
+        let name = format!("shard-{i}");
+        let report = run(&name, Some(&format!("{i}/3")));
+        assert_eq!(report["shard"], serde_json::json!({"index": i, "count": 3}));
+        for event in slugs(&report) {
+            assert_eq!(plan(&name, &event), plan("whole", &event), "{event}");
+            seen.push(event);
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, all, "every event in exactly one shard");
+    let bad = bakeplan(dir.path())
+        .args(["run", "catalogue", "--out", "x", "--shard", "3/3"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("counted from 0"));
+}
