@@ -181,7 +181,7 @@ impl<'c> Engine<'c> {
         let mut lines = contributions(
             &self.index,
             &self.expansions,
-            (event, n),
+            n,
             &roots,
             &production,
             &mut paths,
@@ -250,7 +250,8 @@ impl<'c> Engine<'c> {
     ) -> Result<Computed, PlanError> {
         let (index, event) = (&self.index, job.event);
         let (sources, totals) = tables.of_event(n);
-        let (ingredients, materials) = self.total_rows(totals, sources, &draft.paths);
+        let (ingredients, materials) =
+            self.total_rows(totals, sources, (&event.slug, &draft.paths));
         let mut warnings: Vec<String> = ingredients
             .iter()
             .filter_map(|row| {
@@ -362,7 +363,7 @@ impl<'c> Engine<'c> {
         &self,
         totals: &[Netted],
         sources: &[SourceSum],
-        paths: &Paths<'_>,
+        (event, paths): (&str, &Paths<'_>),
     ) -> (Vec<IngredientRow>, Vec<MaterialRow>) {
         let index = &self.index;
         let (mut ingredients, mut materials) = (Vec::new(), Vec::new());
@@ -376,7 +377,7 @@ impl<'c> Engine<'c> {
             let rows = sources[start..at]
                 .iter()
                 .map(|s| Source {
-                    path: paths.list[s.path as usize].clone(),
+                    path: paths.spell(s.path, event, index, &self.expansions),
                     qty: from_fixed(s.qty).into(),
                     unit,
                 })

@@ -17,8 +17,8 @@ use super::index::Index;
 use super::kinds::LineKind;
 use super::memo::{self, Dag, Expansion, Memo, Use};
 use super::recipes::Production;
+use crate::catalog::Unit;
 use crate::catalog::units::{WORKING_SCALE, convert_unrounded};
-use crate::catalog::{Event, Unit};
 
 /// An ingredient in the unit its use is counted in: the reporting unit, or the line's own
 /// unit when it cannot be converted.
@@ -104,14 +104,25 @@ impl Expansions {
 
 /// Provenance paths of one event, interned: lines carry the path's id.
 ///
-/// A recipe's path is known by (finished item, root recipe id, group of its expansion), so
-/// the slugs of a path are put together once, when it is first seen.
+/// A recipe's path is known by (finished item, root recipe id, group of its expansion) and
+/// spelled out in slugs only when a plan's provenance rows are written ([`Paths::spell`]):
+/// checking a catalogue never needs the words.
 #[derive(Debug, Default)]
 pub struct Paths<'a> {
     ids: HashMap<Vec<String>, u32>,
     groups: HashMap<(Option<&'a str>, u32, u32), u32>,
-    /// Paths by id.
-    pub list: Vec<Vec<String>>,
+    list: Vec<PathOf<'a>>,
+}
+
+/// A path: a group of a recipe's expansion, or slugs written out.
+#[derive(Debug)]
+enum PathOf<'a> {
+    Group {
+        item: Option<&'a str>,
+        recipe: u32,
+        group: u32,
+    },
+    Written(Vec<String>),
 }
 
 impl<'a> Paths<'a> {
@@ -121,24 +132,53 @@ impl<'a> Paths<'a> {
             return id;
         }
         let id = self.list.len() as u32;
-        self.list.push(path.clone());
+        self.list.push(PathOf::Written(path.clone()));
         self.ids.insert(path, id);
         id
     }
 
-    /// The id of group `group` of recipe `recipe`'s expansion, baked for `item`; `path`
-    /// spells it out when it is new.
-    fn group_id(
-        &mut self,
-        key: (Option<&'a str>, u32, u32),
-        path: impl FnOnce() -> Vec<String>,
-    ) -> u32 {
-        if let Some(&id) = self.groups.get(&key) {
-            return id;
+    /// The id of group `group` of recipe `recipe`'s expansion, baked for `item`.
+    fn group_id(&mut self, item: Option<&'a str>, recipe: u32, group: u32) -> u32 {
+        let next = self.list.len() as u32;
+        let id = *self.groups.entry((item, recipe, group)).or_insert(next);
+        if id == next {
+            self.list.push(PathOf::Group {
+                item,
+                recipe,
+                group,
+            });
         }
-        let id = self.id(path());
-        self.groups.insert(key, id);
         id
+    }
+
+    /// Path `id` in slugs: the event, the finished item, the recipes down to the one whose
+    /// lines it is (or the bundles down to the packaging).
+    pub fn spell(
+        &self,
+        id: u32,
+        event: &str,
+        index: &Index<'_>,
+        expansions: &Expansions,
+    ) -> Vec<String> {
+        match self.list.get(id as usize) {
+            Some(PathOf::Written(path)) => path.clone(),
+            Some(PathOf::Group {
+                item,
+                recipe,
+                group,
+            }) => {
+                let mut path = vec![event.to_owned()];
+                path.extend(item.map(str::to_owned));
+                path.push(index.recipe_at(*recipe).slug.clone());
+                if let Ok(expansion) = expansions.of(index, *recipe)
+                    && let Some(group) = expansion.groups.get(*group as usize)
+                {
+                    path.extend(group.path.iter().map(|r| index.recipe_at(*r).slug.clone()));
+                }
+                path
+            }
+            None => Vec::new(),
+        }
     }
 }
 
@@ -149,7 +189,7 @@ impl<'a> Paths<'a> {
 pub fn contributions<'a>(
     index: &Index<'a>,
     expansions: &Expansions,
-    (event, event_number): (&Event, u32),
+    event_number: u32,
     roots: &[Root<'a>],
     production: &Production<'_>,
     paths: &mut Paths<'a>,
@@ -164,13 +204,6 @@ pub fn contributions<'a>(
         let item = root.item.map(|y| y.slug.as_str());
         let root_batches = root.batches * share(&root.recipe.slug);
         for (g, group) in expansion.groups.iter().enumerate() {
-            let path = || {
-                let mut path = vec![event.slug.clone()];
-                path.extend(item.map(str::to_owned));
-                path.push(root.recipe.slug.clone());
-                path.extend(group.path.iter().map(|r| index.recipe_at(*r).slug.clone()));
-                path
-            };
             let batches = if production.from_stock.is_empty() {
                 root_batches
             } else {
@@ -182,7 +215,7 @@ pub fn contributions<'a>(
             if batches.is_zero() {
                 continue;
             }
-            let path = paths.group_id((item, id, g as u32), path);
+            let path = paths.group_id(item, id, g as u32);
             for used in &group.uses {
                 let qty = used
                     .qty
