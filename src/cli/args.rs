@@ -35,7 +35,7 @@ Examples:
   bakeplan plans show --event E       batches, shopping and verdict of an event
   bakeplan run my-bakery --out out    the nightly job: every report of every upcoming event
 
-Exit codes: 0 ok, 1 infeasible plan or --strict warnings, 2 input error, 3 internal or I/O error.")]
+Exit codes: 0 ok, 1 a blocked plan (--fail-on-infeasible), a plan needing shopping\n(--fail-on-shopping) or warnings (--strict), 2 input error, 3 internal or I/O error.")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -207,9 +207,12 @@ catalogue and --now write the same bytes.")]
         /// Exit 1 when any plan has warnings.
         #[arg(long)]
         strict: bool,
-        /// Exit 1 when any event cannot meet its targets.
+        /// Exit 1 when any event is blocked: something buying cannot fix.
         #[arg(long)]
         fail_on_infeasible: bool,
+        /// Exit 1 when any event needs shopping or is blocked.
+        #[arg(long)]
+        fail_on_shopping: bool,
         /// Allow the import to remove more than half of the live records.
         #[arg(long)]
         prune: bool,

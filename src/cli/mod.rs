@@ -159,6 +159,7 @@ pub fn run(cli: Cli) -> ExitCode {
             report,
             strict,
             fail_on_infeasible,
+            fail_on_shopping,
             prune,
             shard,
         } => run::run(
@@ -173,6 +174,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 report,
                 strict: *strict,
                 fail_on_infeasible: *fail_on_infeasible,
+                fail_on_shopping: *fail_on_shopping,
                 prune: *prune,
                 shard: shard.as_deref(),
             },

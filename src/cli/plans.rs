@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use bakeplan::plan::kinds::Verdict;
 use bakeplan::plan::{self, PlanResult, diff};
 use bakeplan::store::journal::PlanState;
 use bakeplan::store::{self, Store};
@@ -299,12 +300,22 @@ fn summary(r: &PlanResult) -> String {
             a.name, a.assemblable, a.target, a.status
         ));
     }
+    let to_buy = r
+        .shopping
+        .iter()
+        .filter(|s| s.status == bakeplan::plan::kinds::ShoppingStatus::Buy)
+        .count();
     out.push_str(&format!(
         "\n{}\n",
-        if r.feasibility.feasible {
-            "Feasible."
-        } else {
-            "Not feasible yet:"
+        match r.feasibility.status {
+            Verdict::Ready => "Ready: everything is on hand.".to_owned(),
+            Verdict::NeedsShopping => format!(
+                "Needs shopping: {}, {} {}:",
+                bakeplan::nightly::plural(to_buy, "item", "items"),
+                r.costs.shopping_total.0.round_dp(2),
+                r.costs.currency
+            ),
+            Verdict::Blocked => "Blocked: buying alone cannot make this event:".to_owned(),
         }
     ));
     for b in &r.feasibility.blockers {

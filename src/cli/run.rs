@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use bakeplan::nightly::{self, Events, RunError, RunOptions, Step, plural};
+use bakeplan::plan::kinds::Verdict;
 use bakeplan::plan::{Computed, Engine, Job, PlanError, rollup};
 use bakeplan::report::{Per, Reports, RunContext, RunInfo};
 use bakeplan::store::{self, Store};
@@ -20,6 +21,7 @@ pub struct RunArgs<'a> {
     pub report: &'a [String],
     pub strict: bool,
     pub fail_on_infeasible: bool,
+    pub fail_on_shopping: bool,
     pub prune: bool,
     pub shard: Option<&'a str>,
 }
@@ -58,6 +60,7 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
         prune: args.prune,
         fail_on: nightly::FailOn {
             infeasible: args.fail_on_infeasible,
+            shopping: args.fail_on_shopping,
             warnings: args.strict,
         },
         shard,
@@ -124,10 +127,10 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
             event.date,
             event.plan_id,
             if event.reused { " reused" } else { "" },
-            if event.feasible {
-                "feasible"
-            } else {
-                "NOT feasible"
+            match event.verdict {
+                Verdict::Ready => "ready",
+                Verdict::NeedsShopping => "needs shopping",
+                Verdict::Blocked => "BLOCKED",
             },
             plural(to_buy, "line", "lines"),
             plural(event.blockers.len(), "blocker", "blockers"),

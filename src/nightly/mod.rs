@@ -543,6 +543,7 @@ fn render_plan(
         held: frozen.held,
         input_hash: frozen.plan.input_hash.clone(),
         feasible: p.feasibility.feasible,
+        verdict: p.feasibility.status,
         counts: BTreeMap::from([
             ("batches", p.batches.len()),
             ("recipes", p.recipes.len()),

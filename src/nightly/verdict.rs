@@ -9,22 +9,25 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::catalog::Diagnostic;
+use crate::plan::kinds::Verdict;
 use crate::plan::result::Blocker;
 use crate::store::ImportSummary;
 
 /// Layout version of `run-report.json`.
-pub const RUN_REPORT_VERSION: u32 = 2;
+pub const RUN_REPORT_VERSION: u32 = 3;
 
 /// The verdict of a run; decides the exit code together with the run's `--strict` and
 /// `--fail-on-infeasible` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunStatus {
-    /// Every plan feasible, no warnings.
+    /// Every plan ready, no warnings.
     Ok,
-    /// Every plan feasible; some have warnings.
+    /// Every plan ready; some have warnings.
     Warnings,
-    /// At least one plan cannot be done as it stands.
+    /// No plan blocked; some need shopping (the shopping list fixes them).
+    NeedsShopping,
+    /// At least one plan is blocked: something buying cannot fix.
     Infeasible,
     /// The catalogue or a report was wrong; nothing was imported (exit 2).
     InputError,
@@ -35,19 +38,25 @@ pub enum RunStatus {
 /// When a run exits non-zero for plans that were made (`--fail-on-infeasible`, `--strict`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FailOn {
-    /// Exit 1 when any plan is infeasible.
+    /// Exit 1 when any plan is blocked (`--fail-on-infeasible`).
     pub infeasible: bool,
-    /// Exit 1 when any plan has warnings (or is infeasible).
+    /// Exit 1 when any plan needs shopping or is blocked (`--fail-on-shopping`).
+    pub shopping: bool,
+    /// Exit 1 when any plan has warnings or is blocked (`--strict`).
     pub warnings: bool,
 }
 
 impl RunStatus {
-    /// The process exit code for this verdict.
+    /// The process exit code of a run that stopped with this status (2 or 3), or of a run
+    /// whose only finding is this status.
     pub fn exit_code(self, fail_on: FailOn) -> u8 {
         match self {
             RunStatus::Ok => 0,
             RunStatus::Warnings => u8::from(fail_on.warnings),
-            RunStatus::Infeasible => u8::from(fail_on.infeasible || fail_on.warnings),
+            RunStatus::NeedsShopping => u8::from(fail_on.shopping),
+            RunStatus::Infeasible => {
+                u8::from(fail_on.infeasible || fail_on.shopping || fail_on.warnings)
+            }
             RunStatus::InputError => 2,
             RunStatus::Failed => 3,
         }
@@ -71,8 +80,10 @@ pub struct EventReport {
     pub held: bool,
     /// Hash of the plan's inputs.
     pub input_hash: String,
-    /// Whether every target can be met.
+    /// Whether everything is on hand (`verdict` ready).
     pub feasible: bool,
+    /// `ready`, `needs-shopping` or `blocked`, as plan.json's `feasibility.status`.
+    pub verdict: Verdict,
     /// Sizes of the plan.
     pub counts: BTreeMap<&'static str, usize>,
     /// Warnings of the plan.
@@ -146,6 +157,9 @@ pub struct RunReport {
     pub timings_ms: BTreeMap<&'static str, f64>,
     /// The shard this run planned (`--shard`); `events` and `skipped` hold only its events.
     pub shard: Option<super::Shard>,
+    /// What makes the run exit 1 (set when the plans are concluded).
+    #[serde(skip)]
+    fail_on: FailOn,
 }
 
 impl RunReport {
@@ -171,12 +185,20 @@ impl RunReport {
             failure: None,
             timings_ms: BTreeMap::new(),
             shard: None,
+            fail_on: FailOn::default(),
         }
     }
 
-    /// Whether any planned event is infeasible.
+    /// Whether any planned event is blocked.
     pub fn any_infeasible(&self) -> bool {
-        self.events.iter().any(|e| !e.feasible)
+        self.events.iter().any(|e| e.verdict == Verdict::Blocked)
+    }
+
+    /// Whether any planned event needs shopping (and none is blocked).
+    fn any_shopping(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| e.verdict == Verdict::NeedsShopping)
     }
 
     /// Whether any plan has warnings.
@@ -188,12 +210,20 @@ impl RunReport {
     pub(super) fn conclude(&mut self, fail_on: FailOn) {
         self.status = if self.any_infeasible() {
             RunStatus::Infeasible
+        } else if self.any_shopping() {
+            RunStatus::NeedsShopping
         } else if self.any_warnings() {
             RunStatus::Warnings
         } else {
             RunStatus::Ok
         };
-        self.exit_code = self.status.exit_code(fail_on);
+        self.fail_on = fail_on;
+        // Warnings under a needs-shopping status still fail a --strict run.
+        let strict_warnings = fail_on.warnings && self.any_warnings();
+        self.exit_code = self
+            .status
+            .exit_code(fail_on)
+            .max(u8::from(strict_warnings));
     }
 
     /// Sets the verdict of a run that stopped.
@@ -216,15 +246,24 @@ impl RunReport {
                 .collect();
             (chosen.len(), chosen.join(", "))
         };
+        let blocked = || {
+            let (n, list) = names(&|e| e.verdict == Verdict::Blocked);
+            format!(
+                "{} blocked ({list}): buying cannot fix {}; exit 1",
+                plural(n, "plan is", "plans are"),
+                if n == 1 { "it" } else { "them" }
+            )
+        };
         Some(match self.status {
-            RunStatus::Infeasible => {
-                let (n, list) = names(&|e| !e.feasible);
+            RunStatus::Infeasible => blocked(),
+            RunStatus::NeedsShopping if self.fail_on.shopping => {
+                let (n, list) = names(&|e| e.verdict == Verdict::NeedsShopping);
                 format!(
-                    "{} infeasible ({list}); exit 1 because of --fail-on-infeasible",
-                    plural(n, "plan is", "plans are")
+                    "{} shopping ({list}); exit 1 because of --fail-on-shopping",
+                    plural(n, "plan needs", "plans need")
                 )
             }
-            RunStatus::Warnings => {
+            RunStatus::Warnings | RunStatus::NeedsShopping => {
                 let (n, list) = names(&|e| !e.warnings.is_empty());
                 format!(
                     "{} warnings ({list}); exit 1 because of --strict",
@@ -274,13 +313,22 @@ mod tests {
     #[test]
     fn exit_codes_follow_the_verdict_and_the_flags() {
         let strict = FailOn {
-            infeasible: false,
             warnings: true,
+            ..FailOn::default()
         };
         let fail = FailOn {
             infeasible: true,
-            warnings: false,
+            ..FailOn::default()
         };
+        let shopping = FailOn {
+            shopping: true,
+            ..FailOn::default()
+        };
+        assert_eq!(RunStatus::NeedsShopping.exit_code(fail), 0);
+        assert_eq!(RunStatus::NeedsShopping.exit_code(strict), 0);
+        assert_eq!(RunStatus::NeedsShopping.exit_code(shopping), 1);
+        assert_eq!(RunStatus::Infeasible.exit_code(shopping), 1);
+        assert_eq!(RunStatus::Warnings.exit_code(shopping), 0);
         assert_eq!(RunStatus::Ok.exit_code(strict), 0);
         assert_eq!(RunStatus::Warnings.exit_code(FailOn::default()), 0);
         assert_eq!(RunStatus::Warnings.exit_code(strict), 1);

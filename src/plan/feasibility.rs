@@ -12,7 +12,7 @@ use super::aggregate::{from_fixed, to_fixed};
 use super::explode::{Bundles, Content, Needs, finished_stock};
 use super::index::Index;
 use super::kinds::{
-    AssemblyStatus, BlockerKind, LineKind, ProductionStatus, ShoppingStatus, TargetKind,
+    AssemblyStatus, BlockerKind, LineKind, ProductionStatus, ShoppingStatus, TargetKind, Verdict,
 };
 use super::recipes::Production;
 use super::result::{
@@ -377,5 +377,32 @@ pub fn verdict(
         && !blockers
             .iter()
             .any(|b| matches!(b.kind, BlockerKind::ShortfallDecision | BlockerKind::Yield));
-    Feasibility { feasible, blockers }
+    // Assembly counts what production makes, so an item short for a bundle is short after
+    // production: buying does not fix it.
+    let short_after_production = assembly
+        .iter()
+        .flat_map(|a| &a.blockers)
+        .any(|b| b.kind == BlockerKind::Stock);
+    // A shortfall decision is confirmed (an unconfirmed one is an input error): the baker
+    // accepted making fewer, so it is listed but neither blocks nor needs buying.
+    let status = if short_after_production
+        || blockers
+            .iter()
+            .any(|b| matches!(b.kind, BlockerKind::Yield | BlockerKind::Unconvertible))
+    {
+        Verdict::Blocked
+    } else if blockers
+        .iter()
+        .any(|b| matches!(b.kind, BlockerKind::Stock | BlockerKind::Material))
+        || !feasible && production.iter().any(|p| p.status != ProductionStatus::Ok)
+    {
+        Verdict::NeedsShopping
+    } else {
+        Verdict::Ready
+    };
+    Feasibility {
+        feasible,
+        status,
+        blockers,
+    }
 }

@@ -41,6 +41,31 @@ pub enum BlockerKind {
     Material,
 }
 
+/// An event's verdict: what stands between the plan and the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Everything is on hand.
+    Ready,
+    /// Only stock and packaging the shopping list buys are missing.
+    NeedsShopping,
+    /// Something buying cannot fix: an item no recipe yields, lines that cannot be
+    /// converted, bundles short after production. (A confirmed decision to make fewer is
+    /// the baker's choice: listed, not blocking.)
+    Blocked,
+}
+
+impl Verdict {
+    /// The name in JSON and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::NeedsShopping => "needs-shopping",
+            Verdict::Blocked => "blocked",
+        }
+    }
+}
+
 /// Whether a bundle target can be assembled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -414,6 +414,42 @@ mod tests {
     }
 
     #[test]
+    fn the_verdict_says_whether_buying_fixes_it() {
+        use crate::plan::kinds::Verdict;
+        // 24 cookies take 100 g of flour.
+        assert_eq!(
+            plan_of(&catalogue(24, 100)).feasibility.status,
+            Verdict::Ready
+        );
+        assert_eq!(
+            plan_of(&catalogue(24, 50)).feasibility.status,
+            Verdict::NeedsShopping
+        );
+        // An item no recipe yields cannot be bought into being.
+        let mut c = catalogue(24, 100);
+        if let Some(e) = c.events.values_mut().next() {
+            e.targets.push(Target::Item {
+                item: "unicorn".into(),
+                qty: 1,
+            });
+        }
+        let plan = plan_of(&c);
+        assert_eq!(plan.feasibility.status, Verdict::Blocked);
+        // A confirmed decision to make fewer is the baker's choice, not a blocker.
+        let mut c = catalogue(48, 1000);
+        if let Some(e) = c.events.values_mut().next() {
+            e.decisions.push(crate::catalog::Decision {
+                item: "cookie".into(),
+                batches: 1,
+                confirm_shortfall: true,
+            });
+        }
+        let plan = plan_of(&c);
+        assert!(!plan.feasibility.feasible);
+        assert_eq!(plan.feasibility.status, Verdict::Ready);
+    }
+
+    #[test]
     fn batches_made_ahead_cover_a_sub_recipe_first() {
         // 64 tarts: 8 batches, 4 of ganache; 1 ganache batch in the fridge leaves 3 to
         // make, and cream for 3.

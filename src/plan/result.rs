@@ -10,13 +10,13 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::{Serialize, Serializer};
 
 use super::kinds::{
-    AssemblyStatus, BlockerKind, LineKind, ProductionStatus, ShoppingStatus, TargetKind,
+    AssemblyStatus, BlockerKind, LineKind, ProductionStatus, ShoppingStatus, TargetKind, Verdict,
 };
 use crate::catalog::Unit;
 use crate::store::PlanMeta;
 
 /// Version of the PlanResult JSON layout.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// An exact quantity that serialises as a JSON number rounded to 6 decimal places.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -393,8 +393,11 @@ pub struct Blocker {
 /// The event verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Feasibility {
-    /// Every target ok and no production blocker.
+    /// Every target ok and no production blocker: everything is on hand (`status` ready).
     pub feasible: bool,
+    /// `ready`, `needs-shopping` (only what the shopping list buys is missing) or `blocked`
+    /// (something buying cannot fix).
+    pub status: Verdict,
     /// Everything in the way, by kind.
     pub blockers: Vec<Blocker>,
 }

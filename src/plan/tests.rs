@@ -346,6 +346,8 @@ fn assembly_examples() {
             .any(|b| b.message == "bag: need 150 more truffle")
     );
     assert!(!r.feasibility.feasible);
+    // Short after production: buying does not fix it.
+    assert_eq!(r.feasibility.status, crate::plan::kinds::Verdict::Blocked);
 }
 
 #[test]

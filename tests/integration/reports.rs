@@ -451,7 +451,25 @@ fn exit_codes_follow_the_spec() {
         .arg(fixture("sample"))
         .args(["--out", "o1", "--fail-on-infeasible"])
         .assert()
-        .code(1);
+        .code(0);
+    // Both sample events need shopping, nothing blocks them.
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(work.path().join("o1/run-report.json")).expect("report"),
+    )
+    .expect("json");
+    assert_eq!(report["status"], "needs-shopping");
+    for event in report["events"].as_array().expect("events") {
+        assert_eq!(event["verdict"], "needs-shopping", "{}", event["event"]);
+    }
+    bakeplan(work.path())
+        .args(base)
+        .arg(fixture("sample"))
+        .args(["--out", "o1", "--fail-on-shopping"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "2 plans need shopping (winter-market, holiday-gift-boxes); exit 1 because of --fail-on-shopping",
+        ));
     bakeplan(work.path())
         .args(base)
         .arg(fixture("sample"))
