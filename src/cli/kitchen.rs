@@ -79,21 +79,29 @@ pub fn record(
     what: Option<&RecordCommand>,
 ) -> Result<(), Failure> {
     let mut store = Store::open(db)?;
-    let entries = match (file, what) {
-        (Some(file), _) => from_file(ctx, &store, file)?,
-        (None, Some(what)) => from_command(ctx, &store, what)?,
-        (None, None) => {
-            return Err(Failure::Usage(
-                "say what to record: production, assembly, purchase, shopping-done or --file FILE"
-                    .into(),
-            ));
-        }
+    let (entries, warnings) = {
+        let mut plans = Plans {
+            store: &store,
+            computed: BTreeMap::new(),
+        };
+        let entries = match (file, what) {
+            (Some(file), _) => from_file(ctx, &mut plans, file)?,
+            (None, Some(what)) => from_command(ctx, &mut plans, what)?,
+            (None, None) => {
+                return Err(Failure::Usage(
+                    "say what to record: production, assembly, purchase, shopping-done or --file FILE"
+                        .into(),
+                ));
+            }
+        };
+        let warnings = packing_warnings(&mut plans, &entries)?;
+        (entries, warnings)
     };
     if entries.is_empty() {
         ctx.say("nothing to record");
         return Ok(());
     }
-    for warning in packing_warnings(&store, &entries)? {
+    for warning in warnings {
         ctx.say(&format!("warning: {warning}"));
     }
     journal::append(store.conn_mut(), &entries, &ctx.now_text())?;
@@ -103,7 +111,29 @@ pub fn record(
     Ok(())
 }
 
-fn from_command(ctx: &Context, store: &Store, what: &RecordCommand) -> Result<Vec<Entry>, Failure> {
+/// The current plans of the events one `record` call names, each computed once.
+struct Plans<'s> {
+    store: &'s Store,
+    computed: BTreeMap<String, Arc<PlanResult>>,
+}
+
+impl Plans<'_> {
+    fn get(&mut self, event: &str) -> Result<Arc<PlanResult>, Failure> {
+        if let Some(plan) = self.computed.get(event) {
+            return Ok(Arc::clone(plan));
+        }
+        let plan = Arc::new(current_plan(self.store, event)?);
+        self.computed.insert(event.to_owned(), Arc::clone(&plan));
+        Ok(plan)
+    }
+}
+
+fn from_command(
+    ctx: &Context,
+    plans: &mut Plans<'_>,
+    what: &RecordCommand,
+) -> Result<Vec<Entry>, Failure> {
+    let store = plans.store;
     Ok(match what {
         RecordCommand::Production {
             event,
@@ -113,7 +143,7 @@ fn from_command(ctx: &Context, store: &Store, what: &RecordCommand) -> Result<Ve
             loss_reason,
             at,
         } => {
-            let plan = current_plan(store, event)?;
+            let plan = plans.get(event)?;
             let at = when(ctx, at.as_deref())?;
             let batches = amount(batches, "batches")?;
             vec![Entry::Production(
@@ -134,7 +164,7 @@ fn from_command(ctx: &Context, store: &Store, what: &RecordCommand) -> Result<Ve
             qty,
             at,
         } => {
-            let plan = current_plan(store, event)?;
+            let plan = plans.get(event)?;
             let at = when(ctx, at.as_deref())?;
             vec![Entry::Assembly(
                 record::assembly(&plan, bundle, *qty, &at).map_err(refused)?,
@@ -171,7 +201,7 @@ fn from_command(ctx: &Context, store: &Store, what: &RecordCommand) -> Result<Ve
             )]
         }
         RecordCommand::ShoppingDone { event, at } => {
-            let plan = current_plan(store, event)?;
+            let plan = plans.get(event)?;
             let at = when(ctx, at.as_deref())?;
             record::shopping_done(&plan, &at)
                 .into_iter()
@@ -181,45 +211,36 @@ fn from_command(ctx: &Context, store: &Store, what: &RecordCommand) -> Result<Ve
     })
 }
 
-/// The database as a journal file sees it: plans computed once per event.
-struct FileLookup<'s> {
-    store: &'s Store,
-    plans: BTreeMap<String, Result<Arc<PlanResult>, String>>,
+/// The database as a journal file sees it.
+struct FileLookup<'p, 's> {
+    plans: &'p mut Plans<'s>,
 }
 
-impl record::Lookup for FileLookup<'_> {
+impl record::Lookup for FileLookup<'_, '_> {
     fn plan(&mut self, event: &str) -> Result<Arc<PlanResult>, String> {
-        let store = self.store;
-        self.plans
-            .entry(event.to_owned())
-            .or_insert_with(|| match current_plan(store, event) {
-                Ok(plan) => Ok(Arc::new(plan)),
-                Err(Failure::Usage(message) | Failure::Internal(message)) => Err(message),
-                Err(_) => Err(format!("cannot compute the plan of {event:?}")),
-            })
-            .clone()
+        self.plans.get(event).map_err(|failure| match failure {
+            Failure::Usage(message) | Failure::Internal(message) => message,
+            _ => format!("cannot compute the plan of {event:?}"),
+        })
     }
 
     fn state(&mut self, event: &str) -> Result<PlanState, String> {
-        journal::state(self.store.conn(), event)
+        journal::state(self.plans.store.conn(), event)
             .map(|(state, _)| state)
             .map_err(|e| e.to_string())
     }
 }
 
-fn from_file(ctx: &Context, store: &Store, file: &Path) -> Result<Vec<Entry>, Failure> {
-    let live = store::load_live(store.conn())?;
-    let mut lookup = FileLookup {
-        store,
-        plans: BTreeMap::new(),
-    };
+fn from_file(ctx: &Context, plans: &mut Plans<'_>, file: &Path) -> Result<Vec<Entry>, Failure> {
+    let live = store::load_live(plans.store.conn())?;
+    let mut lookup = FileLookup { plans };
     record::entries_from_file(file, &live, &ctx.now_text(), &mut lookup)
         .map_err(|diagnostics| Failure::Input(diagnostics, file.to_owned()))
 }
 
 /// The journal of one event as packing sees it: what it has, plus entries being recorded.
 struct Kitchen {
-    plan: PlanResult,
+    plan: Arc<PlanResult>,
     production: Vec<journal::Production>,
     assembly: Vec<journal::Assembly>,
 }
@@ -227,11 +248,11 @@ struct Kitchen {
 /// Packing recorded beyond what the journal shows on hand (earlier entries of the same
 /// batch included): recorded all the same — the shelf may hold what nobody recorded — but
 /// said, so the missing production or purchase gets recorded too.
-fn packing_warnings(store: &Store, entries: &[Entry]) -> Result<Vec<String>, Failure> {
+fn packing_warnings(plans: &mut Plans<'_>, entries: &[Entry]) -> Result<Vec<String>, Failure> {
     if !entries.iter().any(|e| matches!(e, Entry::Assembly(_))) {
         return Ok(Vec::new());
     }
-    let conn = store.conn();
+    let conn = plans.store.conn();
     let mut purchases = journal::purchases(conn, None)?;
     let mut kitchens: BTreeMap<String, Kitchen> = BTreeMap::new();
     let mut earlier: Vec<&journal::Production> = Vec::new();
@@ -256,7 +277,7 @@ fn packing_warnings(store: &Store, entries: &[Entry]) -> Result<Vec<String>, Fai
                             .map(|p| (*p).clone()),
                     );
                     let kitchen = Kitchen {
-                        plan: current_plan(store, &a.event)?,
+                        plan: plans.get(&a.event)?,
                         production,
                         assembly: journal::assembly(conn, Some(&a.event))?,
                     };

@@ -451,17 +451,10 @@ fn file_row(
             }
         }
         "state" => {
-            let (name, loc) = f.text("state").or_else(|| {
-                let loc = f.loc().clone();
-                f.error(
-                    &loc,
-                    "state",
-                    "missing-field",
-                    "missing required field `state`",
-                    Some("state is locked, in_production or completed".into()),
-                );
-                None
-            })?;
+            let name = f.req_text("state", "in_production")?;
+            let loc = f
+                .node("state")
+                .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
             let plan = plan(f, lookup)?;
             let event = plan.event.slug.clone();
             let Some(to) = PlanState::parse(&name) else {

@@ -11,6 +11,19 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("utf-8")
 }
 
+/// A database where the sample was run on 2026-12-01 and the winter market is in production.
+fn sample_in_production() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = fixture("sample");
+    let sample = sample.to_str().expect("path");
+    ok(
+        dir.path(),
+        &["-q", "--now", "2026-12-01", "run", sample, "--out", "out"],
+    );
+    ok(dir.path(), &["plans", "start", "winter-market"]);
+    dir
+}
+
 fn progress(dir: &Path) -> serde_json::Value {
     let mut value: serde_json::Value =
         serde_json::from_str(&ok(dir, &["progress", "winter-market", "--json"])).expect("json");
@@ -21,14 +34,7 @@ fn progress(dir: &Path) -> serde_json::Value {
 /// Journal export → fresh database → import + `record --file` gives the same progress.
 #[test]
 fn the_journal_round_trips_through_export() {
-    let first = tempfile::tempdir().expect("tempdir");
-    let sample = fixture("sample");
-    let sample = sample.to_str().expect("path");
-    ok(
-        first.path(),
-        &["-q", "--now", "2026-12-01", "run", sample, "--out", "out"],
-    );
-    ok(first.path(), &["plans", "start", "winter-market"]);
+    let first = sample_in_production();
     let record = |args: &[&str]| {
         ok(
             first.path(),
@@ -429,14 +435,7 @@ fn a_sub_recipe_in_stock_is_used_first_and_exported() {
 /// recorded, packing is quiet.
 #[test]
 fn packing_beyond_the_journal_is_recorded_with_a_warning() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sample = fixture("sample");
-    let sample = sample.to_str().expect("path");
-    ok(
-        dir.path(),
-        &["-q", "--now", "2026-12-01", "run", sample, "--out", "out"],
-    );
-    ok(dir.path(), &["plans", "start", "winter-market"]);
+    let dir = sample_in_production();
     let pack = |qty: &str| {
         let output = bakeplan(dir.path())
             .args([
