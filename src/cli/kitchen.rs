@@ -350,13 +350,7 @@ pub fn change_state(ctx: &Context, db: &Path, event: &str, to: PlanState) -> Res
     let mut store = Store::open(db)?;
     let plan = current_plan(&store, event)?;
     let (from, _) = journal::state(store.conn(), event)?;
-    if !from.may_become(to) {
-        return Err(Failure::Usage(format!(
-            "the plan of {event} is {}; it cannot become {} (draft → locked → in_production → completed)",
-            from.name(),
-            to.name()
-        )));
-    }
+    from.check_transition(event, to).map_err(Failure::Usage)?;
     let entry = Entry::State(StateChange {
         event: event.to_owned(),
         plan_id: plan.plan.id,

@@ -477,18 +477,8 @@ fn file_row(
                     }
                 },
             };
-            if !from.may_become(to) {
-                f.error(
-                    &loc,
-                    "state",
-                    "bad-entry",
-                    format!(
-                        "the plan of {event} is {}; it cannot become {} (draft → locked → in_production → completed)",
-                        from.name(),
-                        to.name()
-                    ),
-                    None,
-                );
+            if let Err(message) = from.check_transition(&event, to) {
+                f.error(&loc, "state", "bad-entry", message, None);
                 return None;
             }
             states.insert(event.clone(), to);

@@ -51,6 +51,19 @@ impl PlanState {
         .find(|s| s.name() == text)
     }
 
+    /// `Ok` when `self → to` is allowed; otherwise why not, naming the current state.
+    pub fn check_transition(self, event: &str, to: PlanState) -> Result<(), String> {
+        if self.may_become(to) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the plan of {event} is {}; it cannot become {} (draft → locked → in_production → completed)",
+                self.name(),
+                to.name()
+            ))
+        }
+    }
+
     /// Whether `self → to` is an allowed transition: draft → locked → in_production →
     /// completed, one step at a time (draft may go straight to in_production).
     pub fn may_become(self, to: PlanState) -> bool {
