@@ -24,6 +24,44 @@ pub enum ExportFormat {
     Csv,
 }
 
+/// `export plans`: the plan result tables.
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// The plan result tables (batches, ingredients and their sources, shopping, blockers,
+    /// costs) as files a warehouse loads, one folder per table, partitioned by event date.
+    #[command(after_help = "\
+Examples:
+  bakeplan export plans --out warehouse/
+  bakeplan export plans --out warehouse/ --format csv --event winter-market
+  duckdb -c \"SELECT * FROM read_parquet('warehouse/plan_shopping/*/*.parquet', hive_partitioning = true)\"
+
+Writes TABLE/event_date=YYYY-MM-DD/part-0.parquet for every plan computation stored by
+`run` (docs/sql.md lists the tables and their columns).")]
+    Plans {
+        /// Directory to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// File format.
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: PlanTableFormat,
+        /// Only this event's plans.
+        #[arg(long)]
+        event: Option<String>,
+        /// Only events dated on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+    },
+}
+
+/// File format of `export plans`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanTableFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// CSV with a header row.
+    Csv,
+}
+
 /// bakeplan — batch planner for bakeries and event food production.
 #[derive(Debug, Parser)]
 #[command(name = "bakeplan", version, about, long_about = None, after_help = "\
@@ -104,17 +142,26 @@ unless --prune is given.")]
         #[arg(long)]
         prune: bool,
     },
-    /// Write the database's live tables back out as a catalogue directory.
-    #[command(after_help = "\
+    /// Write the database's live tables back out as a catalogue directory (or, with
+    /// `plans`, the stored plan results as tables for a warehouse).
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = "\
 Examples:
   bakeplan export --out backup/
   bakeplan export --out sheets/ --format csv
+  bakeplan export plans --out warehouse/ --since 2026-12-01
 
-Importing the export reproduces the same database.")]
+Importing the export reproduces the same database."
+    )]
     Export {
+        /// What else to export.
+        #[command(subcommand)]
+        what: Option<ExportWhat>,
         /// Directory to write.
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required = true)]
+        out: Option<PathBuf>,
         /// File format.
         #[arg(long, value_enum, default_value = "yaml")]
         format: ExportFormat,

@@ -141,7 +141,24 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { dir, json } => check(&ctx, dir, *json),
         Command::Import { dir, prune } => import(&ctx, &cli.global.db, dir, *prune),
         Command::Init { dir } => init(&ctx, dir),
-        Command::Export { out, format } => export(&ctx, &cli.global.db, out, *format),
+        Command::Export {
+            what:
+                Some(args::ExportWhat::Plans {
+                    out,
+                    format,
+                    event,
+                    since,
+                }),
+            ..
+        } => export_plans(&ctx, &cli.global.db, out, *format, event, *since),
+        Command::Export {
+            what: None,
+            out,
+            format,
+        } => match out {
+            Some(out) => export(&ctx, &cli.global.db, out, *format),
+            None => Err(Failure::Usage("give --out DIR".to_owned())),
+        },
         Command::Plan { event, all, force } => {
             plans::plan(&ctx, &cli.global.db, event.as_deref(), *all, *force)
         }
@@ -338,6 +355,42 @@ fn export(ctx: &Context, db: &Path, out: &Path, format: args::ExportFormat) -> R
         "exported {} files from {} to {}",
         files.len(),
         db.display(),
+        out.display()
+    ));
+    Ok(())
+}
+
+/// `export plans`: the stored plan results as Parquet or CSV files.
+fn export_plans(
+    ctx: &Context,
+    db: &Path,
+    out: &Path,
+    format: args::PlanTableFormat,
+    event: &Option<String>,
+    since: Option<chrono::NaiveDate>,
+) -> Result<(), Failure> {
+    use bakeplan::report::tables::{ExportError, TableFormat, export_plans};
+    let store = Store::open_for_reading(db)?;
+    let format = match format {
+        args::PlanTableFormat::Parquet => TableFormat::Parquet,
+        args::PlanTableFormat::Csv => TableFormat::Csv,
+    };
+    let selection = bakeplan::store::results::Selection {
+        event: event.clone(),
+        since: since.map(|d| d.to_string()),
+    };
+    let exported = export_plans(store.conn(), &selection, format, out).map_err(|e| match e {
+        ExportError::Store(e) => Failure::from(e),
+        other => Failure::Internal(other.to_string()),
+    })?;
+    let plans = exported.rows.get("plan_computations").copied().unwrap_or(0);
+    if plans == 0 {
+        ctx.say("no stored plan results match; `bakeplan run` stores them as it computes plans");
+    }
+    ctx.say(&format!(
+        "exported {plans} plan computation(s): {} files, {} rows, to {}",
+        exported.files.len(),
+        exported.rows.values().sum::<usize>(),
         out.display()
     ));
     Ok(())

@@ -20,6 +20,7 @@ use crate::store::{self, Frozen, ImportSummary, Store, StoreError};
 
 mod held;
 mod outputs;
+mod results;
 mod verdict;
 
 pub use verdict::{
@@ -372,28 +373,37 @@ fn run_stages(
         name: "plan",
         total: jobs.len(),
     });
-    let (mut compute_ms, mut render_ms) = (0.0, 0.0);
+    let (mut compute_ms, mut store_ms, mut render_ms) = (0.0, 0.0, 0.0);
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
     let held = held::HeldChanges::of(options, &loaded.catalog, &frozen)?;
+    let mut db = Store::open(&options.db)?;
     for (batch, chunk) in jobs.chunks(BATCH).enumerate() {
         let started = Instant::now();
         let mut computed = engine.compute_batch(chunk)?;
         for (offset, slot) in computed.iter_mut().enumerate() {
-            if let Some(snapshot) = held.snapshots.get(&(batch * BATCH + offset)) {
+            let position = batch * BATCH + offset;
+            if let Some(snapshot) = held.snapshots.get(&position) {
                 *slot = crate::plan::compute_held(snapshot, engine.index())?;
             }
+            let event = &frozen[position].event;
+            if let Some(warning) = held.warnings.get(event) {
+                slot.result.warnings.insert(0, warning.clone());
+            }
+            slot.result.progress = held.progress.get(event).cloned();
         }
         compute_ms += ms(started);
+        let started = Instant::now();
+        let (ids, new) = results::store_results(&mut db, &computed, &now)?;
+        out.stored_results += new;
+        store_ms += ms(started);
         let started = Instant::now();
         let rendered: Vec<Outcome> = computed
             .into_par_iter()
             .zip(&frozen[batch * BATCH..])
-            .map(|(mut computed, frozen)| {
-                if let Some(warning) = held.warnings.get(&frozen.event) {
-                    computed.result.warnings.insert(0, warning.clone());
-                }
-                computed.result.progress = held.progress.get(&frozen.event).cloned();
-                let outcome = render_plan(options, &reports, &selected, computed, frozen)?;
+            .zip(ids)
+            .map(|((computed, frozen), computation)| {
+                let outcome =
+                    render_plan(options, &reports, &selected, computed, frozen, computation)?;
                 progress(Step::Done(format!("{} planned", outcome.report.event)));
                 Ok(outcome)
             })
@@ -401,7 +411,9 @@ fn run_stages(
         render_ms += ms(started);
         outcomes.extend(rendered);
     }
+    drop(db);
     timings.insert("compute", compute_ms);
+    timings.insert("store", store_ms);
     timings.insert("render", render_ms);
 
     let started = Instant::now();
@@ -520,6 +532,7 @@ fn render_plan(
     selected: &Selected<'_>,
     computed: Computed,
     frozen: &Frozen,
+    computation: i64,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
     let plan = std::sync::Arc::new(computed.result);
@@ -539,6 +552,7 @@ fn render_plan(
         name: p.event.name.clone(),
         date: p.event.date,
         plan_id: frozen.plan.id,
+        computation_id: computation,
         reused: frozen.reused,
         held: frozen.held,
         input_hash: frozen.plan.input_hash.clone(),

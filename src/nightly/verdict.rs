@@ -74,6 +74,8 @@ pub struct EventReport {
     pub date: chrono::NaiveDate,
     /// The plan used.
     pub plan_id: i64,
+    /// Its results in the plan result tables (`plan_computations.id`).
+    pub computation_id: i64,
     /// Whether the plan was reused (inputs unchanged, or held in production).
     pub reused: bool,
     /// The event is in production: its plan is kept until `plans amend`.
@@ -157,6 +159,9 @@ pub struct RunReport {
     pub timings_ms: BTreeMap<&'static str, f64>,
     /// The shard this run planned (`--shard`); `events` and `skipped` hold only its events.
     pub shard: Option<super::Shard>,
+    /// Plans whose results this run stored (the others were stored by an earlier run: same
+    /// plan, engine and kitchen work).
+    pub stored_results: usize,
     /// What makes the run exit 1 (set when the plans are concluded).
     #[serde(skip)]
     fail_on: FailOn,
@@ -185,6 +190,7 @@ impl RunReport {
             failure: None,
             timings_ms: BTreeMap::new(),
             shard: None,
+            stored_results: 0,
             fail_on: FailOn::default(),
         }
     }

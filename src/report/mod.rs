@@ -9,6 +9,7 @@
 mod context;
 mod filters;
 pub mod limits;
+pub mod tables;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};

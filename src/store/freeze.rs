@@ -462,6 +462,7 @@ pub fn delete_plan(conn: &mut Connection, id: i64) -> Result<(), StoreError> {
         "INSERT INTO temp.gc_chunks SELECT chunk FROM plan_chunks WHERE plan_id = ?1",
         [id],
     )?;
+    super::results::delete_for_plan(&tx, id)?;
     tx.execute("DELETE FROM plan_chunks WHERE plan_id = ?1", [id])?;
     tx.execute("DELETE FROM plans WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM plan_deletions WHERE plan_id = ?1", [id])?;

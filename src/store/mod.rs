@@ -10,6 +10,7 @@ mod freeze;
 mod import;
 pub mod journal;
 mod records;
+pub mod results;
 mod snapshot;
 
 use std::path::Path;
@@ -124,6 +125,7 @@ fn migrations() -> Migrations<'static> {
         ),
         M::up(include_str!("../../migrations/004-journal.sql")),
         M::up(include_str!("../../migrations/005-views.sql")),
+        M::up(include_str!("../../migrations/006-results.sql")),
     ])
 }
 
@@ -133,7 +135,7 @@ pub fn schema_version() -> usize {
 }
 
 /// How many migrations [`migrations`] lists; a test checks it against `migrations/`.
-const MIGRATION_FILES: usize = 5;
+const MIGRATION_FILES: usize = 6;
 
 /// Begins a write transaction: it takes the write lock at once (waiting for another run's
 /// to end), so that what it reads stays true until it commits.

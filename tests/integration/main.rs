@@ -10,6 +10,7 @@ mod hostile;
 mod kitchen;
 mod plans;
 mod reports;
+mod results;
 mod store;
 
 use std::path::{Path, PathBuf};

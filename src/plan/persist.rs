@@ -1,0 +1,269 @@
+//! A computed plan as the rows of the plan result tables (`store::results`): the same
+//! batches, totals with provenance, shopping lines, blockers and costs `plan.json` holds, one
+//! SQL row per line, so that "what did we decide to buy for last year's market" is a query,
+//! not a re-run of the engine.
+
+use rusqlite::types::Value;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use super::result::{Num, PlanResult, Source};
+use crate::store::results::{Computation, ResultRows, ResultTable};
+
+/// The `plan_computations` row and result rows of `plan`, computed at `computed_at`.
+pub fn rows(plan: &PlanResult, computed_at: &str) -> (Computation, ResultRows) {
+    let computation = Computation {
+        plan_id: plan.plan.id,
+        event: plan.event.slug.clone(),
+        event_date: plan.event.date.to_string(),
+        engine_version: plan.plan.engine_version.clone(),
+        journal_hash: journal_hash(plan),
+        computed_at: computed_at.to_owned(),
+        status: tag(&plan.feasibility.status),
+        feasible: plan.feasibility.feasible,
+        currency: plan.costs.currency.clone(),
+        cost_total: pair(plan.costs.total.0),
+        shopping_total: pair(plan.costs.shopping_total.0),
+        unpriced_lines: i64::try_from(plan.costs.unknown_lines).unwrap_or(i64::MAX),
+    };
+    let tables = vec![
+        (ResultTable::Batches, batches(plan)),
+        (ResultTable::Ingredients, ingredients(plan)),
+        (ResultTable::IngredientSources, sources(plan)),
+        (ResultTable::Shopping, shopping(plan)),
+        (ResultTable::Blockers, blockers(plan)),
+        (ResultTable::Costs, costs(plan)),
+    ];
+    (computation, ResultRows { tables })
+}
+
+/// What distinguishes two computations of one plan: the kitchen work it was computed
+/// against (its `progress`), hashed; empty for a plan computed without any.
+pub fn journal_hash(plan: &PlanResult) -> String {
+    match &plan.progress {
+        None => String::new(),
+        Some(progress) => match serde_json::to_vec(progress) {
+            Ok(bytes) => blake3::hash(&bytes).to_hex()[..32].to_owned(),
+            // Unreachable for plain data; a distinct key still never reuses another's rows.
+            Err(_) => "unhashable".to_owned(),
+        },
+    }
+}
+
+/// A decimal as (REAL, exact TEXT).
+fn pair(value: Decimal) -> (f64, String) {
+    (
+        value.to_f64().unwrap_or(f64::NAN),
+        value.normalize().to_string(),
+    )
+}
+
+fn real(value: Num) -> Value {
+    Value::Real(value.0.to_f64().unwrap_or(f64::NAN))
+}
+
+fn exact(value: Num) -> Value {
+    Value::Text(value.0.normalize().to_string())
+}
+
+fn maybe(value: Option<Num>) -> [Value; 2] {
+    match value {
+        Some(v) => [real(v), exact(v)],
+        None => [Value::Null, Value::Null],
+    }
+}
+
+fn text(value: &str) -> Value {
+    Value::Text(value.to_owned())
+}
+
+fn opt_text(value: Option<&str>) -> Value {
+    value.map_or(Value::Null, text)
+}
+
+fn int(value: u64) -> Value {
+    Value::Integer(i64::try_from(value).unwrap_or(i64::MAX))
+}
+
+fn line(n: usize) -> Value {
+    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// An enum's JSON spelling (`needs-shopping`, `g`, `buy`), so SQL says what plan.json says.
+fn tag<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn batches(plan: &PlanResult) -> Vec<Vec<Value>> {
+    plan.batches
+        .iter()
+        .enumerate()
+        .map(|(n, b)| {
+            vec![
+                line(n),
+                text(&b.recipe),
+                opt_text(b.item.as_deref()),
+                int(b.gross),
+                int(b.in_stock),
+                int(b.need),
+                real(b.batches),
+                exact(b.batches),
+                int(b.produced),
+                int(b.surplus),
+                int(b.shortfall),
+                real(b.waste_pct),
+                Value::Integer(i64::from(b.decided)),
+            ]
+        })
+        .collect()
+}
+
+/// Ingredient totals, then material totals, numbered on from them.
+fn ingredients(plan: &PlanResult) -> Vec<Vec<Value>> {
+    let ingredients = plan.ingredients.iter().map(|i| {
+        (
+            "ingredient",
+            &i.ingredient,
+            Some(i.category.as_str()),
+            i.qty,
+            &i.unit,
+            i.unconvertible.as_deref(),
+        )
+    });
+    let materials = plan
+        .materials
+        .iter()
+        .map(|m| ("material", &m.material, None, m.qty, &m.unit, None));
+    ingredients
+        .chain(materials)
+        .enumerate()
+        .map(|(n, (kind, item, category, qty, unit, unconvertible))| {
+            vec![
+                line(n),
+                text(kind),
+                text(item),
+                opt_text(category),
+                real(qty),
+                exact(qty),
+                text(&tag(unit)),
+                opt_text(unconvertible),
+            ]
+        })
+        .collect()
+}
+
+/// The provenance of each row of [`ingredients`], numbered like it.
+fn sources(plan: &PlanResult) -> Vec<Vec<Value>> {
+    let lists = plan
+        .ingredients
+        .iter()
+        .map(|i| &i.sources)
+        .chain(plan.materials.iter().map(|m| &m.sources));
+    let mut rows = Vec::new();
+    for (n, list) in lists.enumerate() {
+        for (s, Source { path, qty, unit }) in list.iter().enumerate() {
+            rows.push(vec![
+                line(n),
+                line(s),
+                Value::Text(path.join(" > ")),
+                real(*qty),
+                exact(*qty),
+                text(&tag(unit)),
+            ]);
+        }
+    }
+    rows
+}
+
+fn shopping(plan: &PlanResult) -> Vec<Vec<Value>> {
+    plan.shopping
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let [price, price_exact] = maybe(s.price);
+            let [cost, cost_exact] = maybe(s.cost);
+            vec![
+                line(n),
+                text(&tag(&s.kind)),
+                text(&s.item),
+                text(&s.category),
+                real(s.needed),
+                exact(s.needed),
+                real(s.on_hand),
+                exact(s.on_hand),
+                real(s.to_buy),
+                exact(s.to_buy),
+                text(&tag(&s.unit)),
+                text(&tag(&s.status)),
+                opt_text(s.product.as_deref()),
+                s.packs.map_or(Value::Null, int),
+                price,
+                price_exact,
+                cost,
+                cost_exact,
+                text(&s.note),
+            ]
+        })
+        .collect()
+}
+
+fn blockers(plan: &PlanResult) -> Vec<Vec<Value>> {
+    plan.feasibility
+        .blockers
+        .iter()
+        .enumerate()
+        .map(|(n, b)| {
+            vec![
+                line(n),
+                text(&tag(&b.kind)),
+                text(&b.item),
+                real(b.needed),
+                exact(b.needed),
+                real(b.available),
+                exact(b.available),
+                text(&tag(&b.unit)),
+                text(&b.message),
+            ]
+        })
+        .collect()
+}
+
+/// Per recipe (one batch and all batches), per item, per bundle.
+fn costs(plan: &PlanResult) -> Vec<Vec<Value>> {
+    let c = &plan.costs;
+    let recipes = c
+        .per_recipe
+        .iter()
+        .map(|r| ("recipe", &r.recipe, r.batch_cost, r.total));
+    let items = c
+        .per_item
+        .iter()
+        .map(|i| ("item", &i.item, i.unit_cost, None));
+    let bundles = c
+        .per_bundle
+        .iter()
+        .map(|b| ("bundle", &b.bundle, b.unit_cost, None));
+    recipes
+        .chain(items)
+        .chain(bundles)
+        .enumerate()
+        .map(|(n, (kind, slug, unit_cost, total))| {
+            let [unit_cost, unit_cost_exact] = maybe(unit_cost);
+            let [total, total_exact] = maybe(total);
+            vec![
+                line(n),
+                text(kind),
+                text(slug),
+                unit_cost,
+                unit_cost_exact,
+                total,
+                total_exact,
+            ]
+        })
+        .collect()
+}

@@ -1,0 +1,413 @@
+//! Plan results as tables: what a computation decided, written once per plan, engine version
+//! and journal state (migration 006), and read back as typed columns for `export plans`.
+//!
+//! The store knows the tables and their columns, not the engine's types: the plan stage
+//! turns a computed plan into [`ResultRows`] (one row of SQL values per line, in column
+//! order), so that the store never imports from `plan/`.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Transaction, params_from_iter};
+
+use super::StoreError;
+
+/// A table of computed results, below `plan_computations`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResultTable {
+    /// `plan_batches`: one row per batch line.
+    Batches,
+    /// `plan_ingredients`: one row per ingredient or material total.
+    Ingredients,
+    /// `plan_ingredient_sources`: where each total comes from.
+    IngredientSources,
+    /// `plan_shopping`: the shopping list.
+    Shopping,
+    /// `plan_blockers`: what stands in the way.
+    Blockers,
+    /// `plan_costs`: costs per recipe, item and bundle.
+    Costs,
+}
+
+impl ResultTable {
+    /// Every result table, in the order they are written and exported.
+    pub const ALL: [ResultTable; 6] = [
+        ResultTable::Batches,
+        ResultTable::Ingredients,
+        ResultTable::IngredientSources,
+        ResultTable::Shopping,
+        ResultTable::Blockers,
+        ResultTable::Costs,
+    ];
+
+    /// The SQL table name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResultTable::Batches => "plan_batches",
+            ResultTable::Ingredients => "plan_ingredients",
+            ResultTable::IngredientSources => "plan_ingredient_sources",
+            ResultTable::Shopping => "plan_shopping",
+            ResultTable::Blockers => "plan_blockers",
+            ResultTable::Costs => "plan_costs",
+        }
+    }
+
+    /// Columns after `computation_id`, in the order a row's values come.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ResultTable::Batches => &[
+                "line",
+                "recipe",
+                "item",
+                "gross",
+                "in_stock",
+                "need",
+                "batches",
+                "batches_exact",
+                "produced",
+                "surplus",
+                "shortfall",
+                "waste_pct",
+                "decided",
+            ],
+            ResultTable::Ingredients => &[
+                "line",
+                "kind",
+                "item",
+                "category",
+                "qty",
+                "qty_exact",
+                "unit",
+                "unconvertible",
+            ],
+            ResultTable::IngredientSources => {
+                &["line", "source", "path", "qty", "qty_exact", "unit"]
+            }
+            ResultTable::Shopping => &[
+                "line",
+                "kind",
+                "item",
+                "category",
+                "needed",
+                "needed_exact",
+                "on_hand",
+                "on_hand_exact",
+                "to_buy",
+                "to_buy_exact",
+                "unit",
+                "status",
+                "product",
+                "packs",
+                "price",
+                "price_exact",
+                "cost",
+                "cost_exact",
+                "note",
+            ],
+            ResultTable::Blockers => &[
+                "line",
+                "kind",
+                "item",
+                "needed",
+                "needed_exact",
+                "available",
+                "available_exact",
+                "unit",
+                "message",
+            ],
+            ResultTable::Costs => &[
+                "line",
+                "kind",
+                "slug",
+                "unit_cost",
+                "unit_cost_exact",
+                "total",
+                "total_exact",
+            ],
+        }
+    }
+
+    fn insert_sql(self) -> String {
+        let columns = self.columns();
+        format!(
+            "INSERT INTO {} (computation_id, {}) VALUES (?1, {})",
+            self.name(),
+            columns.join(", "),
+            (2..=columns.len() + 1)
+                .map(|n| format!("?{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// The identity and headline figures of one computation (a `plan_computations` row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Computation {
+    /// The frozen plan computed.
+    pub plan_id: i64,
+    /// Its event.
+    pub event: String,
+    /// The event's date (`YYYY-MM-DD`), what exports partition by.
+    pub event_date: String,
+    /// The engine that computed it.
+    pub engine_version: String,
+    /// Hash of the kitchen work it was computed against; empty for none.
+    pub journal_hash: String,
+    /// When (RFC 3339, the run's clock).
+    pub computed_at: String,
+    /// Verdict: `ready`, `needs-shopping` or `blocked`.
+    pub status: String,
+    /// Whether nothing blocks it.
+    pub feasible: bool,
+    /// Currency of the costs.
+    pub currency: String,
+    /// Ingredients and materials used, at unit prices: (REAL, exact TEXT).
+    pub cost_total: (f64, String),
+    /// Packs on the shopping list: (REAL, exact TEXT).
+    pub shopping_total: (f64, String),
+    /// Lines with no price.
+    pub unpriced_lines: i64,
+}
+
+/// The rows of one computation, table by table, each row's values in
+/// [`ResultTable::columns`] order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultRows {
+    /// Rows per table.
+    pub tables: Vec<(ResultTable, Vec<Vec<Value>>)>,
+}
+
+/// Stores a computation and its rows, unless the same plan was already computed by this
+/// engine against the same journal. Returns the computation id and whether it was new.
+pub fn save(
+    tx: &Transaction<'_>,
+    computation: &Computation,
+    rows: &ResultRows,
+) -> Result<(i64, bool), StoreError> {
+    if let Some(id) = computation_id(
+        tx,
+        computation.plan_id,
+        &computation.engine_version,
+        &computation.journal_hash,
+    )? {
+        return Ok((id, false));
+    }
+    let c = computation;
+    tx.prepare_cached(
+        "INSERT INTO plan_computations (plan_id, event, event_date, engine_version, journal_hash,
+             computed_at, status, feasible, currency, cost_total, cost_total_exact,
+             shopping_total, shopping_total_exact, unpriced_lines)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(rusqlite::params![
+        c.plan_id,
+        c.event,
+        c.event_date,
+        c.engine_version,
+        c.journal_hash,
+        c.computed_at,
+        c.status,
+        c.feasible,
+        c.currency,
+        c.cost_total.0,
+        c.cost_total.1,
+        c.shopping_total.0,
+        c.shopping_total.1,
+        c.unpriced_lines,
+    ])?;
+    let id = tx.last_insert_rowid();
+    for (table, table_rows) in &rows.tables {
+        let mut insert = tx.prepare_cached(&table.insert_sql())?;
+        for row in table_rows {
+            insert.execute(params_from_iter(
+                std::iter::once(&Value::Integer(id)).chain(row.iter()),
+            ))?;
+        }
+    }
+    Ok((id, true))
+}
+
+/// The computation of `plan_id` by `engine_version` against `journal_hash`, if stored.
+pub fn computation_id(
+    conn: &Connection,
+    plan_id: i64,
+    engine_version: &str,
+    journal_hash: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM plan_computations
+             WHERE plan_id = ?1 AND engine_version = ?2 AND journal_hash = ?3",
+        )?
+        .query_row(
+            rusqlite::params![plan_id, engine_version, journal_hash],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Removes the computations of a plan being deleted (its id is in `plan_deletions`).
+pub(super) fn delete_for_plan(tx: &Transaction<'_>, plan_id: i64) -> Result<(), StoreError> {
+    for table in ResultTable::ALL {
+        tx.execute(
+            &format!(
+                "DELETE FROM {} WHERE computation_id IN
+                 (SELECT id FROM plan_computations WHERE plan_id = ?1)",
+                table.name()
+            ),
+            [plan_id],
+        )?;
+    }
+    tx.execute(
+        "DELETE FROM plan_computations WHERE plan_id = ?1",
+        [plan_id],
+    )?;
+    Ok(())
+}
+
+/// The SQL type of an exported column, as declared in the (STRICT) table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// INTEGER.
+    Integer,
+    /// REAL.
+    Real,
+    /// TEXT.
+    Text,
+}
+
+/// One exported table: column names and types, and the values column by column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Columns {
+    /// Column names, in order.
+    pub names: Vec<String>,
+    /// Their declared types.
+    pub types: Vec<ColumnType>,
+    /// Values, `values[column][row]`.
+    pub values: Vec<Vec<Value>>,
+}
+
+impl Columns {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.values.first().map_or(0, Vec::len)
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Which computations an export takes: every stored computation (each plan, and each
+/// journal state of a plan in production), optionally of one event only, or of events on or
+/// after a date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Only this event.
+    pub event: Option<String>,
+    /// Only events dated on or after this day (`YYYY-MM-DD`).
+    pub since: Option<String>,
+}
+
+/// The names of the tables [`read`] exports: `plan_computations`, then every
+/// [`ResultTable`].
+pub fn export_tables() -> Vec<&'static str> {
+    std::iter::once("plan_computations")
+        .chain(ResultTable::ALL.iter().map(|t| t.name()))
+        .collect()
+}
+
+/// Reads one of [`export_tables`] for the computations `selection` takes, every row with
+/// `plan_id`, `event` and `event_date` in front, sorted by event date, event, computation and
+/// line, so that exports are the same bytes twice.
+pub fn read(conn: &Connection, table: &str, selection: &Selection) -> Result<Columns, StoreError> {
+    if !export_tables().contains(&table) {
+        return Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
+            table.to_owned(),
+        )));
+    }
+    let declared = declared_columns(conn, table)?;
+    let filter = "(?1 IS NULL OR c.event = ?1) AND (?2 IS NULL OR c.event_date >= ?2)";
+    let (names, types): (Vec<String>, Vec<ColumnType>) = if table == "plan_computations" {
+        declared.into_iter().unzip()
+    } else {
+        [
+            ("plan_id".to_owned(), ColumnType::Integer),
+            ("event".to_owned(), ColumnType::Text),
+            ("event_date".to_owned(), ColumnType::Text),
+        ]
+        .into_iter()
+        .chain(declared)
+        .unzip()
+    };
+    let sql = if table == "plan_computations" {
+        format!(
+            "SELECT c.* FROM plan_computations c WHERE {filter} ORDER BY c.event_date, c.event, c.id"
+        )
+    } else {
+        format!(
+            "SELECT c.plan_id, c.event, c.event_date, t.* FROM {table} t
+             JOIN plan_computations c ON c.id = t.computation_id
+             WHERE {filter} ORDER BY c.event_date, c.event, t.computation_id, t.line{}",
+            if table == "plan_ingredient_sources" {
+                ", t.source"
+            } else {
+                ""
+            }
+        )
+    };
+    let mut statement = conn.prepare(&sql)?;
+    let mut values: Vec<Vec<Value>> = vec![Vec::new(); names.len()];
+    let mut rows = statement.query(rusqlite::params![selection.event, selection.since])?;
+    while let Some(row) = rows.next()? {
+        for (n, column) in values.iter_mut().enumerate() {
+            column.push(row.get::<_, Value>(n)?);
+        }
+    }
+    Ok(Columns {
+        names,
+        types,
+        values,
+    })
+}
+
+/// A table's columns and declared types, from SQLite's catalogue.
+fn declared_columns(
+    conn: &Connection,
+    table: &str,
+) -> Result<Vec<(String, ColumnType)>, StoreError> {
+    let mut statement =
+        conn.prepare("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")?;
+    let rows = statement.query_map([table], |row| {
+        let name: String = row.get(0)?;
+        let declared: String = row.get(1)?;
+        Ok((
+            name,
+            match declared.as_str() {
+                "INTEGER" => ColumnType::Integer,
+                "REAL" => ColumnType::Real,
+                _ => ColumnType::Text,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_result_table_has_the_columns_the_schema_declares() {
+        let store = super::super::Store::open_in_memory().expect("store");
+        for table in ResultTable::ALL {
+            let declared: Vec<String> = declared_columns(store.conn(), table.name())
+                .expect("columns")
+                .into_iter()
+                .map(|(name, _)| name)
+                .skip(1)
+                .collect();
+            assert_eq!(declared, table.columns(), "{}", table.name());
+        }
+    }
+}
