@@ -87,6 +87,7 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
         push_opt(&mut row, "expires", s.expires);
         push_opt(&mut row, "location", s.location.as_ref());
         push_opt(&mut row, "counted_at", s.counted_at);
+        push_opt(&mut row, "lot", s.lot.as_ref());
         row
     });
     let recipes = c.recipes.values().map(|r| {

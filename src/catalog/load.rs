@@ -426,8 +426,28 @@ impl Loader {
                 catalog.products.push(product);
             }
         }
+        let mut lots: BTreeMap<String, Loc> = BTreeMap::new();
         for node in rows("inventory", &mut tables) {
             if let Some(row) = self.stock_row(&node) {
+                if let Some(lot) = &row.lot {
+                    if let Some(first) = lots.get(lot) {
+                        self.errors.push(
+                            Diagnostic::new(
+                                &node.loc,
+                                "inventory",
+                                "duplicate-lot",
+                                format!("lot {lot:?} is listed twice"),
+                            )
+                            .record(Some(&format!("{} {}", row.of.kind(), row.of.slug())))
+                            .field("lot")
+                            .hint(format!(
+                                "first listed at {first}; give each stock row its own lot"
+                            )),
+                        );
+                        continue;
+                    }
+                    lots.insert(lot.clone(), node.loc.clone());
+                }
                 catalog.inventory.push(row);
             }
         }

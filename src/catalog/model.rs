@@ -175,6 +175,10 @@ pub struct StockRow {
     /// Absent: when the row last changed in an import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_at: Option<NaiveDate>,
+    /// The bakery's own name for this row (a lot or bin number), unique in the inventory:
+    /// the row's key, so that reordering or re-sorting the file changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot: Option<String>,
 }
 
 /// A recipe: what one batch takes and turns into.
@@ -360,14 +364,17 @@ impl Catalog {
         })
     }
 
-    /// The store key of each inventory row, in row order: `kind:slug#n`, numbering the rows
-    /// of one item from 1.
+    /// The store key of each inventory row, in row order: `kind:slug@lot` for a row with a
+    /// `lot`, else `kind:slug#n`, numbering the item's rows without a lot from 1.
     pub fn inventory_keys(&self) -> Vec<String> {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         self.inventory
             .iter()
             .map(|row| {
                 let base = format!("{}:{}", row.of.kind(), row.of.slug());
+                if let Some(lot) = &row.lot {
+                    return format!("{base}@{lot}");
+                }
                 let n = seen.entry(base.clone()).or_default();
                 *n += 1;
                 format!("{base}#{n:04}")
@@ -428,6 +435,7 @@ pub mod fields {
         "location",
         "counted_at",
         "recipe",
+        "lot",
     ];
     /// Fields of `recipes` records.
     pub const RECIPES: &[&str] = &[

@@ -171,6 +171,7 @@ pub fn remaining_catalog(
 fn stock_row(of: Stocked, qty: Decimal, unit: Unit) -> StockRow {
     StockRow {
         counted_at: None,
+        lot: None,
         of,
         qty: Quantity::new(qty, unit),
         expires: None,

@@ -88,6 +88,7 @@ pub fn add_bundle(c: &mut Catalog, slug: &str, items: &[(&str, u64)], bundles: &
 pub fn add_stock(c: &mut Catalog, of: Stocked, count: u64) {
     c.inventory.push(StockRow {
         counted_at: None,
+        lot: None,
         of,
         qty: Quantity::new(Decimal::from(count), Unit::Each),
         expires: None,

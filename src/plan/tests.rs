@@ -171,6 +171,7 @@ fn shopping_case(
         .insert("r".into(), recipe("r", &[("x", need, unit)], &[]));
     c.inventory.push(StockRow {
         counted_at: None,
+        lot: None,
         of: Stocked::Ingredient("x".into()),
         qty: Quantity::new(dec(have), stock_unit),
         expires: None,
@@ -240,6 +241,7 @@ fn expired_stock_does_not_count_and_is_named() {
         .insert("r".into(), recipe("r", &[("butter", "4", Unit::Lb)], &[]));
     c.inventory.push(StockRow {
         counted_at: None,
+        lot: None,
         of: Stocked::Ingredient("butter".into()),
         qty: Quantity::new(dec("3"), Unit::Lb),
         expires: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
@@ -512,6 +514,7 @@ fn arb_case() -> impl Strategy<Value = (Catalog, Event)> {
                 for (i, q, u) in stock {
                     c.inventory.push(StockRow {
                         counted_at: None,
+                        lot: None,
                         of: Stocked::Ingredient(format!("i{i}")),
                         qty: Quantity::new(Decimal::from(q), u),
                         expires: None,

@@ -45,6 +45,68 @@ fn reimport_of_an_unchanged_catalogue_writes_nothing() {
     assert_eq!(before, db_bytes(dir.path()), "the database files changed");
 }
 
+/// Inventory rows with a `lot` keep their key when the file is re-sorted; rows of one item
+/// without a lot are numbered in file order, so swapping them shows as changes.
+#[test]
+fn stock_rows_with_a_lot_keep_their_keys_when_the_file_is_reordered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalogue = dir.path().join("cat");
+    copy_dir(&fixture("sample"), &catalogue);
+    let path = catalogue.join("inventory.yaml");
+    let text = fs::read_to_string(&path).expect("read");
+    let first = "- {ingredient: butter-unsalted, qty: 20, unit: lb, expires: 2027-01-15, location: walk-in}\n";
+    let second = "- {ingredient: butter-unsalted, qty: 6, unit: lb, expires: 2026-12-08, location: walk-in}\n";
+    assert!(
+        text.contains(&format!("{first}{second}")),
+        "the sample's two butter rows"
+    );
+    let import = |text: String| {
+        fs::write(&path, text).expect("write");
+        let output = bakeplan(dir.path())
+            .arg("import")
+            .arg(&catalogue)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).to_string()
+    };
+    import(text.clone());
+    let swapped = import(text.replace(&format!("{first}{second}"), &format!("{second}{first}")));
+    assert!(has_row(&swapped, "inventory 0 2 0 36"), "{swapped}");
+    let with_lots = |a: &str, b: &str| {
+        text.replace(
+            &format!("{first}{second}"),
+            &format!(
+                "{a}{b}",
+                a = a.replace("location", "lot: B-0917, location"),
+                b = b.replace("location", "lot: B-1102, location")
+            ),
+        )
+    };
+    let lots = with_lots(first, second);
+    let mut lines: Vec<&str> = lots.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("B-0917"))
+        .expect("lot row");
+    lines.swap(at, at + 1);
+    import(lots.clone());
+    let unchanged = import(lines.join("\n") + "\n");
+    assert!(has_row(&unchanged, "inventory 0 0 0 38"), "{unchanged}");
+    // A lot listed twice is an input error that names the first row.
+    let output = {
+        fs::write(&path, lots.replace("B-1102", "B-0917")).expect("write");
+        bakeplan(dir.path())
+            .arg("check")
+            .arg(&catalogue)
+            .output()
+            .expect("runs")
+    };
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("duplicate-lot"), "{stderr}");
+}
+
 #[test]
 fn a_failing_import_leaves_the_database_as_it_was() {
     let dir = imported(&fixture("sample"));

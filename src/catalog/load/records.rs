@@ -273,6 +273,7 @@ impl Loader {
         let expires = f.date("expires");
         let location = f.opt_text("location");
         let counted_at = f.date("counted_at");
+        let lot = f.opt_text("lot").filter(|l| !l.trim().is_empty());
         self.finish(f);
         Some(StockRow {
             of: of?,
@@ -280,6 +281,7 @@ impl Loader {
             expires,
             location,
             counted_at,
+            lot,
         })
     }
 }
