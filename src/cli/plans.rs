@@ -145,6 +145,20 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
                 if at != id {
                     text.push('\n');
                 }
+                for c in store::results::computations_of(store.conn(), id)? {
+                    text.push_str(&format!(
+                        "stored results: computation {} ({}, {}, {}){}\n",
+                        c.id,
+                        c.computed_at,
+                        c.engine_version,
+                        c.status,
+                        if c.with_journal {
+                            " — the remaining work against recorded kitchen work"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
                 super::safe::out_bytes(super::safe::clean(&text).as_bytes());
             }
         }

@@ -245,6 +245,42 @@ pub fn computation_id(
         .optional()?)
 }
 
+/// A stored computation of a plan, as `plans show` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredComputation {
+    /// `plan_computations.id`.
+    pub id: i64,
+    /// When it was computed.
+    pub computed_at: String,
+    /// By which engine.
+    pub engine_version: String,
+    /// Whether it was computed against recorded kitchen work (the remaining work).
+    pub with_journal: bool,
+    /// Its verdict.
+    pub status: String,
+}
+
+/// The stored computations of `plan_id`, oldest first.
+pub fn computations_of(
+    conn: &Connection,
+    plan_id: i64,
+) -> Result<Vec<StoredComputation>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, computed_at, engine_version, journal_hash <> '', status
+         FROM plan_computations WHERE plan_id = ?1 ORDER BY id",
+    )?;
+    let rows = statement.query_map([plan_id], |r| {
+        Ok(StoredComputation {
+            id: r.get(0)?,
+            computed_at: r.get(1)?,
+            engine_version: r.get(2)?,
+            with_journal: r.get(3)?,
+            status: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Removes the computations of a plan being deleted (its id is in `plan_deletions`).
 pub(super) fn delete_for_plan(tx: &Transaction<'_>, plan_id: i64) -> Result<(), StoreError> {
     for table in ResultTable::ALL {
