@@ -16,7 +16,8 @@ use super::kinds::{
 };
 use super::recipes::Production;
 use super::result::{
-    AssemblyRow, BatchRow, Blocker, ContentRow, Feasibility, Num, ProductionRow, ShoppingRow,
+    AssemblyRow, BatchRow, Blocker, ContentRow, Feasibility, InsideRow, Num, ProductionRow,
+    ShoppingRow,
 };
 use super::stock::Stock;
 use crate::catalog::units::WORKING_SCALE;
@@ -129,9 +130,9 @@ fn part(index: &Index<'_>, content: Content<'_>) -> Part {
     }
 }
 
-/// Assembly of each bundle target, in event order: finished items produced plus baked
-/// stock, and packaging in stock, allocated to the targets in the order the event lists
-/// them.
+/// Assembly of each bundle target: finished items produced plus baked stock, and packaging
+/// in stock, allocated to the targets in the order the event lists them; then the bundles
+/// that go inside others counted, and the rows ordered inner bundles first.
 pub fn assembly_rows(
     index: &Index<'_>,
     bundles: &Bundles<'_>,
@@ -253,6 +254,9 @@ pub fn assembly_rows(
                     instructions: record.and_then(|b| b.instructions.clone()),
                     target: demand.qty,
                     in_stock: demand.from_stock,
+                    inside: 0,
+                    inside_of: Vec::new(),
+                    to_assemble: demand.to_assemble,
                     assemblable,
                     status,
                     contents: record.map_or_else(Vec::new, |b| {
@@ -266,7 +270,116 @@ pub fn assembly_rows(
             }
         }
     }
-    Ok(rows)
+    with_inner_bundles(index, rows, &display)
+}
+
+/// Adds what bundles being assembled hold to the rows: the count on a target's row, and a
+/// row of its own for a bundle that only goes inside others; then orders the rows inner
+/// bundles first (otherwise in event order).
+fn with_inner_bundles(
+    index: &Index<'_>,
+    mut rows: Vec<AssemblyRow>,
+    display: &dyn Fn(TargetKind, &str) -> (String, Unit),
+) -> Result<Vec<AssemblyRow>, PlanError> {
+    let assembling: Vec<(String, u64)> = rows
+        .iter()
+        .map(|r| (r.bundle.clone(), r.to_assemble))
+        .collect();
+    let inside = super::nesting::inside(index.catalog, &assembling)?;
+    let name = |slug: &str| {
+        index
+            .catalog
+            .bundles
+            .get(slug)
+            .map_or_else(|| slug.to_owned(), |b| b.name.clone())
+    };
+    // What the holders can be assembled from: their count beyond stock, per inner bundle.
+    let can_make: BTreeMap<String, u64> = rows
+        .iter()
+        .map(|r| (r.bundle.clone(), r.assemblable.saturating_sub(r.in_stock)))
+        .collect();
+    let mut extra = Vec::new();
+    for (inner, holders) in &inside.held_in {
+        let total = inside.total(inner);
+        let inside_of: Vec<InsideRow> = holders
+            .iter()
+            .map(|(holder, qty)| InsideRow {
+                bundle: holder.clone(),
+                name: name(holder),
+                qty: *qty,
+            })
+            .collect();
+        if let Some(row) = rows.iter_mut().find(|r| &r.bundle == inner) {
+            row.inside = total;
+            row.inside_of = inside_of;
+            row.to_assemble = row.to_assemble.saturating_add(total);
+            continue;
+        }
+        // Only inside others: as many can be packed as their holders can.
+        let assemblable = holders
+            .iter()
+            .map(|(holder, qty)| {
+                let per = index
+                    .catalog
+                    .bundles
+                    .get(holder)
+                    .and_then(|b| {
+                        b.contents.iter().find_map(|l| match l {
+                            BundleLine::Bundle { bundle, qty } if bundle == inner => Some(*qty),
+                            _ => None,
+                        })
+                    })
+                    .unwrap_or(0);
+                can_make
+                    .get(holder)
+                    .map_or(*qty, |n| n.saturating_mul(per).min(*qty))
+            })
+            .fold(0u64, u64::saturating_add);
+        let record = index.catalog.bundles.get(inner);
+        extra.push(AssemblyRow {
+            bundle: inner.clone(),
+            name: name(inner),
+            instructions: record.and_then(|b| b.instructions.clone()),
+            target: 0,
+            in_stock: 0,
+            inside: total,
+            inside_of,
+            to_assemble: total,
+            assemblable,
+            status: if assemblable >= total {
+                AssemblyStatus::Ok
+            } else if assemblable > 0 {
+                AssemblyStatus::Partial
+            } else {
+                AssemblyStatus::Blocked
+            },
+            contents: record.map_or_else(Vec::new, |b| {
+                b.contents
+                    .iter()
+                    .map(|line| content_row(index, line, display))
+                    .collect()
+            }),
+            blockers: Vec::new(),
+        });
+    }
+    rows.extend(extra);
+    let rank: BTreeMap<&str, usize> = inside
+        .order
+        .iter()
+        .enumerate()
+        .map(|(n, b)| (b.as_str(), n))
+        .collect();
+    let mut ranked: Vec<(usize, AssemblyRow)> = rows
+        .into_iter()
+        .map(|r| {
+            (
+                rank.get(r.bundle.as_str()).copied().unwrap_or(usize::MAX),
+                r,
+            )
+        })
+        .collect();
+    ranked.sort_by_key(|(rank, _)| *rank);
+    Ok(ranked.into_iter().map(|(_, r)| r).collect())
 }
 
 fn content_row(

@@ -18,6 +18,7 @@ pub mod feasibility;
 pub mod index;
 pub mod kinds;
 pub mod memo;
+pub mod nesting;
 pub mod persist;
 pub mod progress;
 pub mod recipes;

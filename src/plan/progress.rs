@@ -246,17 +246,19 @@ fn bundle_progress(
         .iter()
         .map(|row| {
             let done = assembled.get(row.bundle.as_str()).copied().unwrap_or(0);
-            let remaining = row.target.saturating_sub(done);
+            // Bundles that go inside others are packed for them too.
+            let goal = row.target.saturating_add(row.inside);
+            let remaining = goal.saturating_sub(done);
             let (fits, waiting) = fits(row, &available, remaining);
             BundleProgress {
                 bundle: row.bundle.clone(),
                 name: row.name.clone(),
-                target: row.target,
+                target: goal,
                 assembled: done,
                 remaining,
                 available_now: fits.min(remaining),
                 waiting_for: waiting,
-                pct: percent(Decimal::from(done), Decimal::from(row.target)).into(),
+                pct: percent(Decimal::from(done), Decimal::from(goal)).into(),
             }
         })
         .collect()

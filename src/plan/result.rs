@@ -335,7 +335,8 @@ pub struct ProductionRow {
     pub shortages: Vec<Blocker>,
 }
 
-/// Assembly of one bundle target.
+/// Assembly of one bundle: a bundle target, or a bundle that only goes inside others. Rows
+/// come inner bundles first, so the sheet is worked top to bottom.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssemblyRow {
     /// Bundle slug.
@@ -344,10 +345,16 @@ pub struct AssemblyRow {
     pub name: String,
     /// Packing instructions.
     pub instructions: Option<String>,
-    /// Bundles wanted.
+    /// Bundles wanted by the event's target (0 for a bundle that only goes inside others).
     pub target: u64,
     /// Already assembled in stock (used first).
     pub in_stock: u64,
+    /// More needed inside other bundles of the plan (tins that go into the hampers).
+    pub inside: u64,
+    /// Where those go, one entry per holding bundle.
+    pub inside_of: Vec<InsideRow>,
+    /// To assemble: target − in stock + inside.
+    pub to_assemble: u64,
     /// Can be delivered: stock plus what the allocated items and materials make.
     pub assemblable: u64,
     /// `ok`, `partial` or `blocked`.
@@ -356,6 +363,17 @@ pub struct AssemblyRow {
     pub contents: Vec<ContentRow>,
     /// What is short, by how much.
     pub blockers: Vec<Blocker>,
+}
+
+/// Bundles of one kind that go inside another bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InsideRow {
+    /// The holding bundle.
+    pub bundle: String,
+    /// Its name.
+    pub name: String,
+    /// How many go into the holders the plan assembles.
+    pub qty: u64,
 }
 
 /// One line of what goes in a bundle.
