@@ -324,6 +324,8 @@ impl<'c> Engine<'c> {
             &shopping,
             &draft.production,
         );
+        let (mut recipes, mut assembly) = (recipes, assembly);
+        cost::annotate(&costs, &mut recipes, &mut assembly);
         let settings = &index.catalog.settings;
         Ok(Computed {
             result: PlanResult {

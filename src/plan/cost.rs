@@ -11,7 +11,8 @@ use super::index::Index;
 use super::kinds::LineKind;
 use super::recipes::Production;
 use super::result::{
-    BundleCost, Costs, IngredientRow, ItemCost, MaterialRow, Num, RecipeCost, ShoppingRow,
+    AssemblyRow, BundleCost, Costs, IngredientRow, ItemCost, MaterialRow, Num, RecipeCost,
+    RecipeRow, ShoppingRow,
 };
 use super::shopping::unit_price;
 use crate::catalog::{BundleLine, Unit};
@@ -225,4 +226,36 @@ fn bundle_costs<'a>(
         }
     }
     memo
+}
+
+/// Copies the costs onto the rows the sheets print: each recipe's batch and total cost, each
+/// yield's unit cost and each bundle's unit cost.
+pub fn annotate(costs: &Costs, recipes: &mut [RecipeRow], assembly: &mut [AssemblyRow]) {
+    let per_recipe: BTreeMap<&str, &RecipeCost> = costs
+        .per_recipe
+        .iter()
+        .map(|c| (c.recipe.as_str(), c))
+        .collect();
+    let per_item: BTreeMap<&str, Option<Num>> = costs
+        .per_item
+        .iter()
+        .map(|c| (c.item.as_str(), c.unit_cost))
+        .collect();
+    let per_bundle: BTreeMap<&str, Option<Num>> = costs
+        .per_bundle
+        .iter()
+        .map(|c| (c.bundle.as_str(), c.unit_cost))
+        .collect();
+    for row in recipes {
+        if let Some(c) = per_recipe.get(row.recipe.as_str()) {
+            row.batch_cost = c.batch_cost;
+            row.total_cost = c.total;
+        }
+        for y in &mut row.yields {
+            y.unit_cost = per_item.get(y.item.as_str()).copied().flatten();
+        }
+    }
+    for row in assembly {
+        row.unit_cost = per_bundle.get(row.bundle.as_str()).copied().flatten();
+    }
 }

@@ -257,6 +257,7 @@ pub fn assembly_rows(
                     inside: 0,
                     inside_of: Vec::new(),
                     to_assemble: demand.to_assemble,
+                    unit_cost: None,
                     assemblable,
                     status,
                     contents: record.map_or_else(Vec::new, |b| {
@@ -345,6 +346,7 @@ fn with_inner_bundles(
             inside: total,
             inside_of,
             to_assemble: total,
+            unit_cost: None,
             assemblable,
             status: if assemblable >= total {
                 AssemblyStatus::Ok

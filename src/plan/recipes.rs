@@ -189,6 +189,8 @@ pub fn recipe_rows(
                     .from_stock
                     .get(recipe.slug.as_str())
                     .map(|b| (*b).into()),
+                batch_cost: None,
+                total_cost: None,
                 yields: recipe
                     .yields
                     .iter()
@@ -201,6 +203,7 @@ pub fn recipe_rows(
                             per_batch: y.size.items_per_batch().round_dp(6).into(),
                             produced: made,
                             surplus,
+                            unit_cost: None,
                         }
                     })
                     .collect(),

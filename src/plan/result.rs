@@ -176,6 +176,11 @@ pub struct RecipeRow {
     /// none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub made_ahead: Option<Num>,
+    /// Cost of one batch at product prices, sub-recipes included (null when a line has no
+    /// price), and of all planned batches — as `costs.per_recipe`, here for the sheets.
+    pub batch_cost: Option<Num>,
+    /// All planned batches.
+    pub total_cost: Option<Num>,
     /// What a batch makes and how many are planned.
     pub yields: Vec<YieldRow>,
     /// Ingredient lines: per batch and in total.
@@ -197,6 +202,8 @@ pub struct YieldRow {
     pub produced: u64,
     /// Surplus of those.
     pub surplus: u64,
+    /// Cost of one usable item (as `costs.per_item`; null when unknown).
+    pub unit_cost: Option<Num>,
 }
 
 /// One scaled ingredient line of a recipe.
@@ -355,6 +362,8 @@ pub struct AssemblyRow {
     pub inside_of: Vec<InsideRow>,
     /// To assemble: target − in stock + inside.
     pub to_assemble: u64,
+    /// Cost of one bundle, contents and packaging (as `costs.per_bundle`; null when unknown).
+    pub unit_cost: Option<Num>,
     /// Can be delivered: stock plus what the allocated items and materials make.
     pub assemblable: u64,
     /// `ok`, `partial` or `blocked`.
