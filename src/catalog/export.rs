@@ -47,11 +47,16 @@ fn qty(row: &mut Row, value: &Quantity) {
 
 /// Tables in file order, each with its parent-key column name for CSV line tables.
 fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
-    let settings: Row = vec![
+    let mut settings: Row = vec![
         ("currency", text(&c.settings.currency)),
         ("waste_warn_pct", num(c.settings.waste_warn_pct)),
         ("decimals", text(c.settings.decimals)),
     ];
+    push_opt(
+        &mut settings,
+        "work_minutes_per_day",
+        c.settings.work_minutes_per_day,
+    );
     let ingredients = c.ingredients.values().map(|i| {
         let mut row: Row = vec![
             ("slug", text(&i.slug)),
@@ -98,6 +103,8 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
         ];
         push_opt(&mut row, "notes", r.notes.as_ref());
         push_opt(&mut row, "time_minutes", r.time_minutes);
+        push_opt(&mut row, "make_ahead_days", r.make_ahead_days);
+        push_opt(&mut row, "keeps_days", r.keeps_days);
         if !r.loss_pct.is_zero() {
             row.push(("loss_pct", num(r.loss_pct)));
         }

@@ -45,6 +45,10 @@ pub struct Settings {
     pub waste_warn_pct: Decimal,
     /// Decimal places shown for quantities.
     pub decimals: u32,
+    /// Working minutes the kitchen has per day, for the production schedule (none: no
+    /// limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_minutes_per_day: Option<u32>,
 }
 
 impl Default for Settings {
@@ -53,6 +57,7 @@ impl Default for Settings {
             currency: "USD".to_owned(),
             waste_warn_pct: Decimal::from(15),
             decimals: 3,
+            work_minutes_per_day: None,
         }
     }
 }
@@ -202,6 +207,13 @@ pub struct Recipe {
     pub ingredients: Vec<RecipeLine>,
     /// Sub-recipes per batch.
     pub components: Vec<Component>,
+    /// Days before the event it is made (none: on the day, or the day before the recipe
+    /// that uses it, for a sub-recipe).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub make_ahead_days: Option<u32>,
+    /// Days it keeps once made (none: as long as needed); it is never scheduled earlier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keeps_days: Option<u32>,
 }
 
 /// How many finished items one batch makes.
@@ -404,6 +416,7 @@ pub mod fields {
         "currency",
         "waste_warn_pct",
         "decimals",
+        "work_minutes_per_day",
         "csv_delimiter",
         "date_format",
     ];
@@ -445,6 +458,8 @@ pub mod fields {
         "notes",
         "time_minutes",
         "loss_pct",
+        "make_ahead_days",
+        "keeps_days",
         "yields",
         "ingredients",
         "components",
@@ -464,12 +479,12 @@ pub mod fields {
     /// The CSV columns of a main table.
     pub fn csv_columns(table: &str) -> &'static [&'static str] {
         match table {
-            "settings" => &SETTINGS[..3],
+            "settings" => &SETTINGS[..4],
             "ingredients" => &INGREDIENTS[..5],
             "materials" => &MATERIALS[..4],
             "products" => &PRODUCTS[..8],
-            "inventory" => &INVENTORY[..10],
-            "recipes" => &RECIPES[..6],
+            "inventory" => &INVENTORY[..11],
+            "recipes" => &RECIPES[..8],
             "bundles" => &BUNDLES[..3],
             "events" => &EVENTS[..4],
             _ => &[],

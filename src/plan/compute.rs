@@ -327,6 +327,9 @@ impl<'c> Engine<'c> {
         let (mut recipes, mut assembly) = (recipes, assembly);
         cost::annotate(&costs, &mut recipes, &mut assembly);
         let settings = &index.catalog.settings;
+        let schedule =
+            super::schedule::schedule(&draft.production, event.date, settings.work_minutes_per_day);
+        warnings.extend(schedule.warnings.iter().cloned());
         Ok(Computed {
             result: PlanResult {
                 schema_version: SCHEMA_VERSION,
@@ -350,6 +353,7 @@ impl<'c> Engine<'c> {
                 materials,
                 shopping,
                 production,
+                schedule,
                 assembly,
                 feasibility,
                 costs,

@@ -26,6 +26,7 @@ pub mod record;
 pub mod remaining;
 pub mod result;
 pub mod rollup;
+pub mod schedule;
 pub mod shopping;
 pub mod stock;
 #[cfg(test)]

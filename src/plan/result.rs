@@ -73,6 +73,8 @@ pub struct PlanResult {
     pub shopping: Vec<ShoppingRow>,
     /// Production check per recipe, in production order.
     pub production: Vec<ProductionRow>,
+    /// When to make each batch: days before the event, with minutes per day.
+    pub schedule: super::schedule::Schedule,
     /// Assembly per bundle target, in event order.
     pub assembly: Vec<AssemblyRow>,
     /// The event verdict.

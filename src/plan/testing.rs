@@ -14,6 +14,8 @@ pub fn recipe(slug: &str, lines: &[(&str, &str, Unit)], components: &[(&str, &st
         category: "Test".into(),
         notes: None,
         time_minutes: None,
+        make_ahead_days: None,
+        keeps_days: None,
         loss_pct: Decimal::ZERO,
         yields: vec![],
         ingredients: lines

@@ -11,7 +11,7 @@ use crate::plan::PlanResult;
 
 /// The context's keys: the top-level fields of a PlanResult in their serialised order,
 /// then `context_json`.
-const ALL_KEYS: [&str; 17] = [
+const ALL_KEYS: [&str; 18] = [
     "schema_version",
     "plan",
     "event",
@@ -24,6 +24,7 @@ const ALL_KEYS: [&str; 17] = [
     "materials",
     "shopping",
     "production",
+    "schedule",
     "assembly",
     "feasibility",
     "costs",
@@ -43,7 +44,7 @@ const FIELDS: &[&str] = match ALL_KEYS.split_last() {
 #[derive(Debug)]
 struct PlanContext {
     plan: Arc<PlanResult>,
-    fields: [OnceLock<Value>; 16],
+    fields: [OnceLock<Value>; 17],
     json: OnceLock<Option<Value>>,
 }
 
@@ -65,9 +66,10 @@ impl PlanContext {
                 9 => Value::from(Serde(&p.materials)),
                 10 => Value::from(Serde(&p.shopping)),
                 11 => Value::from(Serde(&p.production)),
-                12 => Value::from(Serde(&p.assembly)),
-                13 => Value::from(Serde(&p.feasibility)),
-                14 => Value::from(Serde(&p.costs)),
+                12 => Value::from(Serde(&p.schedule)),
+                13 => Value::from(Serde(&p.assembly)),
+                14 => Value::from(Serde(&p.feasibility)),
+                15 => Value::from(Serde(&p.costs)),
                 // `none` for a plan not in production (templates test `progress is none`).
                 _ => Value::from(Serde(&p.progress)),
             })

@@ -51,6 +51,10 @@ const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
         "purchase-rollup.yaml",
         include_str!("../../reports/purchase-rollup.yaml"),
     ),
+    (
+        "production-schedule.yaml",
+        include_str!("../../reports/production-schedule.yaml"),
+    ),
 ];
 
 /// Built-in templates: (name, source).
@@ -81,6 +85,10 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/plan-summary.md.j2"),
     ),
     ("plan.json.j2", include_str!("../../templates/plan.json.j2")),
+    (
+        "production-schedule.html.j2",
+        include_str!("../../templates/production-schedule.html.j2"),
+    ),
 ];
 
 /// Output format of a report; sets escaping.
@@ -610,6 +618,7 @@ mod tests {
                 "assembly-sheet",
                 "plan",
                 "plan-summary",
+                "production-schedule",
                 "production-sheet",
                 "progress-sheet",
                 "purchase-rollup",

@@ -31,6 +31,12 @@ impl Loader {
         let loss_pct = f
             .decimal("loss_pct", Bound::PercentBelowHundred)
             .unwrap_or(Decimal::ZERO);
+        let days = |f: &mut Fields<'_>, name: &str| {
+            f.whole(name, 0)
+                .map(|n| u32::try_from(n.min(3650)).unwrap_or(3650))
+        };
+        let make_ahead_days = days(&mut f, "make_ahead_days");
+        let keeps_days = days(&mut f, "keeps_days");
         let record = f.record().map(str::to_owned);
         let mut yields = Vec::new();
         for (i, line) in f.list("yields").iter().enumerate() {
@@ -140,6 +146,8 @@ impl Loader {
                 yields,
                 ingredients,
                 components,
+                make_ahead_days,
+                keeps_days,
             },
             loc,
         ))

@@ -57,11 +57,15 @@ impl Loader {
                 Some("a chrono format such as \"%d/%m/%Y\" (day/month/year)".to_owned()),
             );
         }
+        let work_minutes_per_day = f
+            .whole("work_minutes_per_day", 1)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         self.finish(f);
         Some(Settings {
             currency,
             waste_warn_pct,
             decimals,
+            work_minutes_per_day,
         })
     }
 

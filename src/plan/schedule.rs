@@ -1,0 +1,440 @@
+//! The production schedule: every batch of the plan placed on a day before the event, so the
+//! sheet says *when* as well as what. Recipes are made `make_ahead_days` before the event
+//! (default: on the day); a sub-recipe is made the day before the first recipe that uses it
+//! (or earlier if its own `make_ahead_days` says so); never earlier than it keeps
+//! (`keeps_days`). With `settings.work_minutes_per_day`, batches that do not fit a day move
+//! to the day before, as far as they keep; a day still over capacity is flagged.
+//!
+//! Recipes are placed parents first, so each sub-recipe's day is known to be on or before
+//! every parent batch's day; perishables take the late days and keepers move earlier.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use super::recipes::Production;
+use super::result::Num;
+use crate::catalog::Recipe;
+
+/// The schedule of one plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Schedule {
+    /// Working minutes per day (`settings.work_minutes_per_day`), if limited.
+    pub capacity_minutes: Option<u32>,
+    /// Days with work, earliest first.
+    pub days: Vec<Day>,
+    /// Days over capacity, in words.
+    pub warnings: Vec<String>,
+}
+
+/// One working day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Day {
+    /// The date.
+    pub date: NaiveDate,
+    /// Days before the event (0: the event day).
+    pub days_before: u32,
+    /// Working minutes planned (recipes without `time_minutes` count 0).
+    pub minutes: u64,
+    /// More minutes than the day has.
+    pub over_capacity: bool,
+    /// Recipes made that day, in the order to make them (sub-recipes first).
+    pub entries: Vec<Entry>,
+}
+
+/// Batches of one recipe on one day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    /// Recipe slug.
+    pub recipe: String,
+    /// Recipe name.
+    pub name: String,
+    /// Batches that day (the last may be a fraction).
+    pub batches: Num,
+    /// The first and last batch numbers of the recipe made that day (1-based).
+    pub first_batch: u32,
+    /// Last batch number.
+    pub last_batch: u32,
+    /// Minutes those batches take.
+    pub minutes: u64,
+    /// Whether the recipe is used by other recipes of the plan.
+    pub is_component: bool,
+}
+
+/// How far before the event the schedule looks for room: a year.
+const HORIZON_DAYS: u32 = 366;
+
+/// Most pieces one recipe is split into; a larger count is scheduled as one entry.
+const MAX_PIECES: u32 = 10_000;
+
+/// A recipe's batches split into whole batches and a last fraction (one piece when there
+/// are more than [`MAX_PIECES`]).
+fn pieces(total: Decimal) -> Vec<Decimal> {
+    let whole = total.trunc().to_u32().unwrap_or(u32::MAX);
+    if whole >= MAX_PIECES {
+        return vec![total];
+    }
+    let mut out = vec![Decimal::ONE; whole as usize];
+    let rest = total - total.trunc();
+    if rest > Decimal::ZERO {
+        out.push(rest);
+    }
+    out
+}
+
+/// The order recipes are placed in: every parent before its sub-recipes, and among the
+/// recipes whose parents are placed, the ones that keep least first, so perishables take the
+/// days nearest the event and keepers are the ones moved earlier.
+fn placing_order<'a>(
+    production: &Production<'a>,
+    used_by: &BTreeMap<&str, Vec<&str>>,
+) -> Vec<&'a Recipe> {
+    let in_plan: BTreeMap<&str, &'a Recipe> = production
+        .order
+        .iter()
+        .map(|r| (r.slug.as_str(), *r))
+        .collect();
+    let mut waiting: BTreeMap<&str, usize> = in_plan
+        .keys()
+        .map(|slug| {
+            let parents = used_by.get(slug).map_or(0, |ps| {
+                ps.iter().filter(|p| in_plan.contains_key(*p)).count()
+            });
+            (*slug, parents)
+        })
+        .collect();
+    let key = |r: &Recipe| (r.keeps_days.unwrap_or(u32::MAX), r.slug.clone());
+    let mut ready: std::collections::BTreeSet<(u32, String)> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .filter_map(|(slug, _)| in_plan.get(slug).map(|r| key(r)))
+        .collect();
+    let mut order = Vec::with_capacity(in_plan.len());
+    while let Some(next) = ready.pop_first() {
+        let Some(recipe) = in_plan.get(next.1.as_str()).copied() else {
+            continue;
+        };
+        order.push(recipe);
+        for c in &recipe.components {
+            if let Some(n) = waiting.get_mut(c.recipe.as_str()) {
+                *n = n.saturating_sub(1);
+                if *n == 0
+                    && let Some(child) = in_plan.get(c.recipe.as_str())
+                {
+                    ready.insert(key(child));
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Schedules the batches of `production` for an event on `date`.
+pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u32>) -> Schedule {
+    let mut used_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for recipe in &production.order {
+        for c in &recipe.components {
+            used_by
+                .entry(c.recipe.as_str())
+                .or_default()
+                .push(recipe.slug.as_str());
+        }
+    }
+    let parents_first = placing_order(production, &used_by);
+    // Minutes planned per day (days before the event), and each recipe's latest day used.
+    let mut load: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut earliest_day: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut placed: BTreeMap<(u32, &str), (Decimal, u32, u32, u64)> = BTreeMap::new();
+    for recipe in &parents_first {
+        let total = production
+            .totals
+            .get(recipe.slug.as_str())
+            .copied()
+            .unwrap_or_default();
+        if total <= Decimal::ZERO {
+            continue;
+        }
+        let parents_day = used_by
+            .get(recipe.slug.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|p| earliest_day.get(p).copied())
+            .max()
+            .map(|d| d.saturating_add(1));
+        let latest = recipe
+            .make_ahead_days
+            .unwrap_or(0)
+            .max(parents_day.unwrap_or(0));
+        let keeps_until = recipe.keeps_days.map(|k| k.max(latest));
+        let per_batch = u64::from(recipe.time_minutes.unwrap_or(0));
+        let mut day = latest;
+        let mut first_day = latest;
+        for (n, share) in pieces(total).into_iter().enumerate() {
+            let minutes = (Decimal::from(per_batch) * share)
+                .ceil()
+                .to_u64()
+                .unwrap_or(u64::MAX);
+            if let Some(cap) = capacity {
+                // Move earlier while the day is full and the batch still keeps.
+                while load.get(&day).copied().unwrap_or(0).saturating_add(minutes) > u64::from(cap)
+                    && keeps_until.is_none_or(|k| day < k)
+                    && day < HORIZON_DAYS
+                {
+                    day += 1;
+                }
+            }
+            *load.entry(day).or_default() += minutes;
+            first_day = first_day.max(day);
+            let number = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            let slot = placed.entry((day, recipe.slug.as_str())).or_insert((
+                Decimal::ZERO,
+                number,
+                number,
+                0,
+            ));
+            slot.0 += share;
+            slot.2 = number;
+            slot.3 += minutes;
+        }
+        earliest_day.insert(recipe.slug.as_str(), first_day);
+    }
+    let components: std::collections::BTreeSet<&str> = used_by.keys().copied().collect();
+    let position: BTreeMap<&str, usize> = production
+        .order
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r.slug.as_str(), n))
+        .collect();
+    let names: BTreeMap<&str, &str> = production
+        .order
+        .iter()
+        .map(|r| (r.slug.as_str(), r.name.as_str()))
+        .collect();
+    let mut days: BTreeMap<u32, Day> = BTreeMap::new();
+    for ((before, slug), (batches, first, last, minutes)) in placed {
+        let day = days.entry(before).or_insert_with(|| Day {
+            date: date
+                .checked_sub_days(Days::new(u64::from(before)))
+                .unwrap_or(date),
+            days_before: before,
+            minutes: 0,
+            over_capacity: false,
+            entries: Vec::new(),
+        });
+        day.minutes = day.minutes.saturating_add(minutes);
+        day.entries.push(Entry {
+            recipe: slug.to_owned(),
+            name: names.get(slug).copied().unwrap_or(slug).to_owned(),
+            batches: batches.normalize().into(),
+            first_batch: first,
+            last_batch: last,
+            minutes,
+            is_component: components.contains(slug),
+        });
+    }
+    let mut warnings = Vec::new();
+    let mut out: Vec<Day> = days.into_values().rev().collect();
+    for day in &mut out {
+        day.entries.sort_by_key(|e| {
+            position
+                .get(e.recipe.as_str())
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
+        if let Some(cap) = capacity
+            && day.minutes > u64::from(cap)
+        {
+            day.over_capacity = true;
+            warnings.push(format!(
+                "{}: {} minutes of work planned, {} available (recipes that do not keep long enough to move earlier)",
+                day.date, day.minutes, cap
+            ));
+        }
+    }
+    Schedule {
+        capacity_minutes: capacity,
+        days: out,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::catalog::Component;
+    use crate::plan::testing::recipe;
+
+    fn with(mut r: Recipe, minutes: u32, ahead: Option<u32>, keeps: Option<u32>) -> Recipe {
+        r.time_minutes = Some(minutes);
+        r.make_ahead_days = ahead;
+        r.keeps_days = keeps;
+        r
+    }
+
+    fn production<'a>(order: &[&'a Recipe], batches: &[(&'a str, &str)]) -> Production<'a> {
+        Production {
+            order: order.to_vec(),
+            totals: batches
+                .iter()
+                .map(|(s, b)| (*s, Decimal::from_str_exact(b).expect("decimal")))
+                .collect(),
+            from_stock: BTreeMap::new(),
+        }
+    }
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 24).expect("date")
+    }
+
+    #[test]
+    fn sub_recipes_come_the_day_before_and_make_ahead_days_move_recipes_earlier() {
+        let ganache = with(recipe("ganache", &[], &[]), 20, None, None);
+        let tart = with(recipe("tart", &[], &[("ganache", "1")]), 60, None, None);
+        let stollen = with(recipe("stollen", &[], &[]), 90, Some(14), None);
+        let p = production(
+            &[&ganache, &tart, &stollen],
+            &[("ganache", "2"), ("tart", "2"), ("stollen", "1")],
+        );
+        let s = schedule(&p, day(), None);
+        let on: Vec<(u32, Vec<&str>)> = s
+            .days
+            .iter()
+            .map(|d| {
+                (
+                    d.days_before,
+                    d.entries.iter().map(|e| e.recipe.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            on,
+            vec![
+                (14, vec!["stollen"]),
+                (1, vec!["ganache"]),
+                (0, vec!["tart"])
+            ]
+        );
+        assert_eq!(
+            s.days[0].date,
+            NaiveDate::from_ymd_opt(2026, 12, 10).expect("date")
+        );
+        assert_eq!(s.days[2].minutes, 120);
+    }
+
+    #[test]
+    fn a_full_day_pushes_keepers_earlier_and_flags_perishables() {
+        // 3 batches of 200 minutes, 480 a day: two fit on the day, the third moves a day
+        // earlier if it keeps, else the day is over capacity.
+        let bread = with(recipe("bread", &[], &[]), 200, None, Some(2));
+        let p = production(&[&bread], &[("bread", "3")]);
+        let s = schedule(&p, day(), Some(480));
+        assert_eq!(s.days.len(), 2);
+        assert_eq!(s.days[1].entries[0].batches, Num(Decimal::from(2)));
+        assert_eq!(s.days[0].entries[0].first_batch, 3);
+        assert!(s.warnings.is_empty());
+        let cream = with(recipe("cream", &[], &[]), 200, None, Some(0));
+        let p = production(&[&cream], &[("cream", "3")]);
+        let s = schedule(&p, day(), Some(480));
+        assert_eq!(s.days.len(), 1);
+        assert!(s.days[0].over_capacity);
+        assert_eq!(s.warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_fractional_last_batch_is_its_own_piece() {
+        assert_eq!(
+            pieces(Decimal::from_str_exact("2.25").expect("decimal")),
+            vec![
+                Decimal::ONE,
+                Decimal::ONE,
+                Decimal::from_str_exact("0.25").expect("d")
+            ]
+        );
+    }
+
+    /// A generated recipe: minutes, make ahead, keeps, batches × 4, parent index.
+    type Spec = (u32, Option<u32>, Option<u32>, u32, Option<usize>);
+
+    fn arb_recipes() -> impl Strategy<Value = Vec<Spec>> {
+        // (minutes, make ahead, keeps, batches×4, parent index among earlier recipes)
+        proptest::collection::vec(
+            (
+                0u32..300,
+                proptest::option::of(0u32..5),
+                proptest::option::of(0u32..5),
+                1u32..20,
+                proptest::option::of(0usize..6),
+            ),
+            1..7,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// No batch after the event, every sub-recipe batch on or before each parent batch,
+        /// every batch scheduled exactly once, no day over capacity unless flagged.
+        #[test]
+        fn the_schedule_keeps_its_promises(specs in arb_recipes(), cap in proptest::option::of(60u32..900)) {
+            // Recipe i may be used by an earlier recipe j < i (parents come first).
+            let mut recipes: Vec<Recipe> = Vec::new();
+            for (i, (minutes, ahead, keeps, _, _)) in specs.iter().enumerate() {
+                recipes.push(with(recipe(&format!("r{i}"), &[], &[]), *minutes, *ahead, *keeps));
+            }
+            for (i, (.., parent)) in specs.iter().enumerate() {
+                if let Some(p) = parent.filter(|p| *p < i) {
+                    recipes[p].components.push(Component {
+                        recipe: format!("r{i}"),
+                        batches: Decimal::ONE,
+                        note: None,
+                    });
+                }
+            }
+            // Sub-recipes first, as production orders them.
+            let order: Vec<&Recipe> = recipes.iter().rev().collect();
+            let totals: Vec<(String, String)> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (format!("r{i}"), (Decimal::from(s.3) / Decimal::from(4)).to_string()))
+                .collect();
+            let p = Production {
+                order,
+                totals: totals
+                    .iter()
+                    .map(|(s, b)| (s.as_str(), Decimal::from_str_exact(b).expect("decimal")))
+                    .collect(),
+                from_stock: BTreeMap::new(),
+            };
+            let s = schedule(&p, day(), cap);
+            let mut scheduled: BTreeMap<String, Decimal> = BTreeMap::new();
+            let mut days_of: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+            for d in &s.days {
+                prop_assert!(d.date <= day());
+                prop_assert_eq!(d.date + Days::new(u64::from(d.days_before)), day());
+                if let Some(cap) = cap {
+                    prop_assert_eq!(d.over_capacity, d.minutes > u64::from(cap));
+                }
+                prop_assert_eq!(d.minutes, d.entries.iter().map(|e| e.minutes).sum::<u64>());
+                for e in &d.entries {
+                    *scheduled.entry(e.recipe.clone()).or_default() += e.batches.0;
+                    days_of.entry(e.recipe.clone()).or_default().push(d.days_before);
+                }
+            }
+            for (slug, batches) in &totals {
+                prop_assert_eq!(scheduled.get(slug).copied(), Some(Decimal::from_str_exact(batches).expect("d")));
+            }
+            for r in &recipes {
+                for c in &r.components {
+                    let parent_earliest = days_of[&r.slug].iter().max().copied().unwrap_or(0);
+                    let child_latest = days_of[&c.recipe].iter().min().copied().unwrap_or(0);
+                    prop_assert!(child_latest >= parent_earliest, "{} before {}", c.recipe, r.slug);
+                }
+            }
+        }
+    }
+}
