@@ -57,6 +57,14 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
         "work_minutes_per_day",
         c.settings.work_minutes_per_day,
     );
+    push_opt(
+        &mut settings,
+        "paper",
+        c.settings.paper.map(|p| match p {
+            crate::catalog::Paper::Letter => "letter",
+            crate::catalog::Paper::A4 => "a4",
+        }),
+    );
     let ingredients = c.ingredients.values().map(|i| {
         let mut row: Row = vec![
             ("slug", text(&i.slug)),

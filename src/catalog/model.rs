@@ -49,6 +49,30 @@ pub struct Settings {
     /// limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_minutes_per_day: Option<u32>,
+    /// Paper the printable sheets are laid out for (none: US Letter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper: Option<Paper>,
+}
+
+/// Paper size of the printable sheets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    /// US Letter, 8.5 × 11 in.
+    Letter,
+    /// ISO A4, 210 × 297 mm.
+    A4,
+}
+
+impl Paper {
+    /// Parses `letter` or `a4` (any case).
+    pub fn parse(text: &str) -> Option<Paper> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "letter" => Some(Paper::Letter),
+            "a4" => Some(Paper::A4),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -58,6 +82,7 @@ impl Default for Settings {
             waste_warn_pct: Decimal::from(15),
             decimals: 3,
             work_minutes_per_day: None,
+            paper: None,
         }
     }
 }
@@ -417,6 +442,7 @@ pub mod fields {
         "waste_warn_pct",
         "decimals",
         "work_minutes_per_day",
+        "paper",
         "csv_delimiter",
         "date_format",
     ];
@@ -479,7 +505,7 @@ pub mod fields {
     /// The CSV columns of a main table.
     pub fn csv_columns(table: &str) -> &'static [&'static str] {
         match table {
-            "settings" => &SETTINGS[..4],
+            "settings" => &SETTINGS[..5],
             "ingredients" => &INGREDIENTS[..5],
             "materials" => &MATERIALS[..4],
             "products" => &PRODUCTS[..8],

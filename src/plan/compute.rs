@@ -344,6 +344,7 @@ impl<'c> Engine<'c> {
                     currency: settings.currency.clone(),
                     decimals: settings.decimals,
                     waste_warn_pct: settings.waste_warn_pct.into(),
+                    paper: settings.paper.unwrap_or(crate::catalog::Paper::Letter),
                 },
                 targets: event.targets.iter().map(|t| target_row(index, t)).collect(),
                 warnings,

@@ -109,6 +109,8 @@ pub struct SettingsInfo {
     pub decimals: u32,
     /// Waste share that triggers a warning.
     pub waste_warn_pct: Num,
+    /// Paper the sheets are laid out for: `letter` or `a4`.
+    pub paper: crate::catalog::Paper,
 }
 
 /// A target as frozen.

@@ -237,6 +237,17 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
     }
     let mut warnings = Vec::new();
     let mut out: Vec<Day> = days.into_values().rev().collect();
+    // Batches were placed from the event backwards; number them from the earliest day.
+    let mut next: BTreeMap<String, u32> = BTreeMap::new();
+    for day in &mut out {
+        for e in &mut day.entries {
+            let count = e.last_batch.saturating_sub(e.first_batch).saturating_add(1);
+            let first = next.entry(e.recipe.clone()).or_insert(1);
+            e.first_batch = *first;
+            e.last_batch = first.saturating_add(count - 1);
+            *first = first.saturating_add(count);
+        }
+    }
     for day in &mut out {
         day.entries.sort_by_key(|e| {
             position
@@ -335,7 +346,9 @@ mod tests {
         let s = schedule(&p, day(), Some(480));
         assert_eq!(s.days.len(), 2);
         assert_eq!(s.days[1].entries[0].batches, Num(Decimal::from(2)));
-        assert_eq!(s.days[0].entries[0].first_batch, 3);
+        assert_eq!(s.days[0].entries[0].first_batch, 1);
+        assert_eq!(s.days[1].entries[0].first_batch, 2);
+        assert_eq!(s.days[1].entries[0].last_batch, 3);
         assert!(s.warnings.is_empty());
         let cream = with(recipe("cream", &[], &[]), 200, None, Some(0));
         let p = production(&[&cream], &[("cream", "3")]);

@@ -697,3 +697,37 @@ fn a_run_killed_at_any_moment_leaves_no_half_plan() {
         landed[0], landed[1], landed[2], landed[3]
     );
 }
+
+/// `settings.paper` lays every printable sheet out for A4 (Letter by default); an unknown
+/// size is an input error.
+#[test]
+fn the_sheets_follow_the_paper_setting() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let letter = run(work.path(), &fixture("sample"), "letter", &[]);
+    let sheet = |files: &BTreeMap<String, Vec<u8>>, name: &str| {
+        String::from_utf8(files[name].clone()).expect("utf-8")
+    };
+    assert!(sheet(&letter, "winter-market/production-sheet.html").contains("size: letter;"));
+    let catalogue = work.path().join("a4");
+    super::store::copy_dir(&fixture("sample"), &catalogue);
+    let settings = catalogue.join("settings.yaml");
+    let text = fs::read_to_string(&settings).expect("settings");
+    fs::write(&settings, format!("{text}paper: A4\n")).expect("write");
+    let a4 = run(work.path(), &catalogue, "out-a4", &[]);
+    for name in [
+        "winter-market/production-sheet.html",
+        "winter-market/production-schedule.html",
+        "winter-market/assembly-sheet.html",
+        "winter-market/progress-sheet.html",
+    ] {
+        assert!(sheet(&a4, name).contains("size: A4;"), "{name}");
+    }
+    fs::write(&settings, format!("{text}paper: legal\n")).expect("write");
+    let output = bakeplan(work.path())
+        .arg("check")
+        .arg(&catalogue)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown paper size"));
+}

@@ -60,12 +60,29 @@ impl Loader {
         let work_minutes_per_day = f
             .whole("work_minutes_per_day", 1)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let paper = match f.text("paper") {
+            Some((text, loc)) => match Paper::parse(&text) {
+                Some(paper) => Some(paper),
+                None => {
+                    f.error(
+                        &loc,
+                        "paper",
+                        "bad-value",
+                        format!("unknown paper size {text:?}"),
+                        Some("use \"letter\" or \"a4\"".to_owned()),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
         self.finish(f);
         Some(Settings {
             currency,
             waste_warn_pct,
             decimals,
             work_minutes_per_day,
+            paper,
         })
     }
 
