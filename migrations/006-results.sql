@@ -55,21 +55,24 @@ CREATE TABLE plan_ingredients (
     qty_exact TEXT NOT NULL,
     unit TEXT NOT NULL,
     unconvertible TEXT,
+    -- Where the total comes from, as JSON [[path, exact qty, unit], ...]; query it through
+    -- the view plan_ingredient_sources. One JSON value per total rather than a row per path
+    -- keeps a chain's night (16,000 paths per event) cheap to store.
+    sources TEXT NOT NULL,
     PRIMARY KEY (computation_id, line)
 ) STRICT, WITHOUT ROWID;
 
 -- Where each total comes from: one row per path through targets, bundles and recipes
 -- (`event > bundle > item > recipe > sub-recipe`), in the total's unit.
-CREATE TABLE plan_ingredient_sources (
-    computation_id INTEGER NOT NULL REFERENCES plan_computations (id),
-    line INTEGER NOT NULL,
-    source INTEGER NOT NULL,
-    path TEXT NOT NULL,
-    qty REAL NOT NULL,
-    qty_exact TEXT NOT NULL,
-    unit TEXT NOT NULL,
-    PRIMARY KEY (computation_id, line, source)
-) STRICT, WITHOUT ROWID;
+CREATE VIEW plan_ingredient_sources AS
+SELECT i.computation_id AS computation_id,
+       i.line AS line,
+       CAST(s.key AS INTEGER) AS source,
+       json_extract(s.value, '$[0]') AS path,
+       CAST(json_extract(s.value, '$[1]') AS REAL) AS qty,
+       json_extract(s.value, '$[1]') AS qty_exact,
+       json_extract(s.value, '$[2]') AS unit
+FROM plan_ingredients i, json_each(i.sources) s;
 
 -- The shopping list, netted against stock and rounded to packs.
 CREATE TABLE plan_shopping (
@@ -139,12 +142,6 @@ BEGIN SELECT RAISE(ABORT, 'plan results are removed only by plans delete'); END;
 CREATE TRIGGER plan_ingredients_immutable BEFORE UPDATE ON plan_ingredients
 BEGIN SELECT RAISE(ABORT, 'plan results are immutable'); END;
 CREATE TRIGGER plan_ingredients_delete_guard BEFORE DELETE ON plan_ingredients
-WHEN NOT EXISTS (SELECT 1 FROM plan_computations c JOIN plan_deletions d ON d.plan_id = c.plan_id
-                 WHERE c.id = OLD.computation_id)
-BEGIN SELECT RAISE(ABORT, 'plan results are removed only by plans delete'); END;
-CREATE TRIGGER plan_ingredient_sources_immutable BEFORE UPDATE ON plan_ingredient_sources
-BEGIN SELECT RAISE(ABORT, 'plan results are immutable'); END;
-CREATE TRIGGER plan_ingredient_sources_delete_guard BEFORE DELETE ON plan_ingredient_sources
 WHEN NOT EXISTS (SELECT 1 FROM plan_computations c JOIN plan_deletions d ON d.plan_id = c.plan_id
                  WHERE c.id = OLD.computation_id)
 BEGIN SELECT RAISE(ABORT, 'plan results are removed only by plans delete'); END;

@@ -30,7 +30,6 @@ pub fn rows(plan: &PlanResult, computed_at: &str) -> (Computation, ResultRows) {
     let tables = vec![
         (ResultTable::Batches, batches(plan)),
         (ResultTable::Ingredients, ingredients(plan)),
-        (ResultTable::IngredientSources, sources(plan)),
         (ResultTable::Shopping, shopping(plan)),
         (ResultTable::Blockers, blockers(plan)),
         (ResultTable::Costs, costs(plan)),
@@ -123,7 +122,8 @@ fn batches(plan: &PlanResult) -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// Ingredient totals, then material totals, numbered on from them.
+/// Ingredient totals, then material totals, numbered on from them; each with its sources
+/// as JSON `[[path, exact qty, unit], ...]` (the view `plan_ingredient_sources` unfolds it).
 fn ingredients(plan: &PlanResult) -> Vec<Vec<Value>> {
     let ingredients = plan.ingredients.iter().map(|i| {
         (
@@ -133,51 +133,54 @@ fn ingredients(plan: &PlanResult) -> Vec<Vec<Value>> {
             i.qty,
             &i.unit,
             i.unconvertible.as_deref(),
+            &i.sources,
         )
     });
-    let materials = plan
-        .materials
-        .iter()
-        .map(|m| ("material", &m.material, None, m.qty, &m.unit, None));
+    let materials = plan.materials.iter().map(|m| {
+        (
+            "material",
+            &m.material,
+            None,
+            m.qty,
+            &m.unit,
+            None,
+            &m.sources,
+        )
+    });
     ingredients
         .chain(materials)
         .enumerate()
-        .map(|(n, (kind, item, category, qty, unit, unconvertible))| {
-            vec![
-                line(n),
-                text(kind),
-                text(item),
-                opt_text(category),
-                real(qty),
-                exact(qty),
-                text(&tag(unit)),
-                opt_text(unconvertible),
-            ]
-        })
+        .map(
+            |(n, (kind, item, category, qty, unit, unconvertible, sources))| {
+                vec![
+                    line(n),
+                    text(kind),
+                    text(item),
+                    opt_text(category),
+                    real(qty),
+                    exact(qty),
+                    text(unit.symbol()),
+                    opt_text(unconvertible),
+                    Value::Text(sources_json(sources)),
+                ]
+            },
+        )
         .collect()
 }
 
-/// The provenance of each row of [`ingredients`], numbered like it.
-fn sources(plan: &PlanResult) -> Vec<Vec<Value>> {
-    let lists = plan
-        .ingredients
+/// Sources as compact JSON: `[["event > item > recipe", "1.5", "cup"], ...]`.
+fn sources_json(sources: &[Source]) -> String {
+    let list: Vec<[String; 3]> = sources
         .iter()
-        .map(|i| &i.sources)
-        .chain(plan.materials.iter().map(|m| &m.sources));
-    let mut rows = Vec::new();
-    for (n, list) in lists.enumerate() {
-        for (s, Source { path, qty, unit }) in list.iter().enumerate() {
-            rows.push(vec![
-                line(n),
-                line(s),
-                Value::Text(path.join(" > ")),
-                real(*qty),
-                exact(*qty),
-                text(&tag(unit)),
-            ]);
-        }
-    }
-    rows
+        .map(|Source { path, qty, unit }| {
+            [
+                path.join(" > "),
+                qty.0.normalize().to_string(),
+                unit.symbol().to_owned(),
+            ]
+        })
+        .collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn shopping(plan: &PlanResult) -> Vec<Vec<Value>> {
@@ -198,7 +201,7 @@ fn shopping(plan: &PlanResult) -> Vec<Vec<Value>> {
                 exact(s.on_hand),
                 real(s.to_buy),
                 exact(s.to_buy),
-                text(&tag(&s.unit)),
+                text(s.unit.symbol()),
                 text(&tag(&s.status)),
                 opt_text(s.product.as_deref()),
                 s.packs.map_or(Value::Null, int),
@@ -226,7 +229,7 @@ fn blockers(plan: &PlanResult) -> Vec<Vec<Value>> {
                 exact(b.needed),
                 real(b.available),
                 exact(b.available),
-                text(&tag(&b.unit)),
+                text(b.unit.symbol()),
                 text(&b.message),
             ]
         })

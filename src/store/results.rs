@@ -15,10 +15,9 @@ use super::StoreError;
 pub enum ResultTable {
     /// `plan_batches`: one row per batch line.
     Batches,
-    /// `plan_ingredients`: one row per ingredient or material total.
+    /// `plan_ingredients`: one row per ingredient or material total, with its sources as
+    /// JSON (the view `plan_ingredient_sources` has a row per source).
     Ingredients,
-    /// `plan_ingredient_sources`: where each total comes from.
-    IngredientSources,
     /// `plan_shopping`: the shopping list.
     Shopping,
     /// `plan_blockers`: what stands in the way.
@@ -29,10 +28,9 @@ pub enum ResultTable {
 
 impl ResultTable {
     /// Every result table, in the order they are written and exported.
-    pub const ALL: [ResultTable; 6] = [
+    pub const ALL: [ResultTable; 5] = [
         ResultTable::Batches,
         ResultTable::Ingredients,
-        ResultTable::IngredientSources,
         ResultTable::Shopping,
         ResultTable::Blockers,
         ResultTable::Costs,
@@ -43,7 +41,6 @@ impl ResultTable {
         match self {
             ResultTable::Batches => "plan_batches",
             ResultTable::Ingredients => "plan_ingredients",
-            ResultTable::IngredientSources => "plan_ingredient_sources",
             ResultTable::Shopping => "plan_shopping",
             ResultTable::Blockers => "plan_blockers",
             ResultTable::Costs => "plan_costs",
@@ -77,10 +74,8 @@ impl ResultTable {
                 "qty_exact",
                 "unit",
                 "unconvertible",
+                "sources",
             ],
-            ResultTable::IngredientSources => {
-                &["line", "source", "path", "qty", "qty_exact", "unit"]
-            }
             ResultTable::Shopping => &[
                 "line",
                 "kind",
@@ -345,11 +340,13 @@ pub struct Selection {
     pub since: Option<String>,
 }
 
-/// The names of the tables [`read`] exports: `plan_computations`, then every
-/// [`ResultTable`].
+/// The names of the tables [`read`] exports: `plan_computations`, every [`ResultTable`]
+/// and the view `plan_ingredient_sources` (a row per source; `plan_ingredients` is exported
+/// without its JSON `sources`).
 pub fn export_tables() -> Vec<&'static str> {
     std::iter::once("plan_computations")
         .chain(ResultTable::ALL.iter().map(|t| t.name()))
+        .chain(std::iter::once("plan_ingredient_sources"))
         .collect()
 }
 
@@ -362,7 +359,18 @@ pub fn read(conn: &Connection, table: &str, selection: &Selection) -> Result<Col
             table.to_owned(),
         )));
     }
-    let declared = declared_columns(conn, table)?;
+    let declared: Vec<(String, ColumnType)> = declared_columns(conn, table)?
+        .into_iter()
+        .filter(|(name, _)| !(table == "plan_ingredients" && name == "sources"))
+        .collect();
+    let listed = |alias: &str| {
+        declared
+            .iter()
+            .map(|(name, _)| format!("{alias}.{name}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (c_columns, t_columns) = (listed("c"), listed("t"));
     let filter = "(?1 IS NULL OR c.event = ?1) AND (?2 IS NULL OR c.event_date >= ?2)";
     let (names, types): (Vec<String>, Vec<ColumnType>) = if table == "plan_computations" {
         declared.into_iter().unzip()
@@ -378,11 +386,11 @@ pub fn read(conn: &Connection, table: &str, selection: &Selection) -> Result<Col
     };
     let sql = if table == "plan_computations" {
         format!(
-            "SELECT c.* FROM plan_computations c WHERE {filter} ORDER BY c.event_date, c.event, c.id"
+            "SELECT {c_columns} FROM plan_computations c WHERE {filter} ORDER BY c.event_date, c.event, c.id"
         )
     } else {
         format!(
-            "SELECT c.plan_id, c.event, c.event_date, t.* FROM {table} t
+            "SELECT c.plan_id, c.event, c.event_date, {t_columns} FROM {table} t
              JOIN plan_computations c ON c.id = t.computation_id
              WHERE {filter} ORDER BY c.event_date, c.event, t.computation_id, t.line{}",
             if table == "plan_ingredient_sources" {
@@ -417,14 +425,16 @@ fn declared_columns(
     let rows = statement.query_map([table], |row| {
         let name: String = row.get(0)?;
         let declared: String = row.get(1)?;
-        Ok((
-            name,
-            match declared.as_str() {
-                "INTEGER" => ColumnType::Integer,
-                "REAL" => ColumnType::Real,
-                _ => ColumnType::Text,
-            },
-        ))
+        // SQLite's affinity rules; a view's CAST columns declare `INT` or `REAL`.
+        let upper = declared.to_ascii_uppercase();
+        let kind = if upper.contains("INT") {
+            ColumnType::Integer
+        } else if ["REAL", "FLOA", "DOUB"].iter().any(|t| upper.contains(t)) {
+            ColumnType::Real
+        } else {
+            ColumnType::Text
+        };
+        Ok((name, kind))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
