@@ -55,11 +55,21 @@ CREATE TABLE plan_ingredients (
     qty_exact TEXT NOT NULL,
     unit TEXT NOT NULL,
     unconvertible TEXT,
-    -- Where the total comes from, as JSON [[path, exact qty, unit], ...]; query it through
-    -- the view plan_ingredient_sources. One JSON value per total rather than a row per path
-    -- keeps a chain's night (16,000 paths per event) cheap to store.
+    -- Where the total comes from, as JSON [[path id, exact qty, unit], ...] (ids into
+    -- plan_paths); query it through the view plan_ingredient_sources. One JSON value per
+    -- total, and each path spelled once per computation, keep a chain's night (16,000
+    -- sources over ~2,000 paths per event) cheap to store.
     sources TEXT NOT NULL,
     PRIMARY KEY (computation_id, line)
+) STRICT, WITHOUT ROWID;
+
+-- The provenance paths of a computation, each spelled once
+-- (`event > bundle > item > recipe > sub-recipe`).
+CREATE TABLE plan_paths (
+    computation_id INTEGER NOT NULL REFERENCES plan_computations (id),
+    path_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (computation_id, path_id)
 ) STRICT, WITHOUT ROWID;
 
 -- Where each total comes from: one row per path through targets, bundles and recipes
@@ -68,11 +78,13 @@ CREATE VIEW plan_ingredient_sources AS
 SELECT i.computation_id AS computation_id,
        i.line AS line,
        CAST(s.key AS INTEGER) AS source,
-       json_extract(s.value, '$[0]') AS path,
+       p.path AS path,
        CAST(json_extract(s.value, '$[1]') AS REAL) AS qty,
        json_extract(s.value, '$[1]') AS qty_exact,
        json_extract(s.value, '$[2]') AS unit
-FROM plan_ingredients i, json_each(i.sources) s;
+FROM plan_ingredients i, json_each(i.sources) s
+JOIN plan_paths p ON p.computation_id = i.computation_id
+                 AND p.path_id = json_extract(s.value, '$[0]');
 
 -- The shopping list, netted against stock and rounded to packs.
 CREATE TABLE plan_shopping (
@@ -160,6 +172,12 @@ BEGIN SELECT RAISE(ABORT, 'plan results are removed only by plans delete'); END;
 CREATE TRIGGER plan_costs_immutable BEFORE UPDATE ON plan_costs
 BEGIN SELECT RAISE(ABORT, 'plan results are immutable'); END;
 CREATE TRIGGER plan_costs_delete_guard BEFORE DELETE ON plan_costs
+WHEN NOT EXISTS (SELECT 1 FROM plan_computations c JOIN plan_deletions d ON d.plan_id = c.plan_id
+                 WHERE c.id = OLD.computation_id)
+BEGIN SELECT RAISE(ABORT, 'plan results are removed only by plans delete'); END;
+CREATE TRIGGER plan_paths_immutable BEFORE UPDATE ON plan_paths
+BEGIN SELECT RAISE(ABORT, 'plan results are immutable'); END;
+CREATE TRIGGER plan_paths_delete_guard BEFORE DELETE ON plan_paths
 WHEN NOT EXISTS (SELECT 1 FROM plan_computations c JOIN plan_deletions d ON d.plan_id = c.plan_id
                  WHERE c.id = OLD.computation_id)
 BEGIN SELECT RAISE(ABORT, 'plan results are removed only by plans delete'); END;

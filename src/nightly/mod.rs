@@ -393,22 +393,39 @@ fn run_stages(
         }
         compute_ms += ms(started);
         let started = Instant::now();
-        let (ids, new) = results::store_results(&mut db, &computed, &now)?;
-        out.stored_results += new;
+        let pending = results::prepare(&db, &computed, &now)?;
         store_ms += ms(started);
+        // The results are written on a thread of their own while the reports render: SQLite
+        // writes on one core, rendering takes the others.
         let started = Instant::now();
-        let rendered: Vec<Outcome> = computed
-            .into_par_iter()
-            .zip(&frozen[batch * BATCH..])
-            .zip(ids)
-            .map(|((computed, frozen), computation)| {
-                let outcome =
-                    render_plan(options, &reports, &selected, computed, frozen, computation)?;
-                progress(Step::Done(format!("{} planned", outcome.report.event)));
-                Ok(outcome)
-            })
-            .collect::<Result<_, RunError>>()?;
+        let db = &mut db;
+        let (stored, rendered) = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || {
+                let started = Instant::now();
+                results::write(db, pending).map(|stored| (stored, ms(started)))
+            });
+            let rendered = computed
+                .into_par_iter()
+                .zip(&frozen[batch * BATCH..])
+                .map(|(computed, frozen)| {
+                    let outcome = render_plan(options, &reports, &selected, computed, frozen)?;
+                    progress(Step::Done(format!("{} planned", outcome.report.event)));
+                    Ok(outcome)
+                })
+                .collect::<Result<Vec<Outcome>, RunError>>();
+            (writer.join(), rendered)
+        });
         render_ms += ms(started);
+        let ((ids, new), writing_ms) = stored.map_err(|_| RunError::Io {
+            path: options.db.clone(),
+            source: std::io::Error::other("the thread storing plan results stopped"),
+        })??;
+        store_ms += writing_ms;
+        out.stored_results += new;
+        let mut rendered = rendered?;
+        for (outcome, id) in rendered.iter_mut().zip(ids) {
+            outcome.report.computation_id = id;
+        }
         outcomes.extend(rendered);
     }
     drop(db);
@@ -532,7 +549,6 @@ fn render_plan(
     selected: &Selected<'_>,
     computed: Computed,
     frozen: &Frozen,
-    computation: i64,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
     let plan = std::sync::Arc::new(computed.result);
@@ -552,7 +568,8 @@ fn render_plan(
         name: p.event.name.clone(),
         date: p.event.date,
         plan_id: frozen.plan.id,
-        computation_id: computation,
+        // Set once the results are stored (they are written while this renders).
+        computation_id: 0,
         reused: frozen.reused,
         held: frozen.held,
         input_hash: frozen.plan.input_hash.clone(),

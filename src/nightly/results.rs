@@ -8,13 +8,13 @@ use rayon::prelude::*;
 use crate::plan::{Computed, persist};
 use crate::store::{self, Store, StoreError, results};
 
-/// Stores the results of `computed` (already carrying their progress), returning each plan's
-/// computation id in order and how many were new.
-pub(super) fn store_results(
-    store: &mut Store,
+/// The rows to store for `computed` (already carrying their progress): plans this engine
+/// already computed against the same kitchen work keep their stored computation.
+pub(super) fn prepare(
+    store: &Store,
     computed: &[Computed],
     now: &str,
-) -> Result<(Vec<i64>, usize), StoreError> {
+) -> Result<Vec<Pending>, StoreError> {
     let known: Vec<Option<i64>> = computed
         .iter()
         .map(|c| {
@@ -27,16 +27,24 @@ pub(super) fn store_results(
             )
         })
         .collect::<Result<_, _>>()?;
-    let pending: Vec<Pending> = computed
+    Ok(computed
         .par_iter()
         .zip(known)
         .map(|(c, known)| match known {
             Some(id) => Pending::Stored(id),
             None => Pending::New(Box::new(persist::rows(&c.result, now))),
         })
-        .collect();
+        .collect())
+}
+
+/// Writes `pending` in one transaction, returning each plan's computation id in order and
+/// how many were new. Runs on its own thread while the reports render.
+pub(super) fn write(
+    store: &mut Store,
+    pending: Vec<Pending>,
+) -> Result<(Vec<i64>, usize), StoreError> {
     let tx = store::write_transaction(store.conn_mut())?;
-    let mut ids = Vec::with_capacity(computed.len());
+    let mut ids = Vec::with_capacity(pending.len());
     let mut new = 0;
     for pending in pending {
         match pending {
@@ -54,7 +62,7 @@ pub(super) fn store_results(
 }
 
 /// A plan's results: already stored under a computation id, or rows to store.
-enum Pending {
+pub(super) enum Pending {
     Stored(i64),
     New(Box<(results::Computation, results::ResultRows)>),
 }

@@ -27,9 +27,12 @@ pub fn rows(plan: &PlanResult, computed_at: &str) -> (Computation, ResultRows) {
         shopping_total: pair(plan.costs.shopping_total.0),
         unpriced_lines: i64::try_from(plan.costs.unknown_lines).unwrap_or(i64::MAX),
     };
+    let mut paths = PathIds::default();
+    let ingredients = ingredients(plan, &mut paths);
     let tables = vec![
         (ResultTable::Batches, batches(plan)),
-        (ResultTable::Ingredients, ingredients(plan)),
+        (ResultTable::Ingredients, ingredients),
+        (ResultTable::Paths, paths.rows()),
         (ResultTable::Shopping, shopping(plan)),
         (ResultTable::Blockers, blockers(plan)),
         (ResultTable::Costs, costs(plan)),
@@ -122,9 +125,38 @@ fn batches(plan: &PlanResult) -> Vec<Vec<Value>> {
         .collect()
 }
 
+/// The provenance paths of one computation, each numbered once.
+#[derive(Default)]
+struct PathIds {
+    ids: std::collections::HashMap<String, usize>,
+    spelled: Vec<String>,
+}
+
+impl PathIds {
+    fn id(&mut self, path: &[String]) -> usize {
+        let spelled = path.join(" > ");
+        if let Some(id) = self.ids.get(&spelled) {
+            return *id;
+        }
+        let id = self.spelled.len();
+        self.ids.insert(spelled.clone(), id);
+        self.spelled.push(spelled);
+        id
+    }
+
+    fn rows(self) -> Vec<Vec<Value>> {
+        self.spelled
+            .into_iter()
+            .enumerate()
+            .map(|(n, path)| vec![line(n), Value::Text(path)])
+            .collect()
+    }
+}
+
 /// Ingredient totals, then material totals, numbered on from them; each with its sources
-/// as JSON `[[path, exact qty, unit], ...]` (the view `plan_ingredient_sources` unfolds it).
-fn ingredients(plan: &PlanResult) -> Vec<Vec<Value>> {
+/// as JSON `[[path id, exact qty, unit], ...]` (the view `plan_ingredient_sources` unfolds
+/// it through `plan_paths`).
+fn ingredients(plan: &PlanResult, paths: &mut PathIds) -> Vec<Vec<Value>> {
     let ingredients = plan.ingredients.iter().map(|i| {
         (
             "ingredient",
@@ -161,23 +193,19 @@ fn ingredients(plan: &PlanResult) -> Vec<Vec<Value>> {
                     exact(qty),
                     text(unit.symbol()),
                     opt_text(unconvertible),
-                    Value::Text(sources_json(sources)),
+                    Value::Text(sources_json(sources, paths)),
                 ]
             },
         )
         .collect()
 }
 
-/// Sources as compact JSON: `[["event > item > recipe", "1.5", "cup"], ...]`.
-fn sources_json(sources: &[Source]) -> String {
-    let list: Vec<[String; 3]> = sources
+/// Sources as compact JSON: `[[path id, "1.5", "cup"], ...]`.
+fn sources_json(sources: &[Source], paths: &mut PathIds) -> String {
+    let list: Vec<(usize, String, &str)> = sources
         .iter()
         .map(|Source { path, qty, unit }| {
-            [
-                path.join(" > "),
-                qty.0.normalize().to_string(),
-                unit.symbol().to_owned(),
-            ]
+            (paths.id(path), qty.0.normalize().to_string(), unit.symbol())
         })
         .collect();
     serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())

@@ -18,6 +18,8 @@ pub enum ResultTable {
     /// `plan_ingredients`: one row per ingredient or material total, with its sources as
     /// JSON (the view `plan_ingredient_sources` has a row per source).
     Ingredients,
+    /// `plan_paths`: the provenance paths the sources point at, each spelled once.
+    Paths,
     /// `plan_shopping`: the shopping list.
     Shopping,
     /// `plan_blockers`: what stands in the way.
@@ -28,9 +30,10 @@ pub enum ResultTable {
 
 impl ResultTable {
     /// Every result table, in the order they are written and exported.
-    pub const ALL: [ResultTable; 5] = [
+    pub const ALL: [ResultTable; 6] = [
         ResultTable::Batches,
         ResultTable::Ingredients,
+        ResultTable::Paths,
         ResultTable::Shopping,
         ResultTable::Blockers,
         ResultTable::Costs,
@@ -41,6 +44,7 @@ impl ResultTable {
         match self {
             ResultTable::Batches => "plan_batches",
             ResultTable::Ingredients => "plan_ingredients",
+            ResultTable::Paths => "plan_paths",
             ResultTable::Shopping => "plan_shopping",
             ResultTable::Blockers => "plan_blockers",
             ResultTable::Costs => "plan_costs",
@@ -76,6 +80,7 @@ impl ResultTable {
                 "unconvertible",
                 "sources",
             ],
+            ResultTable::Paths => &["path_id", "path"],
             ResultTable::Shopping => &[
                 "line",
                 "kind",
@@ -345,7 +350,12 @@ pub struct Selection {
 /// without its JSON `sources`).
 pub fn export_tables() -> Vec<&'static str> {
     std::iter::once("plan_computations")
-        .chain(ResultTable::ALL.iter().map(|t| t.name()))
+        .chain(
+            ResultTable::ALL
+                .iter()
+                .filter(|t| **t != ResultTable::Paths)
+                .map(|t| t.name()),
+        )
         .chain(std::iter::once("plan_ingredient_sources"))
         .collect()
 }
