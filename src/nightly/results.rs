@@ -43,6 +43,17 @@ pub(super) fn write(
     store: &mut Store,
     pending: Vec<Pending>,
 ) -> Result<(Vec<i64>, usize), StoreError> {
+    if pending.iter().all(|p| matches!(p, Pending::Stored(_))) {
+        // Nothing new: no write transaction (and no sync to disk).
+        let ids = pending
+            .into_iter()
+            .filter_map(|p| match p {
+                Pending::Stored(id) => Some(id),
+                Pending::New(_) => None,
+            })
+            .collect();
+        return Ok((ids, 0));
+    }
     let tx = store::write_transaction(store.conn_mut())?;
     let mut ids = Vec::with_capacity(pending.len());
     let mut new = 0;
