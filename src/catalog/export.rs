@@ -92,6 +92,7 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
             row.push(("preferred", text(true)));
         }
         push_opt(&mut row, "min_packs", p.min_packs);
+        push_opt(&mut row, "lead_days", p.lead_days);
         row
     });
     let inventory = c.inventory.iter().map(|s| {

@@ -175,6 +175,9 @@ pub struct Product {
     pub preferred: bool,
     /// Smallest number of packs a supplier sells.
     pub min_packs: Option<u32>,
+    /// Days between ordering and delivery (none: same day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_days: Option<u32>,
 }
 
 impl Product {
@@ -460,6 +463,7 @@ pub mod fields {
         "price",
         "preferred",
         "min_packs",
+        "lead_days",
         "pack_unit",
     ];
     /// Fields of `inventory` records.
@@ -508,7 +512,7 @@ pub mod fields {
             "settings" => &SETTINGS[..5],
             "ingredients" => &INGREDIENTS[..5],
             "materials" => &MATERIALS[..4],
-            "products" => &PRODUCTS[..8],
+            "products" => &PRODUCTS[..9],
             "inventory" => &INVENTORY[..11],
             "recipes" => &RECIPES[..8],
             "bundles" => &BUNDLES[..3],

@@ -329,6 +329,13 @@ pub struct ShoppingRow {
     pub cost: Option<Num>,
     /// Bought beyond the need, in `unit`.
     pub bought_surplus: Option<Num>,
+    /// The first day of the production schedule that uses it (the event day for
+    /// packaging); null when nothing is to buy.
+    pub needed_by: Option<chrono::NaiveDate>,
+    /// The day to order it by: `needed_by` less the product's `lead_days`.
+    pub order_by: Option<chrono::NaiveDate>,
+    /// The chosen product's delivery time in days.
+    pub lead_days: Option<u32>,
     /// Expired, unconvertible or missing-product remarks.
     pub note: String,
 }

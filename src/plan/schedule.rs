@@ -15,8 +15,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
+use super::kinds::{LineKind, ShoppingStatus};
 use super::recipes::Production;
-use super::result::Num;
+use super::result::{IngredientRow, Num, ShoppingRow};
 use crate::catalog::Recipe;
 
 /// The schedule of one plan.
@@ -272,6 +273,47 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
     }
 }
 
+/// Dates each line to buy: `needed_by` is the first scheduled day of a recipe its sources
+/// pass through last (the event day for packaging, or when no recipe is scheduled), and
+/// `order_by` is that less the chosen product's `lead_days`.
+pub fn order_dates(
+    schedule: &Schedule,
+    ingredients: &[IngredientRow],
+    shopping: &mut [ShoppingRow],
+    event_date: NaiveDate,
+) {
+    let mut first_day: BTreeMap<&str, NaiveDate> = BTreeMap::new();
+    for day in &schedule.days {
+        for e in &day.entries {
+            first_day.entry(e.recipe.as_str()).or_insert(day.date);
+        }
+    }
+    let mut needed: BTreeMap<&str, NaiveDate> = BTreeMap::new();
+    for row in ingredients {
+        for source in &row.sources {
+            let day = source
+                .path
+                .iter()
+                .rev()
+                .find_map(|step| first_day.get(step.as_str()).copied())
+                .unwrap_or(event_date);
+            let entry = needed.entry(row.ingredient.as_str()).or_insert(day);
+            *entry = (*entry).min(day);
+        }
+    }
+    for row in shopping
+        .iter_mut()
+        .filter(|r| r.status == ShoppingStatus::Buy)
+    {
+        let day = match row.kind {
+            LineKind::Ingredient => needed.get(row.item.as_str()).copied().unwrap_or(event_date),
+            LineKind::Material => event_date,
+        };
+        row.needed_by = Some(day);
+        row.order_by = day.checked_sub_days(Days::new(u64::from(row.lead_days.unwrap_or(0))));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -372,6 +414,75 @@ mod tests {
 
     /// A generated recipe: minutes, make ahead, keeps, batches × 4, parent index.
     type Spec = (u32, Option<u32>, Option<u32>, u32, Option<usize>);
+
+    #[test]
+    fn an_ingredient_is_ordered_lead_days_before_the_first_day_a_recipe_uses_it() {
+        use crate::catalog::Unit;
+        use crate::plan::result::Source;
+        let stollen = with(recipe("stollen", &[], &[]), 90, Some(10), None);
+        let bread = with(recipe("bread", &[], &[]), 60, None, None);
+        let p = production(&[&stollen, &bread], &[("stollen", "1"), ("bread", "1")]);
+        let s = schedule(&p, day(), None);
+        let source = |path: &[&str]| Source {
+            path: path.iter().map(|p| (*p).to_owned()).collect(),
+            qty: Num(Decimal::ONE),
+            unit: Unit::Lb,
+        };
+        let flour = IngredientRow {
+            ingredient: "flour".into(),
+            name: "Flour".into(),
+            category: "Dry".into(),
+            qty: Num(Decimal::TWO),
+            unit: Unit::Lb,
+            unconvertible: None,
+            sources: vec![
+                source(&["e", "loaf", "bread"]),
+                source(&["e", "stollen-loaf", "stollen"]),
+            ],
+        };
+        let line = |kind, item: &str, status, lead| ShoppingRow {
+            kind,
+            item: item.into(),
+            name: item.into(),
+            category: String::new(),
+            needed: Num::default(),
+            on_hand: Num::default(),
+            to_buy: Num::default(),
+            unit: Unit::Lb,
+            status,
+            product: None,
+            brand: None,
+            packs: None,
+            pack_size: None,
+            pack_in_unit: None,
+            price: None,
+            min_packs: None,
+            cost: None,
+            bought_surplus: None,
+            needed_by: None,
+            order_by: None,
+            lead_days: lead,
+            note: String::new(),
+        };
+        let mut shopping = vec![
+            line(LineKind::Ingredient, "flour", ShoppingStatus::Buy, Some(3)),
+            line(LineKind::Material, "tin", ShoppingStatus::Buy, None),
+            line(
+                LineKind::Ingredient,
+                "salt",
+                ShoppingStatus::Sufficient,
+                Some(3),
+            ),
+        ];
+        order_dates(&s, &[flour], &mut shopping, day());
+        let date = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
+        // The stollen is made 10 days ahead, on the 14th: flour by then, ordered 3 days
+        // earlier; packaging for the event day; nothing for a line in stock.
+        assert_eq!(shopping[0].needed_by, Some(date(14)));
+        assert_eq!(shopping[0].order_by, Some(date(11)));
+        assert_eq!(shopping[1].order_by, Some(date(24)));
+        assert_eq!(shopping[2].order_by, None);
+    }
 
     fn arb_recipes() -> impl Strategy<Value = Vec<Spec>> {
         // (minutes, make ahead, keeps, batches×4, parent index among earlier recipes)

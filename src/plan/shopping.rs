@@ -238,6 +238,9 @@ pub fn shopping_row(
         min_packs: None,
         cost: Some(Num::default()),
         bought_surplus: None,
+        needed_by: None,
+        order_by: None,
+        lead_days: None,
         note: String::new(),
     };
     if buying {
@@ -248,6 +251,7 @@ pub fn shopping_row(
             row.pack_size = Some(product.pack.to_string());
             row.price = product.price.map(Num);
             row.min_packs = product.min_packs;
+            row.lead_days = product.lead_days;
         }
         row.pack_in_unit = bought.pack_in_unit.map(Num);
         row.packs = bought.packs;

@@ -219,6 +219,7 @@ fn packs_round_up_and_cost() {
         price: Some(dec("18.99")),
         preferred: false,
         min_packs: None,
+        lead_days: None,
     });
     let r = plan(&c, &event(vec![recipe_target("r", "1")]));
     let row = &r.shopping[0];
@@ -670,6 +671,7 @@ fn without_prices_the_best_fitting_pack_is_chosen() {
             price: None,
             preferred: false,
             min_packs: None,
+            lead_days: None,
         });
     }
     let r = plan(&c, &event(vec![recipe_target("r", "1")]));

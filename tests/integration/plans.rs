@@ -66,7 +66,7 @@ fn the_input_hash_is_pinned() {
     // catalogue model changes on purpose, update this value.
     assert_eq!(
         store::input_hash(&records),
-        "f217ee1c3552c9e06715b9d663efe9b27f82200e0eeaecb068bf1086c20acaed"
+        "a7d2ab9b9833b6e9fb10821d2f38e58170c20e5a08c1ef658d673033f2c1acf7"
     );
 }
 

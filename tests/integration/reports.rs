@@ -237,7 +237,8 @@ fn csv_cells_are_formula_safe_and_round_trip() {
             "packs",
             "pack_size",
             "cost",
-            "note"
+            "note",
+            "order_by"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();

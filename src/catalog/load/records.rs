@@ -227,6 +227,9 @@ impl Loader {
         let min_packs = f
             .whole("min_packs", 1)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let lead_days = f
+            .whole("lead_days", 0)
+            .map(|n| u32::try_from(n.min(366)).unwrap_or(366));
         self.finish(f);
         Some(Product {
             of: of?,
@@ -236,6 +239,7 @@ impl Loader {
             price,
             preferred,
             min_packs,
+            lead_days,
         })
     }
 
