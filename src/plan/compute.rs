@@ -330,6 +330,7 @@ impl<'c> Engine<'c> {
         let schedule =
             super::schedule::schedule(&draft.production, event.date, settings.work_minutes_per_day);
         warnings.extend(schedule.warnings.iter().cloned());
+        super::schedule::in_schedule_order(&schedule, &mut recipes);
         super::schedule::order_dates(&schedule, &ingredients, &mut shopping, event.date);
         Ok(Computed {
             result: PlanResult {

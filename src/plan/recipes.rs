@@ -191,6 +191,7 @@ pub fn recipe_rows(
                     .map(|b| (*b).into()),
                 batch_cost: None,
                 total_cost: None,
+                made_on: Vec::new(),
                 yields: recipe
                     .yields
                     .iter()

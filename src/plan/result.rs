@@ -185,6 +185,8 @@ pub struct RecipeRow {
     pub batch_cost: Option<Num>,
     /// All planned batches.
     pub total_cost: Option<Num>,
+    /// The days the production schedule makes it, earliest first.
+    pub made_on: Vec<MadeOn>,
     /// What a batch makes and how many are planned.
     pub yields: Vec<YieldRow>,
     /// Ingredient lines: per batch and in total.
@@ -383,6 +385,21 @@ pub struct AssemblyRow {
     pub contents: Vec<ContentRow>,
     /// What is short, by how much.
     pub blockers: Vec<Blocker>,
+}
+
+/// Batches of a recipe on one day of the schedule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MadeOn {
+    /// The day.
+    pub date: chrono::NaiveDate,
+    /// Days before the event.
+    pub days_before: u32,
+    /// Batches that day (the last may be a fraction).
+    pub batches: Num,
+    /// First batch number made that day.
+    pub first_batch: u32,
+    /// Last batch number made that day.
+    pub last_batch: u32,
 }
 
 /// Bundles of one kind that go inside another bundle.

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::kinds::{LineKind, ShoppingStatus};
 use super::recipes::Production;
-use super::result::{IngredientRow, Num, ShoppingRow};
+use super::result::{IngredientRow, MadeOn, Num, RecipeRow, ShoppingRow};
 use crate::catalog::Recipe;
 
 /// The schedule of one plan.
@@ -271,6 +271,30 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
         days: out,
         warnings,
     }
+}
+
+/// Gives each recipe row the days it is made, and orders the rows by the first of them
+/// (stable: recipes of one day keep production order, sub-recipes first; recipes with
+/// nothing to make go last).
+pub fn in_schedule_order(schedule: &Schedule, recipes: &mut [RecipeRow]) {
+    let mut first: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut made_on: BTreeMap<&str, Vec<MadeOn>> = BTreeMap::new();
+    for day in &schedule.days {
+        for e in &day.entries {
+            first.entry(e.recipe.as_str()).or_insert(day.days_before);
+            made_on.entry(e.recipe.as_str()).or_default().push(MadeOn {
+                date: day.date,
+                days_before: day.days_before,
+                batches: e.batches,
+                first_batch: e.first_batch,
+                last_batch: e.last_batch,
+            });
+        }
+    }
+    for row in recipes.iter_mut() {
+        row.made_on = made_on.remove(row.recipe.as_str()).unwrap_or_default();
+    }
+    recipes.sort_by_cached_key(|r| std::cmp::Reverse(first.get(r.recipe.as_str()).copied()));
 }
 
 /// Dates each line to buy: `needed_by` is the first scheduled day of a recipe its sources

@@ -14,6 +14,26 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("csv", csv_field);
     env.add_filter("csv_row", csv_row);
     env.add_filter("ceil", ceil);
+    env.add_filter("css_string", css_string);
+}
+
+/// Text as a quoted CSS string, safe inside a `<style>` element: quotes, backslashes, line
+/// breaks and angle brackets become CSS escapes (for running page headers).
+fn css_string(value: Value) -> Value {
+    let text = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned);
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' | '&' => out.push_str(&format!("\\{:X} ", u32::from(c))),
+            c if c.is_control() => out.push_str(&format!("\\{:X} ", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Value::from_safe_string(out)
 }
 
 /// Decimal places for quantities: `settings.decimals`, else `run.decimals`, else 3.

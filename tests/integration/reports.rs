@@ -553,7 +553,12 @@ fn html_reports_print_one_unit_per_page() {
                 .expect("utf-8");
             fs::write(
                 &html,
-                source.replacen("<style>", &format!("<style>@page {{ size: {paper}; }}"), 1),
+                // After the sheet's own rules, so that this size wins.
+                source.replacen(
+                    "</style>",
+                    &format!("@page {{ size: {paper}; }}</style>"),
+                    1,
+                ),
             )
             .expect("write");
             let pdf = work.path().join(format!("{paper}-{file}.pdf"));
@@ -585,11 +590,34 @@ fn html_reports_print_one_unit_per_page() {
                 .arg("-")
                 .output()
                 .expect("pdftotext");
-            let pages: Vec<String> = String::from_utf8_lossy(&text.stdout)
+            let mut pages: Vec<String> = String::from_utf8_lossy(&text.stdout)
                 .split('\u{c}')
                 .map(str::to_owned)
                 .filter(|p| !p.trim().is_empty())
                 .collect();
+            // Every page carries the running header with its number.
+            let count = pages.len();
+            for (n, page) in pages.iter().enumerate() {
+                assert!(
+                    page.contains(&format!("page {} of {count}", n + 1)),
+                    "{paper} {file}: page {} has no running header",
+                    n + 1
+                );
+            }
+            // The production sheet opens with an overview of every recipe.
+            if file == "production-sheet.html" {
+                let overview = pages.remove(0);
+                assert!(
+                    overview.to_lowercase().contains("made on"),
+                    "{paper}: overview first"
+                );
+                for name in &names {
+                    assert!(
+                        overview.contains(name.as_str()),
+                        "{paper}: overview lists {name}"
+                    );
+                }
+            }
             assert_eq!(
                 pages.len(),
                 names.len(),
