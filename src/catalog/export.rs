@@ -93,6 +93,8 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
         }
         push_opt(&mut row, "min_packs", p.min_packs);
         push_opt(&mut row, "lead_days", p.lead_days);
+        push_opt(&mut row, "supplier", p.supplier.as_ref());
+        push_opt(&mut row, "sku", p.sku.as_ref());
         row
     });
     let inventory = c.inventory.iter().map(|s| {

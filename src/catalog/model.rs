@@ -178,6 +178,12 @@ pub struct Product {
     /// Days between ordering and delivery (none: same day).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_days: Option<u32>,
+    /// Who sells it (purchase orders are grouped by supplier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    /// The supplier's article number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
 }
 
 impl Product {
@@ -464,6 +470,8 @@ pub mod fields {
         "preferred",
         "min_packs",
         "lead_days",
+        "supplier",
+        "sku",
         "pack_unit",
     ];
     /// Fields of `inventory` records.
@@ -512,7 +520,7 @@ pub mod fields {
             "settings" => &SETTINGS[..5],
             "ingredients" => &INGREDIENTS[..5],
             "materials" => &MATERIALS[..4],
-            "products" => &PRODUCTS[..9],
+            "products" => &PRODUCTS[..11],
             "inventory" => &INVENTORY[..11],
             "recipes" => &RECIPES[..8],
             "bundles" => &BUNDLES[..3],

@@ -206,20 +206,21 @@ pub fn report(
             Per::Plan => reports.render_plan(manifest, &result),
             Per::Run => {
                 let plans = vec![result.clone()];
-                let context = RunContext {
-                    rollup: rollup::rollup(
+                let context = RunContext::new(
+                    rollup::rollup(
                         engine.index(),
                         std::slice::from_ref(&result.event.slug),
                         &needs,
                     )?,
-                    run: RunInfo {
+                    RunInfo {
                         now: ctx.now_text(),
                         events: vec![result.event.slug.clone()],
                         currency: result.settings.currency.clone(),
                         decimals: result.settings.decimals,
+                        paper: result.settings.paper,
                     },
                     plans,
-                };
+                );
                 reports.render_run(manifest, &context)
             }
         }

@@ -449,16 +449,21 @@ fn run_stages(
     let mut run_files = Vec::new();
     if !selected.per_run.is_empty() {
         let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
-        let context = RunContext {
-            rollup: rollup(engine.index(), &slugs, &needs)?,
-            run: RunInfo {
+        let context = RunContext::new(
+            rollup(engine.index(), &slugs, &needs)?,
+            RunInfo {
                 now: now.clone(),
                 events: slugs,
                 currency: loaded.catalog.settings.currency.clone(),
                 decimals: loaded.catalog.settings.decimals,
+                paper: loaded
+                    .catalog
+                    .settings
+                    .paper
+                    .unwrap_or(crate::catalog::Paper::Letter),
             },
             plans,
-        };
+        );
         for manifest in &selected.per_run {
             let (path, bytes) = reports
                 .render_run(manifest, &context)

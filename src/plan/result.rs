@@ -338,6 +338,10 @@ pub struct ShoppingRow {
     pub order_by: Option<chrono::NaiveDate>,
     /// The chosen product's delivery time in days.
     pub lead_days: Option<u32>,
+    /// The chosen product's supplier.
+    pub supplier: Option<String>,
+    /// The supplier's article number.
+    pub sku: Option<String>,
     /// Expired, unconvertible or missing-product remarks.
     pub note: String,
 }

@@ -7,14 +7,17 @@
 //! events already took; the rest is bought. Stock that expires between two events is never
 //! counted twice (the later view no longer shows it), so the roll-up errs towards buying.
 
+use std::collections::BTreeMap;
+
 use polars::prelude::*;
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::PlanError;
 use super::aggregate::TotalKey;
 use super::index::Index;
-use super::kinds::LineKind;
-use super::result::ShoppingRow;
+use super::kinds::{LineKind, ShoppingStatus};
+use super::result::{Num, ShoppingRow};
 use super::shopping::shopping_row;
 
 /// One line of the roll-up: a shopping-list line for the whole run, plus the events served.
@@ -134,4 +137,113 @@ fn u64_of(key: TotalKey) -> u64 {
     (u64::from(key.kind() == LineKind::Material) << 40)
         | (u64::from(key.id()) << 8)
         | key.unit() as u64
+}
+/// What to order from one supplier: the roll-up's lines to buy whose chosen product names
+/// that supplier (or none: the "unassigned" order), with the order's total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SupplierOrder {
+    /// The supplier, as the products name it (null: products without a supplier).
+    pub supplier: Option<String>,
+    /// Lines to buy, as in the roll-up.
+    pub lines: Vec<RollupRow>,
+    /// Sum of the priced lines.
+    pub total: Num,
+    /// Lines without a price (not in `total`).
+    pub unpriced: usize,
+}
+
+/// The roll-up's lines to buy grouped by supplier, suppliers by name, unassigned last.
+pub fn orders(rollup: &[RollupRow]) -> Vec<SupplierOrder> {
+    let mut by: BTreeMap<(bool, Option<String>), Vec<RollupRow>> = BTreeMap::new();
+    for row in rollup
+        .iter()
+        .filter(|r| r.line.status == ShoppingStatus::Buy)
+    {
+        let supplier = row.line.supplier.clone();
+        by.entry((supplier.is_none(), supplier))
+            .or_default()
+            .push(row.clone());
+    }
+    by.into_iter()
+        .map(|((_, supplier), lines)| {
+            let total = lines
+                .iter()
+                .filter_map(|l| l.line.cost)
+                .fold(Decimal::ZERO, |sum, c| sum.saturating_add(c.0));
+            let unpriced = lines.iter().filter(|l| l.line.cost.is_none()).count();
+            SupplierOrder {
+                supplier,
+                lines,
+                total: Num(total),
+                unpriced,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Unit;
+
+    fn line(
+        item: &str,
+        supplier: Option<&str>,
+        cost: Option<i64>,
+        status: ShoppingStatus,
+    ) -> RollupRow {
+        RollupRow {
+            line: ShoppingRow {
+                kind: LineKind::Ingredient,
+                item: item.into(),
+                name: item.into(),
+                category: String::new(),
+                needed: Num::default(),
+                on_hand: Num::default(),
+                to_buy: Num::default(),
+                unit: Unit::Lb,
+                status,
+                product: None,
+                brand: None,
+                packs: None,
+                pack_size: None,
+                pack_in_unit: None,
+                price: None,
+                min_packs: None,
+                cost: cost.map(|c| Num(Decimal::from(c))),
+                bought_surplus: None,
+                needed_by: None,
+                order_by: None,
+                lead_days: None,
+                supplier: supplier.map(str::to_owned),
+                sku: None,
+                note: String::new(),
+            },
+            events: vec!["e".into()],
+        }
+    }
+
+    #[test]
+    fn orders_group_lines_to_buy_by_supplier_with_unassigned_last() {
+        let rollup = vec![
+            line("flour", Some("Mill"), Some(30), ShoppingStatus::Buy),
+            line("oranges", None, Some(8), ShoppingStatus::Buy),
+            line("butter", Some("Dairy"), None, ShoppingStatus::Buy),
+            line("sugar", Some("Mill"), Some(12), ShoppingStatus::Buy),
+            line("salt", Some("Mill"), Some(99), ShoppingStatus::Sufficient),
+        ];
+        let orders = orders(&rollup);
+        let summary: Vec<(Option<&str>, usize, Num, usize)> = orders
+            .iter()
+            .map(|o| (o.supplier.as_deref(), o.lines.len(), o.total, o.unpriced))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (Some("Dairy"), 1, Num(Decimal::ZERO), 1),
+                (Some("Mill"), 2, Num(Decimal::from(42)), 0),
+                (None, 1, Num(Decimal::from(8)), 0),
+            ]
+        );
+    }
 }

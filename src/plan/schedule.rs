@@ -486,6 +486,8 @@ mod tests {
             needed_by: None,
             order_by: None,
             lead_days: lead,
+            supplier: None,
+            sku: None,
             note: String::new(),
         };
         let mut shopping = vec![

@@ -241,6 +241,8 @@ pub fn shopping_row(
         needed_by: None,
         order_by: None,
         lead_days: None,
+        supplier: None,
+        sku: None,
         note: String::new(),
     };
     if buying {
@@ -252,6 +254,8 @@ pub fn shopping_row(
             row.price = product.price.map(Num);
             row.min_packs = product.min_packs;
             row.lead_days = product.lead_days;
+            row.supplier = product.supplier.clone();
+            row.sku = product.sku.clone();
         }
         row.pack_in_unit = bought.pack_in_unit.map(Num);
         row.packs = bought.packs;

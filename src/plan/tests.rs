@@ -220,6 +220,8 @@ fn packs_round_up_and_cost() {
         preferred: false,
         min_packs: None,
         lead_days: None,
+        supplier: None,
+        sku: None,
     });
     let r = plan(&c, &event(vec![recipe_target("r", "1")]));
     let row = &r.shopping[0];
@@ -672,6 +674,8 @@ fn without_prices_the_best_fitting_pack_is_chosen() {
             preferred: false,
             min_packs: None,
             lead_days: None,
+            supplier: None,
+            sku: None,
         });
     }
     let r = plan(&c, &event(vec![recipe_target("r", "1")]));

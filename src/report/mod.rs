@@ -55,6 +55,14 @@ const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
         "production-schedule.yaml",
         include_str!("../../reports/production-schedule.yaml"),
     ),
+    (
+        "purchase-orders.yaml",
+        include_str!("../../reports/purchase-orders.yaml"),
+    ),
+    (
+        "purchase-orders-csv.yaml",
+        include_str!("../../reports/purchase-orders-csv.yaml"),
+    ),
 ];
 
 /// Built-in templates: (name, source).
@@ -88,6 +96,14 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     (
         "production-schedule.html.j2",
         include_str!("../../templates/production-schedule.html.j2"),
+    ),
+    (
+        "purchase-orders.html.j2",
+        include_str!("../../templates/purchase-orders.html.j2"),
+    ),
+    (
+        "purchase-orders.csv.j2",
+        include_str!("../../templates/purchase-orders.csv.j2"),
     ),
 ];
 
@@ -416,6 +432,8 @@ pub struct RunContext {
     pub plans: Vec<PlanResult>,
     /// The purchase roll-up across them.
     pub rollup: Vec<RollupRow>,
+    /// The roll-up's lines to buy, grouped by supplier (purchase orders).
+    pub orders: Vec<crate::plan::rollup::SupplierOrder>,
     /// Run metadata.
     pub run: RunInfo,
 }
@@ -431,6 +449,20 @@ pub struct RunInfo {
     pub currency: String,
     /// Quantity decimals.
     pub decimals: u32,
+    /// Paper the printable run reports are laid out for.
+    pub paper: crate::catalog::Paper,
+}
+
+impl RunContext {
+    /// The context of a run's reports; the purchase orders are grouped from `rollup`.
+    pub fn new(rollup: Vec<RollupRow>, run: RunInfo, plans: Vec<PlanResult>) -> RunContext {
+        RunContext {
+            orders: crate::plan::rollup::orders(&rollup),
+            rollup,
+            run,
+            plans,
+        }
+    }
 }
 
 fn origin_file(origin: &str, name: &str) -> String {
@@ -621,6 +653,8 @@ mod tests {
                 "production-schedule",
                 "production-sheet",
                 "progress-sheet",
+                "purchase-orders",
+                "purchase-orders-csv",
                 "purchase-rollup",
                 "shopping-list"
             ]

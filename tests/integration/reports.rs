@@ -79,6 +79,8 @@ fn every_built_in_report_matches_its_golden_file() {
             "holiday-gift-boxes/production-sheet.html",
             "holiday-gift-boxes/progress-sheet.html",
             "holiday-gift-boxes/shopping-list.csv",
+            "purchase-orders.csv",
+            "purchase-orders.html",
             "purchase-rollup.csv",
             "run-report.json",
             "winter-market/assembly-sheet.html",
@@ -238,7 +240,8 @@ fn csv_cells_are_formula_safe_and_round_trip() {
             "pack_size",
             "cost",
             "note",
-            "order_by"
+            "order_by",
+            "status"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();

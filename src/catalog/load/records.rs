@@ -230,6 +230,8 @@ impl Loader {
         let lead_days = f
             .whole("lead_days", 0)
             .map(|n| u32::try_from(n.min(366)).unwrap_or(366));
+        let supplier = f.opt_text("supplier").filter(|s| !s.trim().is_empty());
+        let sku = f.opt_text("sku").filter(|s| !s.trim().is_empty());
         self.finish(f);
         Some(Product {
             of: of?,
@@ -240,6 +242,8 @@ impl Loader {
             preferred,
             min_packs,
             lead_days,
+            supplier,
+            sku,
         })
     }
 
