@@ -59,6 +59,23 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
     );
     push_opt(
         &mut settings,
+        "kitchen_units",
+        c.settings.kitchen_units.map(|k| match k {
+            crate::catalog::KitchenUnits::Weight => "weight",
+            crate::catalog::KitchenUnits::Volume => "volume",
+            crate::catalog::KitchenUnits::AsWritten => "as-written",
+        }),
+    );
+    push_opt(
+        &mut settings,
+        "unit_system",
+        c.settings.unit_system.map(|u| match u {
+            crate::catalog::UnitSystem::Us => "us",
+            crate::catalog::UnitSystem::Metric => "metric",
+        }),
+    );
+    push_opt(
+        &mut settings,
         "paper",
         c.settings.paper.map(|p| match p {
             crate::catalog::Paper::Letter => "letter",

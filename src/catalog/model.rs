@@ -52,6 +52,57 @@ pub struct Settings {
     /// Paper the printable sheets are laid out for (none: US Letter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paper: Option<Paper>,
+    /// How the sheets show amounts (none: by weight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kitchen_units: Option<KitchenUnits>,
+    /// US or metric units on the sheets (none: US).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_system: Option<UnitSystem>,
+}
+
+/// How the sheets show amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KitchenUnits {
+    /// Weighed wherever a mass or density is known.
+    Weight,
+    /// Measured by volume wherever a volume or density is known.
+    Volume,
+    /// As the recipes write them.
+    AsWritten,
+}
+
+impl KitchenUnits {
+    /// Parses `weight`, `volume` or `as-written`.
+    pub fn parse(text: &str) -> Option<KitchenUnits> {
+        match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "weight" => Some(KitchenUnits::Weight),
+            "volume" => Some(KitchenUnits::Volume),
+            "as-written" => Some(KitchenUnits::AsWritten),
+            _ => None,
+        }
+    }
+}
+
+/// The family of units the sheets use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitSystem {
+    /// Ounces, pounds, teaspoons, cups.
+    Us,
+    /// Grams, kilograms, millilitres, litres.
+    Metric,
+}
+
+impl UnitSystem {
+    /// Parses `us` or `metric`.
+    pub fn parse(text: &str) -> Option<UnitSystem> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "us" => Some(UnitSystem::Us),
+            "metric" => Some(UnitSystem::Metric),
+            _ => None,
+        }
+    }
 }
 
 /// Paper size of the printable sheets.
@@ -83,6 +134,8 @@ impl Default for Settings {
             decimals: 3,
             work_minutes_per_day: None,
             paper: None,
+            kitchen_units: None,
+            unit_system: None,
         }
     }
 }
@@ -452,6 +505,8 @@ pub mod fields {
         "decimals",
         "work_minutes_per_day",
         "paper",
+        "kitchen_units",
+        "unit_system",
         "csv_delimiter",
         "date_format",
     ];
@@ -517,7 +572,7 @@ pub mod fields {
     /// The CSV columns of a main table.
     pub fn csv_columns(table: &str) -> &'static [&'static str] {
         match table {
-            "settings" => &SETTINGS[..5],
+            "settings" => &SETTINGS[..7],
             "ingredients" => &INGREDIENTS[..5],
             "materials" => &MATERIALS[..4],
             "products" => &PRODUCTS[..11],

@@ -375,6 +375,7 @@ impl<'c> Engine<'c> {
         (event, paths): (&str, &Paths<'_>),
     ) -> (Vec<IngredientRow>, Vec<MaterialRow>) {
         let index = &self.index;
+        let kitchen = super::kitchen::Kitchen::of(&index.catalog.settings);
         let (mut ingredients, mut materials) = (Vec::new(), Vec::new());
         let mut at = 0;
         for total in totals {
@@ -395,12 +396,17 @@ impl<'c> Engine<'c> {
             match total.key.kind() {
                 LineKind::Ingredient => {
                     let ingredient = index.ingredient_at(id);
+                    let qty = from_fixed(total.needed);
+                    let (kitchen_qty, kitchen_unit) =
+                        kitchen.amount(qty, unit, ingredient.density.as_ref());
                     ingredients.push(IngredientRow {
                         ingredient: ingredient.slug.clone(),
                         name: ingredient.name.clone(),
                         category: ingredient.category.clone(),
-                        qty: from_fixed(total.needed).into(),
+                        qty: qty.into(),
                         unit,
+                        kitchen_qty: kitchen_qty.into(),
+                        kitchen_unit,
                         unconvertible: unconvertible(index, id, unit),
                         sources: rows,
                     });

@@ -17,6 +17,7 @@ pub mod explode;
 pub mod feasibility;
 pub mod index;
 pub mod kinds;
+pub mod kitchen;
 pub mod memo;
 pub mod nesting;
 pub mod persist;

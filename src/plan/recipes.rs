@@ -163,6 +163,7 @@ pub fn recipe_rows(
     production: &Production<'_>,
     produced: &BTreeMap<&str, (u64, u64)>,
 ) -> Vec<RecipeRow> {
+    let kitchen = super::kitchen::Kitchen::of(&index.catalog.settings);
     let components: HashSet<&str> = production
         .order
         .iter()
@@ -212,19 +213,26 @@ pub fn recipe_rows(
                     .ingredients
                     .iter()
                     .map(|l| {
-                        let (total_qty, total_unit) = l
-                            .qty
-                            .value
-                            .checked_mul(total)
-                            .map_or((l.qty.value, l.qty.unit), |v| kitchen_total(v, l.qty.unit));
+                        let all = l.qty.value.checked_mul(total);
+                        let (total_qty, total_unit) =
+                            all.map_or((l.qty.value, l.qty.unit), |v| kitchen_total(v, l.qty.unit));
+                        let record = index
+                            .ingredient_id(&l.ingredient)
+                            .map(|i| index.ingredient_at(i));
+                        let density = record.and_then(|i| i.density.as_ref());
+                        let (kitchen_per_batch, kitchen_per_batch_unit) =
+                            kitchen.amount(l.qty.value, l.qty.unit, density);
+                        let (kitchen_qty, kitchen_unit) =
+                            kitchen.amount(all.unwrap_or(l.qty.value), l.qty.unit, density);
                         RecipeLineRow {
                             ingredient: l.ingredient.clone(),
-                            name: index.ingredient_id(&l.ingredient).map_or_else(
-                                || l.ingredient.clone(),
-                                |i| index.ingredient_at(i).name.clone(),
-                            ),
+                            name: record.map_or_else(|| l.ingredient.clone(), |i| i.name.clone()),
                             per_batch: l.qty.value.into(),
                             per_batch_unit: l.qty.unit,
+                            kitchen_per_batch: kitchen_per_batch.into(),
+                            kitchen_per_batch_unit,
+                            kitchen_qty: kitchen_qty.into(),
+                            kitchen_unit,
                             qty: total_qty.into(),
                             unit: total_unit,
                             note: l.note.clone(),

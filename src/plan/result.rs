@@ -223,6 +223,14 @@ pub struct RecipeLineRow {
     pub per_batch: Num,
     /// Unit of `per_batch`, as written in the recipe.
     pub per_batch_unit: Unit,
+    /// One batch's amount in the kitchen's units (`settings.kitchen_units`).
+    pub kitchen_per_batch: Num,
+    /// Its unit.
+    pub kitchen_per_batch_unit: Unit,
+    /// All batches in the kitchen's units.
+    pub kitchen_qty: Num,
+    /// Its unit.
+    pub kitchen_unit: Unit,
     /// Amount for all batches, in `unit`.
     pub qty: Num,
     /// The kitchen unit of `qty`: the written unit moved up when the amount is large
@@ -271,6 +279,10 @@ pub struct IngredientRow {
     pub qty: Num,
     /// Reporting unit, or the line's own unit when unconvertible.
     pub unit: Unit,
+    /// The total in the kitchen's units (`settings.kitchen_units`), for the sheets.
+    pub kitchen_qty: Num,
+    /// Its unit.
+    pub kitchen_unit: Unit,
     /// Why these lines could not be converted to the reporting unit (null when they could).
     pub unconvertible: Option<String>,
     /// The contributions, one per path; they sum to `qty`.

@@ -458,6 +458,8 @@ mod tests {
             category: "Dry".into(),
             qty: Num(Decimal::TWO),
             unit: Unit::Lb,
+            kitchen_qty: Num(Decimal::TWO),
+            kitchen_unit: Unit::Lb,
             unconvertible: None,
             sources: vec![
                 source(&["e", "loaf", "bread"]),

@@ -744,8 +744,12 @@ fn the_sheets_follow_the_paper_setting() {
     super::store::copy_dir(&fixture("sample"), &catalogue);
     let settings = catalogue.join("settings.yaml");
     let text = fs::read_to_string(&settings).expect("settings");
-    fs::write(&settings, format!("{text}paper: A4\n")).expect("write");
+    fs::write(&settings, format!("{text}paper: A4\nunit_system: metric\n")).expect("write");
     let a4 = run(work.path(), &catalogue, "out-a4", &[]);
+    // Weighed in grams and kilograms where the sample's ingredients have a density.
+    let sheet_a4 = sheet(&a4, "winter-market/production-sheet.html");
+    assert!(sheet_a4.contains(" kg</td>") && sheet_a4.contains(" g</td>"));
+    assert!(!sheet(&letter, "winter-market/production-sheet.html").contains(" kg</td>"));
     for name in [
         "winter-market/production-sheet.html",
         "winter-market/production-schedule.html",

@@ -4,6 +4,27 @@
 use super::*;
 use crate::catalog::dialect::{self, Delimiter};
 
+/// An optional field holding one of a few words, or a located `bad-value` error.
+fn choice<T>(
+    f: &mut Fields<'_>,
+    name: &str,
+    parse: fn(&str) -> Option<T>,
+    words: &str,
+) -> Option<T> {
+    let (text, loc) = f.text(name)?;
+    let value = parse(&text);
+    if value.is_none() {
+        f.error(
+            &loc,
+            name,
+            "bad-value",
+            format!("unknown {name} {text:?}"),
+            Some(format!("use {words}")),
+        );
+    }
+    value
+}
+
 impl Loader {
     pub(super) fn settings(&mut self, node: &Node) -> Option<Settings> {
         let mut f = Fields::open(
@@ -76,6 +97,18 @@ impl Loader {
             },
             None => None,
         };
+        let kitchen_units = choice(
+            &mut f,
+            "kitchen_units",
+            KitchenUnits::parse,
+            "\"weight\", \"volume\" or \"as-written\"",
+        );
+        let unit_system = choice(
+            &mut f,
+            "unit_system",
+            UnitSystem::parse,
+            "\"us\" or \"metric\"",
+        );
         self.finish(f);
         Some(Settings {
             currency,
@@ -83,6 +116,8 @@ impl Loader {
             decimals,
             work_minutes_per_day,
             paper,
+            kitchen_units,
+            unit_system,
         })
     }
 
