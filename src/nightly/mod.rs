@@ -596,7 +596,18 @@ fn render_plan(
             ("blockers", p.feasibility.blockers.len()),
             ("warnings", p.warnings.len()),
         ]),
-        warnings: p.warnings.clone(),
+        // The plan's warnings, and what the run's day says about its schedule (plan.json
+        // stays a function of the plan: it does not know the day it is read on).
+        warnings: p
+            .warnings
+            .iter()
+            .cloned()
+            .chain(crate::plan::schedule::overdue(
+                &p.schedule,
+                &p.shopping,
+                options.now.date_naive(),
+            ))
+            .collect(),
         blockers: p.feasibility.blockers.clone(),
         files,
         timings_ms: BTreeMap::from([("render", ms(started))]),

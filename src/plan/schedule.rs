@@ -297,6 +297,47 @@ pub fn in_schedule_order(schedule: &Schedule, recipes: &mut [RecipeRow]) {
     recipes.sort_by_cached_key(|r| std::cmp::Reverse(first.get(r.recipe.as_str()).copied()));
 }
 
+/// What the run's day says about a schedule: work scheduled before `today` and lines to buy
+/// whose order-by date has passed (the plan itself does not know the day it is read on).
+pub fn overdue(schedule: &Schedule, shopping: &[ShoppingRow], today: NaiveDate) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut late: Vec<(&str, NaiveDate)> = Vec::new();
+    for day in schedule.days.iter().filter(|d| d.date < today) {
+        for e in &day.entries {
+            if !late.iter().any(|(name, _)| *name == e.name) {
+                late.push((e.name.as_str(), day.date));
+            }
+        }
+    }
+    match late.as_slice() {
+        [] => {}
+        [(name, date)] => warnings.push(format!(
+            "{name} was scheduled for {date}, before today ({today}): make it as soon as possible"
+        )),
+        [(name, date), ..] => warnings.push(format!(
+            "{} recipes were scheduled before today ({today}), the first {name} on {date}: make them as soon as possible",
+            late.len()
+        )),
+    }
+    let mut overdue: Vec<(NaiveDate, &str)> = shopping
+        .iter()
+        .filter_map(|r| {
+            r.order_by
+                .filter(|d| *d < today)
+                .map(|d| (d, r.name.as_str()))
+        })
+        .collect();
+    overdue.sort();
+    if let Some((date, name)) = overdue.first() {
+        warnings.push(format!(
+            "{} line{} to buy should have been ordered before today ({today}), the first {name} by {date}",
+            overdue.len(),
+            if overdue.len() == 1 { "" } else { "s" },
+        ));
+    }
+    warnings
+}
+
 /// Dates each line to buy: `needed_by` is the first scheduled day of a recipe its sources
 /// pass through last (the event day for packaging, or when no recipe is scheduled), and
 /// `order_by` is that less the chosen product's `lead_days`.
@@ -510,6 +551,22 @@ mod tests {
         assert_eq!(shopping[0].order_by, Some(date(11)));
         assert_eq!(shopping[1].order_by, Some(date(24)));
         assert_eq!(shopping[2].order_by, None);
+        // Read on the 13th, the flour's order-by date has passed; on the 15th, the stollen's
+        // day too.
+        assert_eq!(
+            overdue(&s, &shopping, date(13)),
+            [
+                "1 line to buy should have been ordered before today (2026-12-13), the first flour by 2026-12-11"
+            ]
+        );
+        assert_eq!(
+            overdue(&s, &shopping, date(15)),
+            [
+                "stollen was scheduled for 2026-12-14, before today (2026-12-15): make it as soon as possible",
+                "1 line to buy should have been ordered before today (2026-12-15), the first flour by 2026-12-11",
+            ]
+        );
+        assert!(overdue(&s, &shopping, date(1)).is_empty());
     }
 
     fn arb_recipes() -> impl Strategy<Value = Vec<Spec>> {
