@@ -87,12 +87,35 @@ fn num(state: &State, value: Value) -> Result<String, Error> {
         .ok_or_else(|| not_a_number(&value))
 }
 
-/// A quantity with its unit: `{{ 2.5 | qty("cup") }}` → `2.5 cup`.
+/// A quantity with its unit: `{{ 2.5 | qty("cup") }}` → `2.5 cup`. Counted things read as
+/// a baker says them: `4½ each`, `¾ each`.
 fn qty(state: &State, value: Value, unit: Option<String>) -> Result<String, Error> {
+    if unit.as_deref() == Some("each")
+        && let Some(counted) = decimal(&value).and_then(fraction)
+    {
+        return Ok(format!("{counted} each"));
+    }
     let amount = num(state, value)?;
     Ok(match unit.filter(|u| !u.is_empty()) {
         Some(unit) if !amount.is_empty() => format!("{amount} {unit}"),
         _ => amount,
+    })
+}
+
+/// A count with a quarter, half or three-quarter part as a fraction glyph (`4½`); `None`
+/// for whole counts and other fractions.
+fn fraction(value: Decimal) -> Option<String> {
+    let whole = value.trunc();
+    let glyph = match (value - whole).normalize().to_string().as_str() {
+        "0.25" => "¼",
+        "0.5" => "½",
+        "0.75" => "¾",
+        _ => return None,
+    };
+    Some(if whole.is_zero() {
+        glyph.to_owned()
+    } else {
+        format!("{}{glyph}", whole.normalize())
     })
 }
 
@@ -179,6 +202,16 @@ mod tests {
         let mut env = Environment::new();
         register(&mut env);
         env.render_str(template, ctx).unwrap()
+    }
+
+    #[test]
+    fn counts_read_as_fractions() {
+        let ctx = minijinja::context! { settings => minijinja::context! { decimals => 2 } };
+        assert_eq!(render("{{ 4.5 | qty('each') }}", ctx.clone()), "4½ each");
+        assert_eq!(render("{{ 0.75 | qty('each') }}", ctx.clone()), "¾ each");
+        assert_eq!(render("{{ 3 | qty('each') }}", ctx.clone()), "3 each");
+        assert_eq!(render("{{ 1.3 | qty('each') }}", ctx.clone()), "1.3 each");
+        assert_eq!(render("{{ 4.5 | qty('cup') }}", ctx), "4.5 cup");
     }
 
     #[test]
