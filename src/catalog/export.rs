@@ -60,27 +60,19 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
     push_opt(
         &mut settings,
         "kitchen_units",
-        c.settings.kitchen_units.map(|k| match k {
-            crate::catalog::KitchenUnits::Weight => "weight",
-            crate::catalog::KitchenUnits::Volume => "volume",
-            crate::catalog::KitchenUnits::AsWritten => "as-written",
-        }),
+        c.settings
+            .kitchen_units
+            .map(crate::catalog::KitchenUnits::name),
     );
     push_opt(
         &mut settings,
         "unit_system",
-        c.settings.unit_system.map(|u| match u {
-            crate::catalog::UnitSystem::Us => "us",
-            crate::catalog::UnitSystem::Metric => "metric",
-        }),
+        c.settings.unit_system.map(crate::catalog::UnitSystem::name),
     );
     push_opt(
         &mut settings,
         "paper",
-        c.settings.paper.map(|p| match p {
-            crate::catalog::Paper::Letter => "letter",
-            crate::catalog::Paper::A4 => "a4",
-        }),
+        c.settings.paper.map(crate::catalog::Paper::name),
     );
     let ingredients = c.ingredients.values().map(|i| {
         let mut row: Row = vec![

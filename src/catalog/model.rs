@@ -73,14 +73,26 @@ pub enum KitchenUnits {
 }
 
 impl KitchenUnits {
-    /// Parses `weight`, `volume` or `as-written`.
-    pub fn parse(text: &str) -> Option<KitchenUnits> {
-        match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "weight" => Some(KitchenUnits::Weight),
-            "volume" => Some(KitchenUnits::Volume),
-            "as-written" => Some(KitchenUnits::AsWritten),
-            _ => None,
+    /// Every choice.
+    pub const ALL: [KitchenUnits; 3] = [
+        KitchenUnits::Weight,
+        KitchenUnits::Volume,
+        KitchenUnits::AsWritten,
+    ];
+
+    /// The word the catalogue spells it with (as serde does).
+    pub fn name(self) -> &'static str {
+        match self {
+            KitchenUnits::Weight => "weight",
+            KitchenUnits::Volume => "volume",
+            KitchenUnits::AsWritten => "as-written",
         }
+    }
+
+    /// Parses `weight`, `volume` or `as-written` (any case, `_` for `-`).
+    pub fn parse(text: &str) -> Option<KitchenUnits> {
+        let text = text.trim().to_ascii_lowercase().replace('_', "-");
+        KitchenUnits::ALL.into_iter().find(|k| k.name() == text)
     }
 }
 
@@ -95,13 +107,21 @@ pub enum UnitSystem {
 }
 
 impl UnitSystem {
-    /// Parses `us` or `metric`.
-    pub fn parse(text: &str) -> Option<UnitSystem> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "us" => Some(UnitSystem::Us),
-            "metric" => Some(UnitSystem::Metric),
-            _ => None,
+    /// Every unit system.
+    pub const ALL: [UnitSystem; 2] = [UnitSystem::Us, UnitSystem::Metric];
+
+    /// The word the catalogue spells it with (as serde does).
+    pub fn name(self) -> &'static str {
+        match self {
+            UnitSystem::Us => "us",
+            UnitSystem::Metric => "metric",
         }
+    }
+
+    /// Parses `us` or `metric` (any case).
+    pub fn parse(text: &str) -> Option<UnitSystem> {
+        let text = text.trim().to_ascii_lowercase();
+        UnitSystem::ALL.into_iter().find(|u| u.name() == text)
     }
 }
 
@@ -116,13 +136,21 @@ pub enum Paper {
 }
 
 impl Paper {
+    /// Every paper size.
+    pub const ALL: [Paper; 2] = [Paper::Letter, Paper::A4];
+
+    /// The word the catalogue spells it with (as serde does).
+    pub fn name(self) -> &'static str {
+        match self {
+            Paper::Letter => "letter",
+            Paper::A4 => "a4",
+        }
+    }
+
     /// Parses `letter` or `a4` (any case).
     pub fn parse(text: &str) -> Option<Paper> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "letter" => Some(Paper::Letter),
-            "a4" => Some(Paper::A4),
-            _ => None,
-        }
+        let text = text.trim().to_ascii_lowercase();
+        Paper::ALL.into_iter().find(|p| p.name() == text)
     }
 }
 

@@ -184,7 +184,6 @@ pub fn orders(rollup: &[RollupRow]) -> Vec<SupplierOrder> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Unit;
 
     fn line(
         item: &str,
@@ -194,30 +193,9 @@ mod tests {
     ) -> RollupRow {
         RollupRow {
             line: ShoppingRow {
-                kind: LineKind::Ingredient,
-                item: item.into(),
-                name: item.into(),
-                category: String::new(),
-                needed: Num::default(),
-                on_hand: Num::default(),
-                to_buy: Num::default(),
-                unit: Unit::Lb,
-                status,
-                product: None,
-                brand: None,
-                packs: None,
-                pack_size: None,
-                pack_in_unit: None,
-                price: None,
-                min_packs: None,
-                cost: cost.map(|c| Num(Decimal::from(c))),
-                bought_surplus: None,
-                needed_by: None,
-                order_by: None,
-                lead_days: None,
                 supplier: supplier.map(str::to_owned),
-                sku: None,
-                note: String::new(),
+                cost: cost.map(|c| Num(Decimal::from(c))),
+                ..crate::plan::testing::shopping_line(LineKind::Ingredient, item, status)
             },
             events: vec!["e".into()],
         }

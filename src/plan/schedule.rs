@@ -508,30 +508,8 @@ mod tests {
             ],
         };
         let line = |kind, item: &str, status, lead| ShoppingRow {
-            kind,
-            item: item.into(),
-            name: item.into(),
-            category: String::new(),
-            needed: Num::default(),
-            on_hand: Num::default(),
-            to_buy: Num::default(),
-            unit: Unit::Lb,
-            status,
-            product: None,
-            brand: None,
-            packs: None,
-            pack_size: None,
-            pack_in_unit: None,
-            price: None,
-            min_packs: None,
-            cost: None,
-            bought_surplus: None,
-            needed_by: None,
-            order_by: None,
             lead_days: lead,
-            supplier: None,
-            sku: None,
-            note: String::new(),
+            ..crate::plan::testing::shopping_line(kind, item, status)
         };
         let mut shopping = vec![
             line(LineKind::Ingredient, "flour", ShoppingStatus::Buy, Some(3)),

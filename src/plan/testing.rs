@@ -117,3 +117,39 @@ pub fn bundle_target(bundle: &str, qty: u64) -> Target {
         qty,
     }
 }
+
+/// A shopping line of `item` in lb with every optional field empty, for tests that set the
+/// few fields they are about.
+pub fn shopping_line(
+    kind: super::kinds::LineKind,
+    item: &str,
+    status: super::kinds::ShoppingStatus,
+) -> super::result::ShoppingRow {
+    use super::result::Num;
+    super::result::ShoppingRow {
+        kind,
+        item: item.into(),
+        name: item.into(),
+        category: String::new(),
+        needed: Num::default(),
+        on_hand: Num::default(),
+        to_buy: Num::default(),
+        unit: Unit::Lb,
+        status,
+        product: None,
+        brand: None,
+        packs: None,
+        pack_size: None,
+        pack_in_unit: None,
+        price: None,
+        min_packs: None,
+        cost: None,
+        bought_surplus: None,
+        needed_by: None,
+        order_by: None,
+        lead_days: None,
+        supplier: None,
+        sku: None,
+        note: String::new(),
+    }
+}
