@@ -424,9 +424,17 @@ pub enum PlansCommand {
         /// The latest plan of this event.
         #[arg(long)]
         event: Option<String>,
-        /// Print the PlanResult JSON (the report context) on stdout.
+        /// Print the PlanResult JSON (the report context) on stdout; with `--stored`, the
+        /// stored result rows of every computation of the plan.
         #[arg(long)]
         json: bool,
+        /// Show what is stored in the plan result tables, not a fresh computation (the
+        /// default when the plan has stored results and `--json` is not given).
+        #[arg(long, conflicts_with = "recompute")]
+        stored: bool,
+        /// Compute the plan now with this engine, even when results are stored.
+        #[arg(long)]
+        recompute: bool,
     },
     /// Compare two plans: targets, batches, ingredients, shopping, assembly, feasibility.
     #[command(after_help = "Examples:\n  bakeplan plans diff 3 5")]

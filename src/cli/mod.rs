@@ -27,6 +27,7 @@ mod plans;
 mod render;
 mod run;
 mod safe;
+mod show;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use bakeplan::plan::kinds::Verdict;
 use bakeplan::plan::{self, PlanResult, diff};
 use bakeplan::store::journal::PlanState;
 use bakeplan::store::{self, Store};
@@ -120,47 +119,19 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
                 );
             }
         }
-        PlansCommand::Show { id, event, json } => {
+        PlansCommand::Show {
+            id,
+            event,
+            json,
+            stored,
+            recompute,
+        } => {
             let id = match (id, event) {
                 (Some(id), _) => *id,
                 (None, Some(event)) => latest_id(&store, event)?,
                 (None, None) => return Err(Failure::Usage("give a plan id or --event".to_owned())),
             };
-            let result = computed(&store, id)?;
-            if *json {
-                super::safe::out_line(&super::safe::json(serde_json::to_string(&result)?));
-            } else {
-                let mut text = summary(&result);
-                // The amendment chain that led to this plan, newest first.
-                let amendments =
-                    store::journal::amendments(store.conn(), Some(&result.event.slug))?;
-                let mut at = id;
-                while let Some(a) = amendments.iter().find(|a| a.plan_id == at) {
-                    text.push_str(&format!(
-                        "\nplan {} amends plan {} ({}): {}",
-                        a.plan_id, a.previous_plan_id, a.at, a.reason
-                    ));
-                    at = a.previous_plan_id;
-                }
-                if at != id {
-                    text.push('\n');
-                }
-                for c in store::results::computations_of(store.conn(), id)? {
-                    text.push_str(&format!(
-                        "stored results: computation {} ({}, {}, {}){}\n",
-                        c.id,
-                        c.computed_at,
-                        c.engine_version,
-                        c.status,
-                        if c.with_journal {
-                            " — the remaining work against recorded kitchen work"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-                super::safe::out_bytes(super::safe::clean(&text).as_bytes());
-            }
+            super::show::show(&store, id, *json, *stored, *recompute)?;
         }
         PlansCommand::Diff { a, b, json } => {
             let changes = diff::plan_changes(&computed(&store, *a)?, &computed(&store, *b)?);
@@ -265,78 +236,4 @@ fn status(store: &Store, event: &str, json: bool) -> Result<(), Failure> {
     } else {
         Err(Failure::Reported(1))
     }
-}
-
-fn amount(n: &plan::result::Num) -> String {
-    n.0.round_dp(3).normalize().to_string()
-}
-
-/// A human summary of a plan: batches, what to buy, assembly and the verdict.
-fn summary(r: &PlanResult) -> String {
-    let mut out = format!(
-        "plan {} — {} ({}), frozen {}\n\nBatches\n",
-        r.plan.id, r.event.name, r.event.date, r.plan.created_at
-    );
-    for b in &r.batches {
-        out.push_str(&format!(
-            "  {:<34} {:>6} batches  need {:>5}  make {:>5}  surplus {:>4}{}\n",
-            b.item_name.as_deref().unwrap_or(&b.recipe_name),
-            amount(&b.batches),
-            b.need,
-            b.produced,
-            b.surplus,
-            if b.decided { "  (decided)" } else { "" }
-        ));
-    }
-    out.push_str("\nTo buy\n");
-    for s in r
-        .shopping
-        .iter()
-        .filter(|s| s.status == plan::kinds::ShoppingStatus::Buy)
-    {
-        out.push_str(&format!(
-            "  {:<34} {:>10} {:<6} {}{}\n",
-            s.name,
-            amount(&s.to_buy),
-            s.unit,
-            s.packs
-                .map(|p| format!("{p} × {}", s.pack_size.as_deref().unwrap_or("")))
-                .unwrap_or_default(),
-            s.cost
-                .map(|c| format!("  {} {}", c.0.round_dp(2), r.costs.currency))
-                .unwrap_or_default()
-        ));
-    }
-    out.push_str("\nAssembly\n");
-    for a in &r.assembly {
-        out.push_str(&format!(
-            "  {:<34} {:>4} of {:<4} {}\n",
-            a.name, a.assemblable, a.target, a.status
-        ));
-    }
-    let to_buy = r
-        .shopping
-        .iter()
-        .filter(|s| s.status == bakeplan::plan::kinds::ShoppingStatus::Buy)
-        .count();
-    out.push_str(&format!(
-        "\n{}\n",
-        match r.feasibility.status {
-            Verdict::Ready => "Ready: everything is on hand.".to_owned(),
-            Verdict::NeedsShopping => format!(
-                "Needs shopping: {}, {} {}:",
-                bakeplan::nightly::plural(to_buy, "item", "items"),
-                r.costs.shopping_total.0.round_dp(2),
-                r.costs.currency
-            ),
-            Verdict::Blocked => "Blocked: buying alone cannot make this event:".to_owned(),
-        }
-    ));
-    for b in &r.feasibility.blockers {
-        out.push_str(&format!("  [{}] {}\n", b.kind, b.message));
-    }
-    for w in &r.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
-    }
-    out
 }

@@ -281,6 +281,80 @@ pub fn computations_of(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// One stored computation read back: its headline row and, per result table, its rows in
+/// line order, each row's values in [`ResultTable::columns`] order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPlan {
+    /// `plan_computations.id`.
+    pub id: i64,
+    /// The headline row.
+    pub computation: Computation,
+    /// Rows per table, in [`ResultTable::ALL`] order.
+    pub tables: Vec<(ResultTable, Vec<Vec<Value>>)>,
+}
+
+impl StoredPlan {
+    /// The rows of `table`.
+    pub fn rows(&self, table: ResultTable) -> &[Vec<Value>] {
+        self.tables
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(&[], |(_, rows)| rows.as_slice())
+    }
+}
+
+/// Reads computation `id` and its rows, if stored.
+pub fn load(conn: &Connection, id: i64) -> Result<Option<StoredPlan>, StoreError> {
+    let computation = conn
+        .prepare_cached(
+            "SELECT plan_id, event, event_date, engine_version, journal_hash, computed_at,
+                 status, feasible, currency, cost_total, cost_total_exact, shopping_total,
+                 shopping_total_exact, unpriced_lines
+             FROM plan_computations WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Computation {
+                plan_id: r.get(0)?,
+                event: r.get(1)?,
+                event_date: r.get(2)?,
+                engine_version: r.get(3)?,
+                journal_hash: r.get(4)?,
+                computed_at: r.get(5)?,
+                status: r.get(6)?,
+                feasible: r.get(7)?,
+                currency: r.get(8)?,
+                cost_total: (r.get(9)?, r.get(10)?),
+                shopping_total: (r.get(11)?, r.get(12)?),
+                unpriced_lines: r.get(13)?,
+            })
+        })
+        .optional()?;
+    let Some(computation) = computation else {
+        return Ok(None);
+    };
+    let mut tables = Vec::with_capacity(ResultTable::ALL.len());
+    for table in ResultTable::ALL {
+        let columns = table.columns();
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT {} FROM {} WHERE computation_id = ?1 ORDER BY {}",
+            columns.join(", "),
+            table.name(),
+            columns[0]
+        ))?;
+        let rows = statement.query_map([id], |r| {
+            (0..columns.len())
+                .map(|n| r.get::<_, Value>(n))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        tables.push((table, rows.collect::<Result<_, _>>()?));
+    }
+    Ok(Some(StoredPlan {
+        id,
+        computation,
+        tables,
+    }))
+}
+
 /// Removes the computations of a plan being deleted (its id is in `plan_deletions`).
 pub(super) fn delete_for_plan(tx: &Transaction<'_>, plan_id: i64) -> Result<(), StoreError> {
     for table in ResultTable::ALL {

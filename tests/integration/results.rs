@@ -345,6 +345,101 @@ fn the_same_plan_is_stored_once_and_kitchen_work_stores_a_new_computation() {
     assert_eq!(left, 0);
 }
 
+#[test]
+fn plans_show_reads_the_stored_results_and_an_older_engine_keeps_its_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_all(dir.path(), &fixture("sample"));
+    let conn = Connection::open(dir.path().join("bakeplan.db")).expect("db");
+    // A computation by an older engine, as an earlier release would have stored it.
+    conn.execute_batch(
+        "INSERT INTO plan_computations (plan_id, event, event_date, engine_version, journal_hash,
+             computed_at, status, feasible, currency, cost_total, cost_total_exact,
+             shopping_total, shopping_total_exact, unpriced_lines)
+         SELECT plan_id, event, event_date, 'bakeplan 0.0.9', journal_hash, '2025-12-01T00:00:00Z',
+             'blocked', 0, currency, cost_total, cost_total_exact, shopping_total,
+             shopping_total_exact, unpriced_lines
+         FROM plan_computations WHERE plan_id = 1;
+         INSERT INTO plan_batches SELECT (SELECT max(id) FROM plan_computations), line, recipe,
+             item, gross, in_stock, need, batches, batches_exact, produced, surplus, shortfall,
+             waste_pct, decided
+         FROM plan_batches WHERE computation_id = 1 AND line = 0;",
+    )
+    .expect("older computation");
+    run_all(dir.path(), &fixture("sample"));
+
+    let out = bakeplan(dir.path())
+        .args(["plans", "show", "1", "--stored", "--json"])
+        .output()
+        .expect("show");
+    assert!(out.status.success());
+    let shown: Json = serde_json::from_slice(&out.stdout).expect("json");
+    let computations = shown["computations"].as_array().expect("computations");
+    assert_eq!(
+        computations.len(),
+        2,
+        "the older engine's rows stay: {shown}"
+    );
+    let older = computations
+        .iter()
+        .find(|c| c["engine_version"] == "bakeplan 0.0.9")
+        .expect("older engine");
+    assert_eq!(older["status"], "blocked");
+    assert_eq!(
+        older["tables"]["plan_batches"].as_array().map(Vec::len),
+        Some(1)
+    );
+    for c in computations {
+        let id = c["id"].as_i64().expect("id");
+        for (table, rows) in c["tables"].as_object().expect("tables") {
+            let count: i64 = conn
+                .query_row(
+                    &format!("SELECT count(*) FROM {table} WHERE computation_id = ?1"),
+                    [id],
+                    |r| r.get(0),
+                )
+                .expect("count");
+            assert_eq!(
+                rows.as_array().map(Vec::len),
+                Some(count as usize),
+                "{table}"
+            );
+        }
+    }
+    let latest = computations
+        .iter()
+        .find(|c| c["engine_version"] != "bakeplan 0.0.9")
+        .expect("this engine");
+    assert_eq!(latest["status"], "needs-shopping");
+    let first = &latest["tables"]["plan_shopping"][0];
+    let (item, to_buy): (String, String) = conn
+        .query_row(
+            "SELECT item, to_buy_exact FROM plan_shopping WHERE computation_id = ?1 AND line = 0",
+            [latest["id"].as_i64().expect("id")],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(first["item"], Json::String(item));
+    assert_eq!(first["to_buy_exact"], Json::String(to_buy));
+
+    // Text: the latest stored computation, not a recomputation.
+    let text = bakeplan(dir.path())
+        .args(["plans", "show", "1"])
+        .output()
+        .expect("show");
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    assert!(text.contains("stored computation"), "{text}");
+    assert!(
+        text.contains("needs-shopping — shopping 166.42 USD"),
+        "{text}"
+    );
+    assert!(text.contains("bakeplan 0.0.9, blocked"), "{text}");
+    let recomputed = bakeplan(dir.path())
+        .args(["plans", "show", "1", "--recompute"])
+        .output()
+        .expect("show");
+    assert!(String::from_utf8_lossy(&recomputed.stdout).contains("computed now by this engine"));
+}
+
 /// A Parquet cell as the SQL value it was written from.
 fn sql_value(value: AnyValue<'_>) -> Value {
     match value {
