@@ -92,6 +92,13 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
             ("unit", text(m.unit)),
         ]
     });
+    let suppliers = c.suppliers.values().map(|s| {
+        let mut row: Row = vec![("name", text(&s.name))];
+        push_opt(&mut row, "contact", s.contact.as_ref());
+        push_opt(&mut row, "lead_days", s.lead_days);
+        push_opt(&mut row, "min_order", s.min_order.map(|d| d.normalize()));
+        row
+    });
     let products = c.products.iter().map(|p| {
         let mut row: Row = vec![(p.of.kind(), text(p.of.slug())), ("name", text(&p.name))];
         push_opt(&mut row, "brand", p.brand.as_ref());
@@ -133,7 +140,9 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
                 YieldSize::PerBatch(n) => ("per_batch", num(n)),
                 YieldSize::PortionPct(p) => ("portion_pct", num(p)),
             };
-            vec![("slug", text(&y.slug)), ("name", text(&y.name)), size]
+            let mut line: Row = vec![("slug", text(&y.slug)), ("name", text(&y.name)), size];
+            push_opt(&mut line, "price", y.price.map(|d| d.normalize()));
+            line
         });
         row.push(("yields", Cell::Lines("recipe_yields", yields.collect())));
         let lines = r.ingredients.iter().map(|l| {
@@ -157,6 +166,7 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
     let bundles = c.bundles.values().map(|b| {
         let mut row: Row = vec![("slug", text(&b.slug)), ("name", text(&b.name))];
         push_opt(&mut row, "instructions", b.instructions.as_ref());
+        push_opt(&mut row, "price", b.price.map(|d| d.normalize()));
         let contents = b.contents.iter().map(|line| match line {
             BundleLine::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
             BundleLine::Bundle { bundle, qty } => {
@@ -203,6 +213,7 @@ fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
         ("settings", vec![settings]),
         ("ingredients", ingredients.collect()),
         ("materials", materials.collect()),
+        ("suppliers", suppliers.collect()),
         ("products", products.collect()),
         ("inventory", inventory.collect()),
         ("recipes", recipes.collect()),
@@ -375,7 +386,14 @@ fn csv_line_columns(table: &str, line: Row) -> Row {
 
 fn table_columns(table: &str) -> &'static [&'static str] {
     match table {
-        "recipe_yields" => &["recipe", "slug", "name", "per_batch", "portion_pct"],
+        "recipe_yields" => &[
+            "recipe",
+            "slug",
+            "name",
+            "per_batch",
+            "portion_pct",
+            "price",
+        ],
         "recipe_lines" => &["recipe", "ingredient", "qty", "unit", "note"],
         "recipe_components" => &["recipe", "component", "batches", "note"],
         "bundle_contents" => &["bundle", "kind", "item", "qty"],

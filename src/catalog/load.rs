@@ -74,6 +74,7 @@ pub const MAIN_TABLES: &[&str] = &[
     "settings",
     "ingredients",
     "materials",
+    "suppliers",
     "products",
     "inventory",
     "recipes",
@@ -397,10 +398,24 @@ impl Loader {
                 None => self.mark_broken("materials", &node),
             }
         }
+        for node in rows("suppliers", &mut tables) {
+            match self.supplier(&node) {
+                Some((record, loc)) => {
+                    self.insert_unique(
+                        &mut catalog.suppliers,
+                        record.name.clone(),
+                        record,
+                        "suppliers",
+                        &loc,
+                    );
+                }
+                None => self.mark_broken("suppliers", &node),
+            }
+        }
         let mut product_keys: BTreeMap<String, Loc> = BTreeMap::new();
         let mut preferred: BTreeMap<Stocked, Loc> = BTreeMap::new();
         for node in rows("products", &mut tables) {
-            if let Some(product) = self.product(&node) {
+            if let Some(product) = self.product(&node, &catalog.suppliers) {
                 let key = product.key();
                 if let Some(first) = product_keys.get(&key) {
                     self.errors.push(

@@ -24,6 +24,8 @@ pub struct Catalog {
     pub ingredients: BTreeMap<Slug, Ingredient>,
     /// Packaging materials by slug.
     pub materials: BTreeMap<Slug, Material>,
+    /// Suppliers by name.
+    pub suppliers: BTreeMap<String, Supplier>,
     /// Purchasable packs, in file order.
     pub products: Vec<Product>,
     /// Stock on hand, in file order.
@@ -198,6 +200,23 @@ pub struct Material {
     pub unit: Unit,
 }
 
+/// Someone the bakery buys from (`suppliers.yaml`): what a purchase order needs beyond the
+/// products' own fields. Products name it in their `supplier` field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supplier {
+    /// Key: the name products give in `supplier`.
+    pub name: String,
+    /// Who to send the order to: an address, a phone number, a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// Days between ordering and delivery, for products that do not give their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_days: Option<u32>,
+    /// Smallest order the supplier accepts, in the settings' currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_order: Option<Decimal>,
+}
+
 /// What a product, stock row or need refers to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "slug", rename_all = "lowercase")]
@@ -360,6 +379,9 @@ pub struct Yield {
     pub name: String,
     /// Items per batch.
     pub size: YieldSize,
+    /// Selling price of one item, in the settings' currency (for the margin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Decimal>,
 }
 
 /// One ingredient line of a recipe.
@@ -393,6 +415,9 @@ pub struct Bundle {
     pub name: String,
     /// Packing text.
     pub instructions: Option<String>,
+    /// Selling price of one bundle, in the settings' currency (for the margin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Decimal>,
     /// What goes in one bundle.
     pub contents: Vec<BundleLine>,
 }
@@ -542,6 +567,8 @@ pub mod fields {
     pub const INGREDIENTS: &[&str] = &["slug", "name", "category", "density", "unit"];
     /// Fields of `materials` records.
     pub const MATERIALS: &[&str] = &["slug", "name", "category", "unit"];
+    /// Fields of `suppliers` records.
+    pub const SUPPLIERS: &[&str] = &["name", "contact", "lead_days", "min_order"];
     /// Fields of `products` records.
     pub const PRODUCTS: &[&str] = &[
         "ingredient",
@@ -586,7 +613,7 @@ pub mod fields {
         "components",
     ];
     /// Fields of `bundles` records.
-    pub const BUNDLES: &[&str] = &["slug", "name", "instructions", "contents"];
+    pub const BUNDLES: &[&str] = &["slug", "name", "instructions", "price", "contents"];
     /// Fields of `events` records.
     pub const EVENTS: &[&str] = &[
         "slug",
@@ -603,10 +630,11 @@ pub mod fields {
             "settings" => &SETTINGS[..7],
             "ingredients" => &INGREDIENTS[..5],
             "materials" => &MATERIALS[..4],
+            "suppliers" => SUPPLIERS,
             "products" => &PRODUCTS[..11],
             "inventory" => &INVENTORY[..11],
             "recipes" => &RECIPES[..8],
-            "bundles" => &BUNDLES[..3],
+            "bundles" => &BUNDLES[..4],
             "events" => &EVENTS[..4],
             _ => &[],
         }

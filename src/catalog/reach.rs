@@ -59,6 +59,8 @@ pub struct Reach<'c> {
     pub bundles: BTreeSet<&'c str>,
     /// Positions in `catalog.products`, ascending.
     pub products: Vec<usize>,
+    /// Names of the listed suppliers those products name.
+    pub suppliers: BTreeSet<&'c str>,
     /// Positions in `catalog.inventory`, ascending.
     pub inventory: Vec<usize>,
 }
@@ -158,6 +160,16 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
     }
     products.sort_unstable();
     inventory.sort_unstable();
+    out.suppliers = products
+        .iter()
+        .filter_map(|&i| catalog.products[i].supplier.as_deref())
+        .filter_map(|name| {
+            catalog
+                .suppliers
+                .get_key_value(name)
+                .map(|(k, _)| k.as_str())
+        })
+        .collect();
     out.products = products;
     out.inventory = inventory;
     out
@@ -178,6 +190,12 @@ pub fn subset(catalog: &Catalog, event: &Event) -> Catalog {
         materials: pick(&reached.materials)
             .into_iter()
             .filter_map(|s| catalog.materials.get(&s).map(|v| (s, v.clone())))
+            .collect(),
+        suppliers: reached
+            .suppliers
+            .iter()
+            .filter_map(|s| catalog.suppliers.get_key_value(*s))
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         products: reached
             .products

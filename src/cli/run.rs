@@ -202,9 +202,9 @@ pub fn report(
     };
     let mut written = Vec::new();
     for manifest in &selected {
-        let (path, bytes) = match manifest.per {
-            Per::Plan => reports.render_plan(manifest, &result),
-            Per::Run => {
+        let rendered = match manifest.per {
+            Per::Plan => reports.render_plan(manifest, &result).map(|r| vec![r]),
+            Per::Run | Per::Supplier => {
                 let plans = vec![result.clone()];
                 let context = RunContext::new(
                     rollup::rollup(
@@ -212,6 +212,7 @@ pub fn report(
                         std::slice::from_ref(&result.event.slug),
                         &needs,
                     )?,
+                    &engine.index().catalog.suppliers,
                     RunInfo {
                         now: ctx.now_text(),
                         events: vec![result.event.slug.clone()],
@@ -225,8 +226,10 @@ pub fn report(
             }
         }
         .map_err(Failure::Report)?;
-        let target = bakeplan::write_inside(out, &path, &bytes)?;
-        written.push(target.display().to_string());
+        for (path, bytes) in rendered {
+            let target = bakeplan::write_inside(out, &path, &bytes)?;
+            written.push(target.display().to_string());
+        }
     }
     ctx.say(&format!("plan {id}: wrote {}", written.join(", ")));
     Ok(())

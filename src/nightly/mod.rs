@@ -325,11 +325,11 @@ fn run_stages(
         per_run: chosen
             .iter()
             .copied()
-            .filter(|m| m.per == Per::Run)
+            .filter(|m| m.per != Per::Plan)
             .collect(),
         keep_plans: chosen
             .iter()
-            .any(|m| m.per == Per::Run && reports.reads(m, "plans")),
+            .any(|m| m.per != Per::Plan && reports.reads(m, "plans")),
     };
     let loaded = crate::check(&options.catalogue, options.load).map_err(RunError::Input)?;
     let mut events = select_events(
@@ -451,6 +451,7 @@ fn run_stages(
         let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
         let context = RunContext::new(
             rollup(engine.index(), &slugs, &needs)?,
+            &loaded.catalog.suppliers,
             RunInfo {
                 now: now.clone(),
                 events: slugs,
@@ -465,12 +466,14 @@ fn run_stages(
             plans,
         );
         for manifest in &selected.per_run {
-            let (path, bytes) = reports
+            for (path, bytes) in reports
                 .render_run(manifest, &context)
-                .map_err(RunError::Render)?;
-            write(&options.out, &path, &bytes)?;
-            progress(Step::Done(path.display().to_string()));
-            run_files.push(path.display().to_string());
+                .map_err(RunError::Render)?
+            {
+                write(&options.out, &path, &bytes)?;
+                progress(Step::Done(path.display().to_string()));
+                run_files.push(path.display().to_string());
+            }
         }
     }
     timings.insert("run_reports", ms(started));

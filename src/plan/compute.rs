@@ -276,6 +276,7 @@ impl<'c> Engine<'c> {
                 needed: netted.needed,
                 on_hand: netted.on_hand,
                 remarks: notes.clone(),
+                needed_by: None,
             });
             shopping.push(shopping_row(
                 index,
@@ -331,7 +332,17 @@ impl<'c> Engine<'c> {
             super::schedule::schedule(&draft.production, event.date, settings.work_minutes_per_day);
         warnings.extend(schedule.warnings.iter().cloned());
         super::schedule::in_schedule_order(&schedule, &mut recipes);
-        super::schedule::order_dates(&schedule, &ingredients, &mut shopping, event.date);
+        let first_needed = super::schedule::first_needed(&schedule, &ingredients, event.date);
+        super::schedule::order_dates(&first_needed, &mut shopping, event.date);
+        for need in &mut needs {
+            need.needed_by = Some(match need.key.kind() {
+                LineKind::Ingredient => first_needed
+                    .get(index.ingredient_at(need.key.id()).slug.as_str())
+                    .copied()
+                    .unwrap_or(event.date),
+                LineKind::Material => event.date,
+            });
+        }
         Ok(Computed {
             result: PlanResult {
                 schema_version: SCHEMA_VERSION,

@@ -11,7 +11,7 @@ use super::index::Index;
 use super::kinds::LineKind;
 use super::recipes::Production;
 use super::result::{
-    AssemblyRow, BundleCost, Costs, IngredientRow, ItemCost, MaterialRow, Num, RecipeCost,
+    AssemblyRow, BundleCost, Costs, IngredientRow, ItemCost, Margin, MaterialRow, Num, RecipeCost,
     RecipeRow, ShoppingRow,
 };
 use super::shopping::unit_price;
@@ -133,6 +133,7 @@ pub fn costs<'a>(
                 item: y.slug.clone(),
                 name: y.name.clone(),
                 unit_cost: cost.map(money),
+                margin: Margin::of(y.price, cost.map(|c| money(c).0)),
             });
         }
     }
@@ -140,14 +141,18 @@ pub fn costs<'a>(
     let per_bundle = bundles_reached
         .iter()
         .filter_map(|slug| index.catalog.bundles.get(*slug))
-        .map(|b| BundleCost {
-            bundle: b.slug.clone(),
-            name: b.name.clone(),
-            unit_cost: unit_costs
+        .map(|b| {
+            let unit_cost = unit_costs
                 .get(b.slug.as_str())
                 .copied()
                 .flatten()
-                .map(money),
+                .map(money);
+            BundleCost {
+                bundle: b.slug.clone(),
+                name: b.name.clone(),
+                unit_cost,
+                margin: Margin::of(b.price, unit_cost.map(|c| c.0)),
+            }
         })
         .collect();
     let shopping_total = shopping
@@ -236,15 +241,15 @@ pub fn annotate(costs: &Costs, recipes: &mut [RecipeRow], assembly: &mut [Assemb
         .iter()
         .map(|c| (c.recipe.as_str(), c))
         .collect();
-    let per_item: BTreeMap<&str, Option<Num>> = costs
+    let per_item: BTreeMap<&str, &ItemCost> = costs
         .per_item
         .iter()
-        .map(|c| (c.item.as_str(), c.unit_cost))
+        .map(|c| (c.item.as_str(), c))
         .collect();
-    let per_bundle: BTreeMap<&str, Option<Num>> = costs
+    let per_bundle: BTreeMap<&str, &BundleCost> = costs
         .per_bundle
         .iter()
-        .map(|c| (c.bundle.as_str(), c.unit_cost))
+        .map(|c| (c.bundle.as_str(), c))
         .collect();
     for row in recipes {
         if let Some(c) = per_recipe.get(row.recipe.as_str()) {
@@ -252,10 +257,16 @@ pub fn annotate(costs: &Costs, recipes: &mut [RecipeRow], assembly: &mut [Assemb
             row.total_cost = c.total;
         }
         for y in &mut row.yields {
-            y.unit_cost = per_item.get(y.item.as_str()).copied().flatten();
+            if let Some(c) = per_item.get(y.item.as_str()) {
+                y.unit_cost = c.unit_cost;
+                y.margin = c.margin;
+            }
         }
     }
     for row in assembly {
-        row.unit_cost = per_bundle.get(row.bundle.as_str()).copied().flatten();
+        if let Some(c) = per_bundle.get(row.bundle.as_str()) {
+            row.unit_cost = c.unit_cost;
+            row.margin = c.margin;
+        }
     }
 }

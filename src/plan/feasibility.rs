@@ -258,6 +258,7 @@ pub fn assembly_rows(
                     inside_of: Vec::new(),
                     to_assemble: demand.to_assemble,
                     unit_cost: None,
+                    margin: super::result::Margin::default(),
                     assemblable,
                     status,
                     contents: record.map_or_else(Vec::new, |b| {
@@ -347,6 +348,7 @@ fn with_inner_bundles(
             inside_of,
             to_assemble: total,
             unit_cost: None,
+            margin: super::result::Margin::default(),
             assemblable,
             status: if assemblable >= total {
                 AssemblyStatus::Ok

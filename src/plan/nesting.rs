@@ -112,6 +112,7 @@ mod tests {
             slug: slug.into(),
             name: slug.into(),
             instructions: None,
+            price: None,
             contents: inner
                 .iter()
                 .map(|(b, q)| BundleLine::Bundle {

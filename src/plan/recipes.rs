@@ -206,6 +206,7 @@ pub fn recipe_rows(
                             produced: made,
                             surplus,
                             unit_cost: None,
+                            margin: super::result::Margin::default(),
                         }
                     })
                     .collect(),

@@ -210,6 +210,9 @@ pub struct YieldRow {
     pub surplus: u64,
     /// Cost of one usable item (as `costs.per_item`; null when unknown).
     pub unit_cost: Option<Num>,
+    /// Selling price and margin (as `costs.per_item`).
+    #[serde(flatten)]
+    pub margin: Margin,
 }
 
 /// One scaled ingredient line of a recipe.
@@ -393,6 +396,9 @@ pub struct AssemblyRow {
     pub to_assemble: u64,
     /// Cost of one bundle, contents and packaging (as `costs.per_bundle`; null when unknown).
     pub unit_cost: Option<Num>,
+    /// Selling price and margin (as `costs.per_bundle`).
+    #[serde(flatten)]
+    pub margin: Margin,
     /// Can be delivered: stock plus what the allocated items and materials make.
     pub assemblable: u64,
     /// `ok`, `partial` or `blocked`.
@@ -514,6 +520,9 @@ pub struct ItemCost {
     pub name: String,
     /// Batch cost ÷ usable items per batch.
     pub unit_cost: Option<Num>,
+    /// Selling price (the yield's `price`) and margin.
+    #[serde(flatten)]
+    pub margin: Margin,
 }
 
 /// Cost of one bundle.
@@ -525,4 +534,61 @@ pub struct BundleCost {
     pub name: String,
     /// Contents and packaging of one bundle.
     pub unit_cost: Option<Num>,
+    /// Selling price (the bundle's `price`) and margin.
+    #[serde(flatten)]
+    pub margin: Margin,
+}
+
+/// What one item or bundle sells for and what is left after its cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Margin {
+    /// Selling price (null when the catalogue gives none).
+    pub price: Option<Num>,
+    /// Price − unit cost (null when either is unknown).
+    pub margin: Option<Num>,
+    /// Margin as a share of the price, percent to one decimal (null when unknown or the
+    /// price is 0).
+    pub margin_pct: Option<Num>,
+}
+
+impl Margin {
+    /// The margin of selling at `price` what costs `unit_cost`.
+    pub fn of(price: Option<Decimal>, unit_cost: Option<Decimal>) -> Margin {
+        let margin = price.zip(unit_cost).and_then(|(p, c)| p.checked_sub(c));
+        let margin_pct = price
+            .zip(margin)
+            .filter(|(p, _)| !p.is_zero())
+            .and_then(|(p, m)| m.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(p))
+            .map(|pct| pct.round_dp(1));
+        Margin {
+            price: price.map(Num),
+            margin: margin.map(Num),
+            margin_pct: margin_pct.map(Num),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().expect("decimal")
+    }
+
+    #[test]
+    fn a_margin_is_price_less_cost_and_its_share_of_the_price() {
+        let m = Margin::of(Some(d("3.50")), Some(d("1.225")));
+        assert_eq!(m.price, Some(Num(d("3.50"))));
+        assert_eq!(m.margin, Some(Num(d("2.275"))));
+        assert_eq!(m.margin_pct, Some(Num(d("65.0"))));
+        // Sold below cost: a negative margin, said as it is.
+        let loss = Margin::of(Some(d("1")), Some(d("1.5")));
+        assert_eq!(loss.margin_pct, Some(Num(d("-50.0"))));
+        // No price, no cost or a free item: nothing made up.
+        assert_eq!(Margin::of(None, Some(d("1"))), Margin::default());
+        let unknown = Margin::of(Some(d("4")), None);
+        assert_eq!((unknown.margin, unknown.margin_pct), (None, None));
+        assert_eq!(Margin::of(Some(d("0")), Some(d("1"))).margin_pct, None);
+    }
 }

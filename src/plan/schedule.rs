@@ -342,11 +342,35 @@ pub fn overdue(schedule: &Schedule, shopping: &[ShoppingRow], today: NaiveDate) 
 /// pass through last (the event day for packaging, or when no recipe is scheduled), and
 /// `order_by` is that less the chosen product's `lead_days`.
 pub fn order_dates(
-    schedule: &Schedule,
-    ingredients: &[IngredientRow],
+    needed: &BTreeMap<&str, NaiveDate>,
     shopping: &mut [ShoppingRow],
     event_date: NaiveDate,
 ) {
+    for row in shopping
+        .iter_mut()
+        .filter(|r| r.status == ShoppingStatus::Buy)
+    {
+        let day = match row.kind {
+            LineKind::Ingredient => needed.get(row.item.as_str()).copied().unwrap_or(event_date),
+            LineKind::Material => event_date,
+        };
+        row.needed_by = Some(day);
+        row.order_by = order_by(day, row.lead_days);
+    }
+}
+
+/// The day to order by for a delivery needed on `day` that takes `lead_days`.
+pub fn order_by(day: NaiveDate, lead_days: Option<u32>) -> Option<NaiveDate> {
+    day.checked_sub_days(Days::new(u64::from(lead_days.unwrap_or(0))))
+}
+
+/// The first day each ingredient is needed: the first scheduled day of a recipe its sources
+/// pass through last, or the event day.
+pub fn first_needed<'r>(
+    schedule: &Schedule,
+    ingredients: &'r [IngredientRow],
+    event_date: NaiveDate,
+) -> BTreeMap<&'r str, NaiveDate> {
     let mut first_day: BTreeMap<&str, NaiveDate> = BTreeMap::new();
     for day in &schedule.days {
         for e in &day.entries {
@@ -366,17 +390,7 @@ pub fn order_dates(
             *entry = (*entry).min(day);
         }
     }
-    for row in shopping
-        .iter_mut()
-        .filter(|r| r.status == ShoppingStatus::Buy)
-    {
-        let day = match row.kind {
-            LineKind::Ingredient => needed.get(row.item.as_str()).copied().unwrap_or(event_date),
-            LineKind::Material => event_date,
-        };
-        row.needed_by = Some(day);
-        row.order_by = day.checked_sub_days(Days::new(u64::from(row.lead_days.unwrap_or(0))));
-    }
+    needed
 }
 
 #[cfg(test)]
@@ -521,7 +535,8 @@ mod tests {
                 Some(3),
             ),
         ];
-        order_dates(&s, &[flour], &mut shopping, day());
+        let rows = [flour];
+        order_dates(&first_needed(&s, &rows, day()), &mut shopping, day());
         let date = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
         // The stollen is made 10 days ahead, on the 14th: flour by then, ordered 3 days
         // earlier; packaging for the event day; nothing for a line in stock.

@@ -253,7 +253,14 @@ pub fn shopping_row(
             row.pack_size = Some(product.pack.to_string());
             row.price = product.price.map(Num);
             row.min_packs = product.min_packs;
-            row.lead_days = product.lead_days;
+            // A product's own lead time, else its supplier's.
+            row.lead_days = product.lead_days.or_else(|| {
+                product
+                    .supplier
+                    .as_ref()
+                    .and_then(|s| index.catalog.suppliers.get(s))
+                    .and_then(|s| s.lead_days)
+            });
             row.supplier = product.supplier.clone();
             row.sku = product.sku.clone();
         }

@@ -44,6 +44,7 @@ pub fn recipe_yielding(slug: &str, item: &str, size: YieldSize) -> Recipe {
             slug: item.into(),
             name: item.into(),
             size,
+            price: None,
         }],
         ..recipe(slug, &[], &[])
     }
@@ -81,6 +82,7 @@ pub fn add_bundle(c: &mut Catalog, slug: &str, items: &[(&str, u64)], bundles: &
             slug: slug.into(),
             name: slug.into(),
             instructions: None,
+            price: None,
             contents,
         },
     );

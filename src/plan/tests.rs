@@ -483,6 +483,7 @@ fn arb_case() -> impl Strategy<Value = (Catalog, Event)> {
                         slug: format!("item{r}"),
                         name: format!("item{r}"),
                         size,
+                        price: None,
                     }];
                     c.recipes.insert(rec.slug.clone(), rec);
                 }
@@ -510,6 +511,7 @@ fn arb_case() -> impl Strategy<Value = (Catalog, Event)> {
                             slug: format!("b{b}"),
                             name: format!("b{b}"),
                             instructions: None,
+                            price: None,
                             contents,
                         },
                     );

@@ -129,8 +129,11 @@ pub enum Format {
 pub enum Per {
     /// One file per plan; the context is the PlanResult.
     Plan,
-    /// One file per run; the context is `plans`, `rollup` and `run`.
+    /// One file per run; the context is `plans`, `rollup`, `orders` and `run`.
     Run,
+    /// One file per supplier order of the run (see [`RunContext::orders`]); the context is
+    /// `order` and `run`.
+    Supplier,
 }
 
 /// A report manifest.
@@ -354,13 +357,25 @@ impl Reports {
         self.render(manifest, plan_context(std::sync::Arc::new(plan.clone())))
     }
 
-    /// Renders a `per: run` report.
+    /// Renders a `per: run` report, or a `per: supplier` report once per order.
     pub fn render_run(
         &self,
         manifest: &Manifest,
         context: &RunContext,
-    ) -> Result<Rendered, ReportError> {
-        self.render(manifest, Value::from(Serde(context)))
+    ) -> Result<Vec<Rendered>, ReportError> {
+        match manifest.per {
+            Per::Supplier => context
+                .orders
+                .iter()
+                .map(|order| {
+                    self.render(
+                        manifest,
+                        minijinja::context! { order => Serde(order), run => Serde(&context.run) },
+                    )
+                })
+                .collect(),
+            Per::Plan | Per::Run => Ok(vec![self.render(manifest, Value::from(Serde(context)))?]),
+        }
     }
 
     /// Whether a report's template reads the variable `name` (e.g. whether a `per: run`
@@ -454,10 +469,16 @@ pub struct RunInfo {
 }
 
 impl RunContext {
-    /// The context of a run's reports; the purchase orders are grouped from `rollup`.
-    pub fn new(rollup: Vec<RollupRow>, run: RunInfo, plans: Vec<PlanResult>) -> RunContext {
+    /// The context of a run's reports; the purchase orders are grouped from `rollup`, with
+    /// what the catalogue's `suppliers` say about each supplier.
+    pub fn new(
+        rollup: Vec<RollupRow>,
+        suppliers: &std::collections::BTreeMap<String, crate::catalog::Supplier>,
+        run: RunInfo,
+        plans: Vec<PlanResult>,
+    ) -> RunContext {
         RunContext {
-            orders: crate::plan::rollup::orders(&rollup),
+            orders: crate::plan::rollup::orders(&rollup, suppliers),
             rollup,
             run,
             plans,
@@ -499,7 +520,7 @@ fn parse_manifest(file: &str, text: &str, origin: &str) -> Result<Manifest, Repo
     let mut manifest: Manifest = serde_saphyr::from_str(text).map_err(|e| {
         let line = e.location().map_or(0, |l| l.line() as usize);
         let message = e.to_string().lines().next().unwrap_or("invalid manifest").to_owned();
-        report_error(file, line, "bad-manifest", format!("invalid report manifest: {message}"), Some("fields: name, description, template, output, format (csv|html|md|txt|json), per (plan|run)".to_owned()))
+        report_error(file, line, "bad-manifest", format!("invalid report manifest: {message}"), Some("fields: name, description, template, output, format (csv|html|md|txt|json), per (plan|run|supplier)".to_owned()))
     })?;
     manifest.origin = origin.to_owned();
     Ok(manifest)

@@ -125,6 +125,9 @@ impl Records {
         for r in catalog.materials.values() {
             list.push(record("materials", r.slug.clone(), &r.name, r)?);
         }
+        for r in catalog.suppliers.values() {
+            list.push(record("suppliers", r.name.clone(), &r.name, r)?);
+        }
         let products_at = list.len();
         for r in &catalog.products {
             list.push(record("products", r.key(), &r.name, r)?);
@@ -167,6 +170,7 @@ impl Records {
         for (table, slugs) in [
             ("ingredients", &reach.ingredients),
             ("materials", &reach.materials),
+            ("suppliers", &reach.suppliers),
             ("recipes", &reach.recipes),
             ("bundles", &reach.bundles),
         ] {
@@ -220,6 +224,10 @@ pub fn catalog_from_rows(rows: Vec<RecordRow>) -> Result<Catalog, StoreError> {
             "materials" => {
                 let record = parse(&table, &key, &body)?;
                 catalog.materials.insert(key, record);
+            }
+            "suppliers" => {
+                let record = parse(&table, &key, &body)?;
+                catalog.suppliers.insert(key, record);
             }
             "products" => catalog.products.push(parse(&table, &key, &body)?),
             "inventory" => catalog.inventory.push(parse(&table, &key, &body)?),

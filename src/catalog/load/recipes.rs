@@ -43,7 +43,7 @@ impl Loader {
             let Some(mut lf) = Fields::open(
                 line,
                 "recipes",
-                &["slug", "name", "per_batch", "portion_pct"],
+                &["slug", "name", "per_batch", "portion_pct", "price"],
                 format!("yields[{}].", i + 1),
                 record.clone(),
                 &mut self.errors,
@@ -64,10 +64,16 @@ impl Loader {
             if let Some((item, loc)) = &item {
                 self.locations.put(format!("items/{item}"), loc);
             }
+            let price = lf.decimal("price", Bound::NonNegative);
             let item_name = item_name.or_else(|| name.clone());
             self.finish(lf);
             if let (Some((slug, _)), Some(size), Some(name)) = (item, size, item_name) {
-                yields.push(Yield { slug, name, size });
+                yields.push(Yield {
+                    slug,
+                    name,
+                    size,
+                    price,
+                });
             }
         }
         let mut ingredients = Vec::new();
@@ -172,6 +178,7 @@ impl Loader {
         }
         let name = f.req_text("name", "Holiday tin");
         let instructions = f.opt_text("instructions");
+        let price = f.decimal("price", Bound::NonNegative);
         let record = f.record().map(str::to_owned);
         let lines = f.list("contents");
         if lines.is_empty() {
@@ -241,6 +248,7 @@ impl Loader {
                 slug,
                 name: name?,
                 instructions,
+                price,
                 contents,
             },
             loc,

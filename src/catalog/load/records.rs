@@ -1,5 +1,5 @@
-//! Converting the simple tables — settings, ingredients, materials, products, inventory —
-//! from located trees into model records.
+//! Converting the simple tables — settings, ingredients, materials, suppliers, products,
+//! inventory — from located trees into model records.
 
 use super::*;
 use crate::catalog::dialect::{self, Delimiter};
@@ -218,6 +218,65 @@ impl Loader {
         ))
     }
 
+    pub(super) fn supplier(&mut self, node: &Node) -> Option<(Supplier, Loc)> {
+        let mut f = Fields::open(
+            node,
+            "suppliers",
+            fields::SUPPLIERS,
+            String::new(),
+            None,
+            &mut self.errors,
+        )?;
+        let name = f.req_text("name", "Valley Mill");
+        if let Some(name) = &name {
+            f.set_record(name);
+        }
+        let contact = f.opt_text("contact").filter(|s| !s.trim().is_empty());
+        let lead_days = f
+            .whole("lead_days", 0)
+            .map(|n| u32::try_from(n.min(366)).unwrap_or(366));
+        let min_order = f.decimal("min_order", Bound::NonNegative);
+        let loc = f.loc().clone();
+        self.finish(f);
+        Some((
+            Supplier {
+                name: name?,
+                contact,
+                lead_days,
+                min_order,
+            },
+            loc,
+        ))
+    }
+
+    /// A product's `supplier`: once a catalogue lists its suppliers, one of them.
+    fn supplier_of(
+        &self,
+        f: &mut Fields<'_>,
+        suppliers: &BTreeMap<String, Supplier>,
+    ) -> Option<String> {
+        let (name, loc) = f.text("supplier")?;
+        let name = name.trim();
+        if name.is_empty() {
+            return None;
+        }
+        if !suppliers.is_empty()
+            && !suppliers.contains_key(name)
+            && !self.broken_tables.contains("suppliers")
+        {
+            let hint = did_you_mean(name, suppliers.keys().map(String::as_str))
+                .unwrap_or_else(|| "add the supplier to suppliers, or fix the name".to_owned());
+            f.error(
+                &loc,
+                "supplier",
+                "unknown-reference",
+                format!("unknown supplier {name:?}"),
+                Some(hint),
+            );
+        }
+        Some(name.to_owned())
+    }
+
     pub(super) fn stocked(
         &mut self,
         f: &mut Fields<'_>,
@@ -241,7 +300,11 @@ impl Loader {
         })
     }
 
-    pub(super) fn product(&mut self, node: &Node) -> Option<Product> {
+    pub(super) fn product(
+        &mut self,
+        node: &Node,
+        suppliers: &BTreeMap<String, Supplier>,
+    ) -> Option<Product> {
         let mut f = Fields::open(
             node,
             "products",
@@ -265,7 +328,7 @@ impl Loader {
         let lead_days = f
             .whole("lead_days", 0)
             .map(|n| u32::try_from(n.min(366)).unwrap_or(366));
-        let supplier = f.opt_text("supplier").filter(|s| !s.trim().is_empty());
+        let supplier = self.supplier_of(&mut f, suppliers);
         let sku = f.opt_text("sku").filter(|s| !s.trim().is_empty());
         self.finish(f);
         Some(Product {
