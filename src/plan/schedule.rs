@@ -8,7 +8,7 @@
 //! Recipes are placed parents first, so each sub-recipe's day is known to be on or before
 //! every parent batch's day; perishables take the late days and keepers move earlier.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
@@ -342,7 +342,7 @@ pub fn overdue(schedule: &Schedule, shopping: &[ShoppingRow], today: NaiveDate) 
 /// pass through last (the event day for packaging, or when no recipe is scheduled), and
 /// `order_by` is that less the chosen product's `lead_days`.
 pub fn order_dates(
-    needed: &BTreeMap<&str, NaiveDate>,
+    needed: &HashMap<&str, NaiveDate>,
     shopping: &mut [ShoppingRow],
     event_date: NaiveDate,
 ) {
@@ -370,14 +370,14 @@ pub fn first_needed<'r>(
     schedule: &Schedule,
     ingredients: &'r [IngredientRow],
     event_date: NaiveDate,
-) -> BTreeMap<&'r str, NaiveDate> {
-    let mut first_day: BTreeMap<&str, NaiveDate> = BTreeMap::new();
+) -> HashMap<&'r str, NaiveDate> {
+    let mut first_day: HashMap<&str, NaiveDate> = HashMap::new();
     for day in &schedule.days {
         for e in &day.entries {
             first_day.entry(e.recipe.as_str()).or_insert(day.date);
         }
     }
-    let mut needed: BTreeMap<&str, NaiveDate> = BTreeMap::new();
+    let mut needed: HashMap<&str, NaiveDate> = HashMap::with_capacity(ingredients.len());
     for row in ingredients {
         for source in &row.sources {
             let day = source

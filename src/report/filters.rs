@@ -82,6 +82,10 @@ fn num(state: &State, value: Value) -> Result<String, Error> {
     if value.is_none() {
         return Ok(String::new());
     }
+    // Counts are most of a sheet's numbers: no rounding to do.
+    if let Some(whole) = value.as_i64() {
+        return Ok(whole.to_string());
+    }
     decimal(&value)
         .map(|d| plain(d, decimals(state)))
         .ok_or_else(|| not_a_number(&value))
@@ -123,6 +127,9 @@ fn fraction(value: Decimal) -> Option<String> {
 fn money(value: Value) -> Result<String, Error> {
     if value.is_none() {
         return Ok(String::new());
+    }
+    if let Some(whole) = value.as_i64() {
+        return Ok(format!("{whole}.00"));
     }
     let amount = decimal(&value).ok_or_else(|| not_a_number(&value))?;
     Ok(format!(
