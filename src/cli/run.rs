@@ -238,15 +238,27 @@ pub fn report(
 /// `bakeplan reports list`.
 pub fn list_reports(reports_dir: Option<&Path>) -> Result<(), Failure> {
     let reports = Reports::load(reports_dir).map_err(Failure::Report)?;
-    for m in reports.manifests() {
+    let rows: Vec<(&str, String, String, &str, &str)> = reports
+        .manifests()
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                format!("{:?}", m.format).to_lowercase(),
+                format!("{:?}", m.per).to_lowercase(),
+                m.description.as_str(),
+                m.origin.as_str(),
+            )
+        })
+        .collect();
+    // Columns as wide as their longest entry, so a long report name never shifts a row.
+    let name_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let per_width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
+    let indent = name_width + 1 + 4 + 1 + per_width + 1;
+    for (name, format, per, description, origin) in rows {
         outln!(
-            "{:<18} {:<4} {:<4} {}\n{:<28} from {}",
-            m.name,
-            format!("{:?}", m.format).to_lowercase(),
-            format!("{:?}", m.per).to_lowercase(),
-            m.description,
-            "",
-            m.origin
+            "{name:<name_width$} {format:<4} {per:<per_width$} {description}\n{:<indent$}from {origin}",
+            ""
         );
     }
     Ok(())

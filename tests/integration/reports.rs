@@ -770,3 +770,29 @@ fn the_sheets_follow_the_paper_setting() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown paper size"));
 }
+
+/// `reports list` keeps its columns straight whatever the longest name or `per`.
+#[test]
+fn reports_list_lines_up_its_columns() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = bakeplan(work.path())
+        .args(["reports", "list"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(text.contains("purchase-orders-csv") && text.contains(" supplier "));
+    let from_at: Vec<usize> = lines
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|l| l.find("from ").expect("origin"))
+        .collect();
+    // Every description starts in the column the origin lines start in.
+    for l in lines.iter().step_by(2) {
+        let (before, after) = l.split_at(from_at[0]);
+        assert!(before.ends_with(' ') && !after.starts_with(' '), "{text}");
+    }
+    assert!(from_at.iter().all(|&a| a == from_at[0]), "{text}");
+}
