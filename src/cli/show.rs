@@ -164,14 +164,23 @@ fn stored_json(s: &store::results::StoredPlan) -> serde_json::Value {
 }
 
 /// A stored value as text (exact decimals are stored as TEXT).
+/// The value of `column` in a stored `row` of `table`.
+fn value<'r>(
+    row: &'r [rusqlite::types::Value],
+    table: store::results::ResultTable,
+    column: &str,
+) -> Option<&'r rusqlite::types::Value> {
+    let at = table.columns().iter().position(|c| *c == column)?;
+    row.get(at)
+}
+
 fn cell(
     row: &[rusqlite::types::Value],
     table: store::results::ResultTable,
     column: &str,
 ) -> String {
     use rusqlite::types::Value;
-    let at = table.columns().iter().position(|c| *c == column);
-    match at.and_then(|n| row.get(n)) {
+    match value(row, table, column) {
         Some(Value::Text(t)) => t.clone(),
         Some(Value::Integer(n)) => n.to_string(),
         Some(Value::Real(x)) => x.to_string(),
@@ -261,11 +270,6 @@ fn stored_summary(s: &store::results::StoredPlan, names: &Names<'_>) -> String {
         ));
     }
     out.push_str("\nTo buy\n");
-    let packs_at = T::Shopping
-        .columns()
-        .iter()
-        .position(|c| *c == "packs")
-        .unwrap_or(usize::MAX);
     for l in s
         .rows(T::Shopping)
         .iter()
@@ -277,7 +281,7 @@ fn stored_summary(s: &store::results::StoredPlan, names: &Names<'_>) -> String {
             names.of_slug(cell(l, T::Shopping, "item")),
             short(cell(l, T::Shopping, "to_buy_exact")),
             cell(l, T::Shopping, "unit"),
-            match l.get(packs_at) {
+            match value(l, T::Shopping, "packs") {
                 Some(rusqlite::types::Value::Integer(p)) => {
                     bakeplan::nightly::plural(
                         usize::try_from(*p).unwrap_or(usize::MAX),
