@@ -119,13 +119,19 @@ impl fmt::Display for Diagnostic {
 
 /// The closest candidate to `wanted`, when one is close enough to be a likely typo.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // The edit distance is at least the difference in length, so a candidate that cannot be
+    // close is skipped before the quadratic distance: a hostile megabyte-long reference costs
+    // one pass over each candidate, not a megabyte-by-name matrix each.
+    let wanted_chars = wanted.chars().count();
+    let close = |candidate: &str| candidate.contains(wanted) && wanted.len() >= 3;
     candidates
         .into_iter()
-        .map(|candidate| (strsim::damerau_levenshtein(wanted, candidate), candidate))
-        .filter(|(distance, candidate)| {
-            *distance <= 3.max(candidate.len() / 3)
-                || candidate.contains(wanted) && wanted.len() >= 3
+        .filter(|candidate| {
+            candidate.chars().count().abs_diff(wanted_chars) <= 3.max(candidate.len() / 3)
+                || close(candidate)
         })
+        .map(|candidate| (strsim::damerau_levenshtein(wanted, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= 3.max(candidate.len() / 3) || close(candidate))
         .min()
         .map(|(_, candidate)| candidate)
 }
@@ -136,4 +142,19 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
     nearest(wanted, candidates).map(|near| format!("did you mean {near:?}?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_finds_typos_and_skips_what_cannot_be_close() {
+        let names = ["butter", "brown-butter", "sugar", "crème"];
+        assert_eq!(nearest("buttr", names), Some("butter"));
+        assert_eq!(nearest("creme", names), Some("crème"));
+        assert_eq!(nearest("brown", names), Some("brown-butter"));
+        // A megabyte-long name is compared by length first, not by a quadratic distance.
+        assert_eq!(nearest(&"x".repeat(1 << 20), names), None);
+    }
 }
