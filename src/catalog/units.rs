@@ -248,14 +248,28 @@ fn parse_simple_amount(text: &str) -> Option<Decimal> {
 /// Splits `"2.25 cup"` into its amount and unit text; `None` when there is no amount.
 pub fn split_quantity(text: &str) -> Option<(Decimal, &str)> {
     let text = text.trim();
-    // The amount is the longest prefix that parses (so "1 1/2 cup" keeps its fraction).
-    let boundaries: Vec<usize> = text
-        .char_indices()
-        .filter(|(_, c)| c.is_whitespace())
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()))
-        .collect();
-    for &end in boundaries.iter().rev() {
+    // The amount is the longest prefix that parses (so "1 1/2 cup" keeps its fraction). An
+    // amount is one or two words, so only the ends of the first two words can end it: trying
+    // every space instead was quadratic (a cell of a million spaces never finished).
+    let mut ends = Vec::with_capacity(2);
+    let mut in_word = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if in_word {
+                ends.push(i);
+                if ends.len() == 2 {
+                    break;
+                }
+            }
+            in_word = false;
+        } else {
+            in_word = true;
+        }
+    }
+    if ends.len() < 2 && in_word {
+        ends.push(text.len());
+    }
+    for &end in ends.iter().rev() {
         if let Some(amount) = parse_amount(&text[..end]) {
             return Some((amount, text[end..].trim()));
         }
@@ -457,6 +471,24 @@ mod tests {
         };
         assert!(convert(Decimal::new(-25, 2), Unit::Cup, Unit::G, Some(&huge)).is_err());
         assert_eq!(huge.grams_per_ml(), None);
+    }
+
+    /// Found by the `quantity` fuzz target (15 hangs): splitting a quantity tried every
+    /// space as the end of the amount, quadratic in a cell of spaces.
+    #[test]
+    fn a_quantity_full_of_spaces_splits_in_one_pass() {
+        let spaces = " ".repeat(1 << 20);
+        assert_eq!(
+            split_quantity(&format!("+ \t{spaces}kg")),
+            None,
+            "a sign alone is no amount"
+        );
+        let text = format!("1 1/2{spaces}cup");
+        let (amount, unit) = split_quantity(&text).expect("splits");
+        assert_eq!((amount, unit), (Decimal::new(15, 1), "cup"));
+        let text = format!("2{spaces}1/4{spaces}cup sifted");
+        let (amount, unit) = split_quantity(&text).expect("splits");
+        assert_eq!((amount, unit), (Decimal::new(225, 2), "cup sifted"));
     }
 
     /// Found by profiling the `quantity` fuzz target: hints measured the edit distance of the

@@ -62,6 +62,70 @@ fn decimal(value: &Value) -> Option<Decimal> {
         .and_then(Decimal::from_f64)
 }
 
+/// A float as a whole number of millionths, when it is one: the numbers of a plan are
+/// decimals of at most six places (see `plan::result::Num`), and templates see them as the
+/// nearest float. Recovering the decimal with one multiplication lets the filters round and
+/// print it with integer arithmetic instead of a float-to-decimal conversion per cell (the
+/// cells of a chain's sheets are millions). `None` for anything else (a float from template
+/// arithmetic that is no such decimal, too large, not finite), which takes the decimal path.
+fn millionths(value: &Value) -> Option<i64> {
+    let x = f64::try_from(value.clone()).ok()?;
+    if !x.is_finite() || x.abs() >= 1e9 {
+        return None;
+    }
+    let scaled = x * 1e6;
+    let whole = scaled.round();
+    // The float nearest a six-place decimal below 10⁹ is within 2⁻³ of it, scaled.
+    ((scaled - whole).abs() < 1e-3).then_some(whole as i64)
+}
+
+/// `millionths` rounded half away from zero to `places` (at most 6): a count of 10^-places.
+fn rounded(millionths: i64, places: u32) -> i64 {
+    let unit = 10_i64.pow(6 - places);
+    let (whole, rest) = (millionths / unit, millionths % unit);
+    if rest.abs() * 2 >= unit {
+        whole + millionths.signum()
+    } else {
+        whole
+    }
+}
+
+/// A count of 10^-places written out with `places` decimals, or with trailing zeros
+/// dropped when `trim`. `None` for a negative zero (left to the decimal path, which knows
+/// how it prints).
+fn written(count: i64, places: u32, trim: bool) -> Option<String> {
+    let unit = 10_i64.pow(places);
+    let (whole, fraction) = (count.abs() / unit, count.abs() % unit);
+    let sign = if count < 0 { "-" } else { "" };
+    let mut text = format!("{sign}{whole}");
+    if places > 0 {
+        let digits = format!("{fraction:0width$}", width = places as usize);
+        let digits = if trim {
+            digits.trim_end_matches('0')
+        } else {
+            &digits
+        };
+        if !digits.is_empty() {
+            text.push('.');
+            text.push_str(digits);
+        }
+    }
+    Some(text)
+}
+
+/// The fast path of `num`, `money` and `pct` (see [`millionths`]).
+fn fast(value: &Value, places: u32, trim: bool) -> Option<String> {
+    if places > 6 {
+        return None;
+    }
+    let m = millionths(value)?;
+    let count = rounded(m, places);
+    if count == 0 && m < 0 {
+        return None;
+    }
+    written(count, places, trim)
+}
+
 fn not_a_number(value: &Value) -> Error {
     Error::new(
         ErrorKind::InvalidOperation,
@@ -86,8 +150,12 @@ fn num(state: &State, value: Value) -> Result<String, Error> {
     if let Some(whole) = value.as_i64() {
         return Ok(whole.to_string());
     }
+    let places = decimals(state);
+    if let Some(text) = fast(&value, places, true) {
+        return Ok(text);
+    }
     decimal(&value)
-        .map(|d| plain(d, decimals(state)))
+        .map(|d| plain(d, places))
         .ok_or_else(|| not_a_number(&value))
 }
 
@@ -131,6 +199,9 @@ fn money(value: Value) -> Result<String, Error> {
     if let Some(whole) = value.as_i64() {
         return Ok(format!("{whole}.00"));
     }
+    if let Some(text) = fast(&value, 2, false) {
+        return Ok(text);
+    }
     let amount = decimal(&value).ok_or_else(|| not_a_number(&value))?;
     Ok(format!(
         "{:.2}",
@@ -141,6 +212,9 @@ fn money(value: Value) -> Result<String, Error> {
 /// A percentage at the configured places: `48.958%`.
 /// A percentage, always to one decimal place at most (`20.8%`, `5%`), as in the warnings.
 fn pct(value: Value) -> Result<String, Error> {
+    if let Some(text) = fast(&value, 1, true) {
+        return Ok(format!("{text}%"));
+    }
     let amount = decimal(&value).ok_or_else(|| not_a_number(&value))?;
     Ok(format!(
         "{}%",
@@ -233,6 +307,53 @@ mod tests {
             ),
             "12.5 3 0.333 [] 12.5 lb 37.90 49% 20.8%"
         );
+    }
+
+    /// The integer fast path prints exactly what the decimal path prints, for every
+    /// six-place decimal a plan can hold, at every number of places.
+    #[test]
+    fn the_fast_path_prints_what_the_decimal_path_prints() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(
+            proptest::test_runner::Config::with_cases(20_000),
+        );
+        let result = runner.run(
+            &(-999_999_999_999_i64..999_999_999_999, 0_u32..=6, 0_u32..=6),
+            |(mantissa, scale, places)| {
+                let exact = Decimal::new(mantissa, scale);
+                let value = Value::from(rust_decimal::prelude::ToPrimitive::to_f64(&exact));
+                let slow = decimal(&value).expect("a number");
+                let money = format!(
+                    "{:.2}",
+                    slow.round_dp_with_strategy(
+                        2,
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero
+                    )
+                );
+                let pct = plain(slow, 1);
+                if let Some(fast) = fast(&value, places, true) {
+                    prop_assert_eq!(fast, plain(slow, places));
+                }
+                if let Some(fast) = fast(&value, 2, false) {
+                    prop_assert_eq!(fast, money);
+                }
+                if let Some(fast) = fast(&value, 1, true) {
+                    prop_assert_eq!(fast, pct);
+                }
+                Ok(())
+            },
+        );
+        if let Err(error) = result {
+            panic!("{error}");
+        }
+        // Midpoints round away from zero; a negative zero is left to the decimal path.
+        let at = |x: f64, places| fast(&Value::from(x), places, true);
+        assert_eq!(at(2.0005, 3).as_deref(), Some("2.001"));
+        assert_eq!(at(-2.0005, 3).as_deref(), Some("-2.001"));
+        assert_eq!(at(0.1 + 0.2, 3).as_deref(), Some("0.3"));
+        assert_eq!(at(-0.0004, 3), None);
+        assert_eq!(at(1e12, 3), None);
+        assert_eq!(at(0.1234567, 3), None);
     }
 
     #[test]
