@@ -38,6 +38,13 @@ pub fn to_fixed(value: Decimal) -> Option<i64> {
     if value.abs() > Decimal::from(MAX_AMOUNT) {
         return None;
     }
+    // Most amounts have at most nine places: their units are the mantissa scaled up, exactly
+    // (no decimal multiplication and rounding per contribution line).
+    let places = value.scale();
+    if places <= SCALE {
+        let units = value.mantissa().checked_mul(10_i128.pow(SCALE - places))?;
+        return i64::try_from(units).ok();
+    }
     (value * Decimal::from(1_000_000_000u64)).round().to_i64()
 }
 
@@ -374,6 +381,23 @@ mod tests {
             (key.event(), key.kind(), key.id(), key.unit()),
             (1000, LineKind::Material, 123_456, Unit::Ft2)
         );
+    }
+
+    proptest::proptest! {
+        /// The exact fast path gives the units the decimal multiplication and rounding gave.
+        #[test]
+        fn fixed_point_units_are_the_rounded_product(
+            mantissa in -999_999_999_999_999_i64..999_999_999_999_999,
+            places in 0_u32..=14,
+        ) {
+            let value = Decimal::new(mantissa, places);
+            let reference = if value.abs() > Decimal::from(MAX_AMOUNT) {
+                None
+            } else {
+                (value * Decimal::from(1_000_000_000u64)).round().to_i64()
+            };
+            proptest::prop_assert_eq!(to_fixed(value), reference);
+        }
     }
 
     #[test]

@@ -128,19 +128,19 @@ fn batches(plan: &PlanResult) -> Vec<Vec<Value>> {
 /// The provenance paths of one computation, each numbered once.
 #[derive(Default)]
 struct PathIds {
-    ids: std::collections::HashMap<String, usize>,
+    /// Keyed by the path's steps, so a path seen before is found without spelling it.
+    ids: std::collections::HashMap<Vec<String>, usize>,
     spelled: Vec<String>,
 }
 
 impl PathIds {
     fn id(&mut self, path: &[String]) -> usize {
-        let spelled = path.join(" > ");
-        if let Some(id) = self.ids.get(&spelled) {
+        if let Some(id) = self.ids.get(path) {
             return *id;
         }
         let id = self.spelled.len();
-        self.ids.insert(spelled.clone(), id);
-        self.spelled.push(spelled);
+        self.ids.insert(path.to_vec(), id);
+        self.spelled.push(path.join(" > "));
         id
     }
 
@@ -200,15 +200,26 @@ fn ingredients(plan: &PlanResult, paths: &mut PathIds) -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// Sources as compact JSON: `[[path id, "1.5", "cup"], ...]`.
+/// Sources as compact JSON: `[[path id, "1.5", "cup"], ...]`. Written directly: a path id
+/// is a number, an exact decimal is digits, a point and a sign, and a unit symbol is plain
+/// letters (see the test), so nothing needs escaping.
 fn sources_json(sources: &[Source], paths: &mut PathIds) -> String {
-    let list: Vec<(usize, String, &str)> = sources
-        .iter()
-        .map(|Source { path, qty, unit }| {
-            (paths.id(path), qty.0.normalize().to_string(), unit.symbol())
-        })
-        .collect();
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
+    let mut json = String::with_capacity(2 + sources.len() * 24);
+    json.push('[');
+    for (n, Source { path, qty, unit }) in sources.iter().enumerate() {
+        if n > 0 {
+            json.push(',');
+        }
+        json.push('[');
+        json.push_str(&paths.id(path).to_string());
+        json.push_str(",\"");
+        json.push_str(&qty.0.normalize().to_string());
+        json.push_str("\",\"");
+        json.push_str(unit.symbol());
+        json.push_str("\"]");
+    }
+    json.push(']');
+    json
 }
 
 fn shopping(plan: &PlanResult) -> Vec<Vec<Value>> {
@@ -297,4 +308,48 @@ fn costs(plan: &PlanResult) -> Vec<Vec<Value>> {
             ]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Unit;
+
+    #[test]
+    fn sources_are_the_json_serde_would_write() {
+        for unit in Unit::ALL {
+            let quoted = serde_json::to_string(unit.symbol()).expect("json");
+            assert_eq!(
+                quoted,
+                format!("\"{}\"", unit.symbol()),
+                "{unit:?} needs escaping"
+            );
+        }
+        let source = |steps: &[&str], qty: Decimal, unit: Unit| Source {
+            path: steps.iter().map(|s| (*s).to_owned()).collect(),
+            qty: Num(qty),
+            unit,
+        };
+        let sources = [
+            source(
+                &["e", "cookie", "dough"],
+                Decimal::new(-15000, 4),
+                Unit::Cup,
+            ),
+            source(&["e", "dough"], Decimal::new(2, 0), Unit::FlOz),
+            source(&["e", "cookie", "dough"], Decimal::new(1, 9), Unit::G),
+        ];
+        let mut paths = PathIds::default();
+        let json = sources_json(&sources, &mut paths);
+        let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(
+            parsed,
+            serde_json::json!([
+                [0, "-1.5", "cup"],
+                [1, "2", "fl oz"],
+                [0, "0.000000001", "g"]
+            ])
+        );
+        assert_eq!(paths.spelled, ["e > cookie > dough", "e > dough"]);
+    }
 }

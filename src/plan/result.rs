@@ -24,8 +24,15 @@ pub struct Num(pub Decimal);
 
 impl Serialize for Num {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let rounded = self.0.round_dp(6).normalize();
-        if rounded.fract().is_zero()
+        // Rounding is needed only past six places (most quantities have fewer).
+        let exact = if self.0.scale() > 6 {
+            self.0.round_dp(6)
+        } else {
+            self.0
+        };
+        let rounded = exact.normalize();
+        // Normalised, a whole number has no places.
+        if rounded.scale() == 0
             && let Some(whole) = rounded.to_i64()
         {
             return serializer.serialize_i64(whole);

@@ -173,32 +173,44 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
         let per_batch = u64::from(recipe.time_minutes.unwrap_or(0));
         let mut day = latest;
         let mut first_day = latest;
+        // The run of batches placed on `day` so far: (batches, first, last, minutes). A
+        // recipe's days only move earlier, so a run is complete when the day changes; keeping
+        // it here spares a map update per batch (a chain's recipe has hundreds).
+        let mut run: Option<(Decimal, u32, u32, u64)> = None;
         for (n, share) in pieces(total).into_iter().enumerate() {
-            let minutes = (Decimal::from(per_batch) * share)
-                .ceil()
-                .to_u64()
-                .unwrap_or(u64::MAX);
+            let minutes = if share == Decimal::ONE {
+                per_batch
+            } else {
+                (Decimal::from(per_batch) * share)
+                    .ceil()
+                    .to_u64()
+                    .unwrap_or(u64::MAX)
+            };
             if let Some(cap) = capacity {
                 // Move earlier while the day is full and the batch still keeps.
+                let before = day;
                 while load.get(&day).copied().unwrap_or(0).saturating_add(minutes) > u64::from(cap)
                     && keeps_until.is_none_or(|k| day < k)
                     && day < HORIZON_DAYS
                 {
                     day += 1;
                 }
+                if day != before
+                    && let Some(done) = run.take()
+                {
+                    placed.insert((before, recipe.slug.as_str()), done);
+                }
             }
             *load.entry(day).or_default() += minutes;
             first_day = first_day.max(day);
             let number = u32::try_from(n + 1).unwrap_or(u32::MAX);
-            let slot = placed.entry((day, recipe.slug.as_str())).or_insert((
-                Decimal::ZERO,
-                number,
-                number,
-                0,
-            ));
+            let slot = run.get_or_insert((Decimal::ZERO, number, number, 0));
             slot.0 += share;
             slot.2 = number;
             slot.3 += minutes;
+        }
+        if let Some(done) = run {
+            placed.insert((day, recipe.slug.as_str()), done);
         }
         earliest_day.insert(recipe.slug.as_str(), first_day);
     }
