@@ -6,7 +6,9 @@
 //! built once per catalogue so that finding an event's subset costs what the event reaches,
 //! not the size of the catalogue.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use super::{BundleLine, Catalog, Event, Recipe, Slug, Stocked, Target};
 
@@ -21,11 +23,11 @@ pub struct Owners<'c> {
 impl<'c> Owners<'c> {
     /// Indexes `catalog`: O(records).
     pub fn new(catalog: &'c Catalog) -> Owners<'c> {
-        let mut products: HashMap<&Stocked, Vec<usize>> = HashMap::new();
+        let mut products: HashMap<&Stocked, Vec<usize>> = HashMap::default();
         for (i, p) in catalog.products.iter().enumerate() {
             products.entry(&p.of).or_default().push(i);
         }
-        let mut inventory: HashMap<&Stocked, Vec<usize>> = HashMap::new();
+        let mut inventory: HashMap<&Stocked, Vec<usize>> = HashMap::default();
         for (i, s) in catalog.inventory.iter().enumerate() {
             inventory.entry(&s.of).or_default().push(i);
         }

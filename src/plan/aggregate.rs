@@ -216,7 +216,7 @@ pub fn aggregate(lines: &[Line], stock: &[(TotalKey, i64)]) -> Result<Tables, Pl
 /// must stay within it (then no sum of some of them can overflow), and every line must fit
 /// the packed key.
 pub fn check_sums(lines: &[Line]) -> Result<(), PlanError> {
-    let mut per_event: std::collections::HashMap<u32, i128> = std::collections::HashMap::new();
+    let mut per_event: foldhash::HashMap<u32, i128> = foldhash::HashMap::default();
     for line in lines {
         let packed = line.packed().ok_or_else(|| too_large("a plan"))?;
         let sum = per_event

@@ -2,7 +2,9 @@
 //! recipe batch, finished item, bundle and event. A line without a price is counted as
 //! unknown, never priced at 0.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -62,7 +64,7 @@ pub fn costs<'a>(
 ) -> Costs {
     let mut prices = Prices {
         index,
-        known: HashMap::new(),
+        known: HashMap::default(),
     };
     let mut total = Decimal::ZERO;
     let mut unknown_lines = 0;
@@ -180,7 +182,7 @@ fn bundle_costs<'a>(
     items: &BTreeMap<&str, Option<Decimal>>,
     prices: &mut Prices<'_, '_>,
 ) -> HashMap<&'a str, Option<Decimal>> {
-    let mut memo: HashMap<&'a str, Option<Decimal>> = HashMap::new();
+    let mut memo: HashMap<&'a str, Option<Decimal>> = HashMap::default();
     let mut visiting: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
     for root in roots {
         let mut stack: Vec<(&'a str, bool)> = vec![(root, false)];

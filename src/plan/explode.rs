@@ -66,7 +66,7 @@ pub enum Content<'a> {
 /// multiplied in, with the path of nested bundles each line was reached through.
 pub struct Bundles<'a> {
     slugs: Vec<&'a str>,
-    ids: std::collections::HashMap<&'a str, u32>,
+    ids: foldhash::HashMap<&'a str, u32>,
     memo: Memo<Content<'a>>,
     /// Packaging alone, for the provenance order of material lines.
     materials: Memo<Content<'a>>,
@@ -77,7 +77,7 @@ struct BundleDag<'a, 'b> {
     /// Only packaging lines (their provenance order is that of packaging alone).
     materials_only: bool,
     bundles: &'b [&'a crate::catalog::Bundle],
-    ids: &'b std::collections::HashMap<&'a str, u32>,
+    ids: &'b foldhash::HashMap<&'a str, u32>,
 }
 
 impl<'a> Dag for BundleDag<'a, '_> {

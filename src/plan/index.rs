@@ -5,7 +5,7 @@
 //! products and stock rows of an ingredient, dense ids for table work. Building them once
 //! keeps every per-event step linear in what the event reaches.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -58,7 +58,7 @@ impl<'a> Index<'a> {
         let mut ingredient_stock = vec![Vec::new(); ingredients.len()];
         let mut material_stock = vec![Vec::new(); materials.len()];
         let mut finished_stock = Vec::new();
-        let mut recipe_stock: HashMap<&str, Vec<&StockRow>> = HashMap::new();
+        let mut recipe_stock: HashMap<&str, Vec<&StockRow>> = HashMap::default();
         for row in &catalog.inventory {
             match &row.of {
                 Stocked::Ingredient(s) => {

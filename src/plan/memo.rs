@@ -12,7 +12,7 @@
 //! a deliberately tangled catalogue gets there) the node's uses are attributed to the node
 //! itself, and totals stay exact.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -136,14 +136,14 @@ fn combine<D: Dag>(
     memo: &Memo<D::Key>,
 ) -> Result<Arc<Expansion<D::Key>>, Overflow> {
     let mut groups: Vec<Group<D::Key>> = Vec::new();
-    let mut by_path: GroupSlots<D::Key> = HashMap::new();
+    let mut by_path: GroupSlots<D::Key> = HashMap::default();
     let mut add = |path: Arc<[u32]>, key: D::Key, qty: Decimal| -> Result<(), Overflow> {
         let (group, keys) = by_path.entry(Arc::clone(&path)).or_insert_with(|| {
             groups.push(Group {
                 path,
                 uses: Vec::new(),
             });
-            (groups.len() - 1, HashMap::new())
+            (groups.len() - 1, HashMap::default())
         });
         let uses = &mut groups[*group].uses;
         match keys.get(&key) {
@@ -183,7 +183,7 @@ fn combine<D: Dag>(
     }
     if groups.len() > MAX_PATHS {
         let mut merged: Vec<Use<D::Key>> = Vec::new();
-        let mut keys: HashMap<D::Key, usize> = HashMap::new();
+        let mut keys: HashMap<D::Key, usize> = HashMap::default();
         for used in groups.iter().flat_map(|g| &g.uses) {
             match keys.get(&used.key) {
                 Some(&at) => {

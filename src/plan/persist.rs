@@ -128,19 +128,27 @@ fn batches(plan: &PlanResult) -> Vec<Vec<Value>> {
 /// The provenance paths of one computation, each numbered once.
 #[derive(Default)]
 struct PathIds {
-    /// Keyed by the path's steps, so a path seen before is found without spelling it.
-    ids: std::collections::HashMap<Vec<String>, usize>,
+    ids: foldhash::HashMap<String, usize>,
     spelled: Vec<String>,
+    /// The path being looked up, spelled into one reused buffer.
+    spelling: String,
 }
 
 impl PathIds {
     fn id(&mut self, path: &[String]) -> usize {
-        if let Some(id) = self.ids.get(path) {
+        self.spelling.clear();
+        for (n, step) in path.iter().enumerate() {
+            if n > 0 {
+                self.spelling.push_str(" > ");
+            }
+            self.spelling.push_str(step);
+        }
+        if let Some(id) = self.ids.get(self.spelling.as_str()) {
             return *id;
         }
         let id = self.spelled.len();
-        self.ids.insert(path.to_vec(), id);
-        self.spelled.push(path.join(" > "));
+        self.ids.insert(self.spelling.clone(), id);
+        self.spelled.push(self.spelling.clone());
         id
     }
 

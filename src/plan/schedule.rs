@@ -8,7 +8,9 @@
 //! Recipes are placed parents first, so each sub-recipe's day is known to be on or before
 //! every parent batch's day; perishables take the late days and keepers move earlier.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
@@ -383,13 +385,14 @@ pub fn first_needed<'r>(
     ingredients: &'r [IngredientRow],
     event_date: NaiveDate,
 ) -> HashMap<&'r str, NaiveDate> {
-    let mut first_day: HashMap<&str, NaiveDate> = HashMap::new();
+    let mut first_day: HashMap<&str, NaiveDate> = HashMap::default();
     for day in &schedule.days {
         for e in &day.entries {
             first_day.entry(e.recipe.as_str()).or_insert(day.date);
         }
     }
-    let mut needed: HashMap<&str, NaiveDate> = HashMap::with_capacity(ingredients.len());
+    let mut needed: HashMap<&str, NaiveDate> =
+        HashMap::with_capacity_and_hasher(ingredients.len(), Default::default());
     for row in ingredients {
         for source in &row.sources {
             let day = source
