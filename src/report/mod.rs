@@ -13,7 +13,7 @@ pub mod tables;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
@@ -203,6 +203,10 @@ pub struct Reports {
     /// The environment with each manifest's fuel budget, by budget.
     fueled: BTreeMap<u64, Environment<'static>>,
     template_origins: BTreeMap<String, String>,
+    /// The largest output each report has written so far in this run, by report name: the
+    /// next render starts with that much room instead of growing its buffer by doubling
+    /// (a chain event's plan.json is megabytes).
+    sizes: std::sync::Mutex<BTreeMap<String, usize>>,
 }
 
 impl Reports {
@@ -313,6 +317,7 @@ impl Reports {
             env,
             fueled,
             template_origins,
+            sizes: std::sync::Mutex::default(),
         })
     }
 
@@ -418,6 +423,7 @@ impl Reports {
             .cloned()
             .unwrap_or_default();
         let mut out = limits::Capped::new(manifest.max_output_bytes());
+        out.bytes.reserve(self.size_hint(&manifest.name));
         if manifest.format == Format::Csv {
             out.bytes.extend_from_slice("\u{feff}".as_bytes());
         }
@@ -431,7 +437,24 @@ impl Reports {
         if !out.bytes.ends_with(b"\n") {
             out.bytes.push(b'\n');
         }
+        self.note_size(&manifest.name, out.bytes.len());
         Ok((path, out.bytes))
+    }
+
+    /// Room to start a report's output with (see `sizes`).
+    fn size_hint(&self, report: &str) -> usize {
+        let sizes = self.sizes.lock().unwrap_or_else(PoisonError::into_inner);
+        sizes.get(report).copied().unwrap_or(0)
+    }
+
+    fn note_size(&self, report: &str, size: usize) {
+        let mut sizes = self.sizes.lock().unwrap_or_else(PoisonError::into_inner);
+        match sizes.get_mut(report) {
+            Some(largest) => *largest = (*largest).max(size),
+            None => {
+                sizes.insert(report.to_owned(), size);
+            }
+        }
     }
 }
 
