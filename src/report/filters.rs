@@ -91,9 +91,8 @@ fn rounded(millionths: i64, places: u32) -> i64 {
 }
 
 /// A count of 10^-places written out with `places` decimals, or with trailing zeros
-/// dropped when `trim`. `None` for a negative zero (left to the decimal path, which knows
-/// how it prints).
-fn written(count: i64, places: u32, trim: bool) -> Option<String> {
+/// dropped when `trim`.
+fn written(count: i64, places: u32, trim: bool) -> String {
     let unit = 10_i64.pow(places);
     let (whole, fraction) = (count.abs() / unit, count.abs() % unit);
     let sign = if count < 0 { "-" } else { "" };
@@ -110,7 +109,7 @@ fn written(count: i64, places: u32, trim: bool) -> Option<String> {
             text.push_str(digits);
         }
     }
-    Some(text)
+    text
 }
 
 /// The fast path of `num`, `money` and `pct` (see [`millionths`]).
@@ -120,10 +119,12 @@ fn fast(value: &Value, places: u32, trim: bool) -> Option<String> {
     }
     let m = millionths(value)?;
     let count = rounded(m, places);
+    // A negative amount that rounds to zero is left to the decimal path, which knows how a
+    // negative zero prints.
     if count == 0 && m < 0 {
         return None;
     }
-    written(count, places, trim)
+    Some(written(count, places, trim))
 }
 
 fn not_a_number(value: &Value) -> Error {
