@@ -138,10 +138,7 @@ fn sorted_order(needs: &[Need]) -> PolarsResult<Vec<usize>> {
             Column::new("row".into(), (0..needs.len() as u64).collect::<Vec<u64>>()),
         ],
     )?
-    .lazy()
-    .without_optimizations()
-    .sort(["key", "event"], SortMultipleOptions::default())
-    .collect()?;
+    .sort(["key", "event"], SortMultipleOptions::default())?;
     Ok(frame
         .column("row")?
         .u64()?
