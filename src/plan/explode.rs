@@ -219,23 +219,6 @@ fn too_large(what: &str) -> PlanError {
     PlanError::TooLarge(format!("{what}: amounts beyond exact counting"))
 }
 
-/// Whole units of finished stock (items or bundles) usable for `event`: rows that expire
-/// before the event date do not count.
-pub fn finished_stock(index: &Index<'_>, event: &Event) -> BTreeMap<Stocked, u64> {
-    let mut stock = BTreeMap::new();
-    for row in index.finished_stock() {
-        if row.expires.is_none_or(|d| d >= event.date) {
-            let count = (row.qty.value * row.qty.unit.factor())
-                .floor()
-                .to_u64()
-                .unwrap_or(u64::MAX);
-            let entry = stock.entry(row.of.clone()).or_insert(0u64);
-            *entry = entry.saturating_add(count);
-        }
-    }
-    stock
-}
-
 /// Explodes an event's bundle and item targets into needs per finished item, using
 /// assembled and baked stock first and applying the event's overage.
 pub fn explode(
@@ -243,13 +226,16 @@ pub fn explode(
     bundles: &Bundles<'_>,
     event: &Event,
 ) -> Result<Needs, PlanError> {
-    let mut stock = finished_stock(index, event);
+    // Assembled bundles left for later targets of the same bundle.
+    let mut bundle_stock: BTreeMap<&str, u64> = BTreeMap::new();
     let mut needs = Needs::default();
     let overflow = |what: &str| too_large(&format!("event {}: {what}", event.slug));
     for (position, target) in event.targets.iter().enumerate() {
         match target {
             Target::Bundle { bundle, qty } => {
-                let available = stock.entry(Stocked::Bundle(bundle.clone())).or_insert(0);
+                let available = bundle_stock.entry(bundle.as_str()).or_insert_with(|| {
+                    index.finished_count(&Stocked::Bundle(bundle.clone()), event.date)
+                });
                 let from_stock = (*available).min(*qty);
                 *available -= from_stock;
                 let to_assemble = qty - from_stock;
@@ -288,10 +274,7 @@ pub fn explode(
             .map(|n| n.ceil())
             .and_then(|n| n.to_u64())
             .ok_or_else(|| overflow(item))?;
-        let in_stock = stock
-            .get(&Stocked::Item(item.clone()))
-            .copied()
-            .unwrap_or(0);
+        let in_stock = index.finished_count(&Stocked::Item(item.clone()), event.date);
         need.from_stock = in_stock.min(need.with_overage);
         need.to_bake = need.with_overage - need.from_stock;
     }
@@ -417,6 +400,27 @@ mod tests {
         let needs = explode(&c, &event(vec![bundle_target("bag", 10)]));
         assert_eq!(needs.bundles[0].to_assemble, 0);
         assert_eq!(needs.items.get("cookie").map_or(0, |n| n.to_bake), 0);
+    }
+
+    #[test]
+    fn bundle_stock_serves_targets_in_order_and_expired_stock_does_not_count() {
+        let mut c = catalog_with_items(&[("cookie", 48)]);
+        add_bundle(&mut c, "bag", &[("cookie", 6)], &[]);
+        add_stock(&mut c, Stocked::Bundle("bag".into()), 3);
+        add_stock(&mut c, Stocked::Bundle("bag".into()), 2);
+        add_stock(&mut c, Stocked::Item("cookie".into()), 7);
+        add_stock(&mut c, Stocked::Item("cookie".into()), 100);
+        // The event is on 2026-12-20: the 100 cookies expire the day before.
+        c.inventory[3].expires = chrono::NaiveDate::from_ymd_opt(2026, 12, 19);
+        let needs = explode(
+            &c,
+            &event(vec![bundle_target("bag", 4), bundle_target("bag", 3)]),
+        );
+        let from_stock: Vec<u64> = needs.bundles.iter().map(|b| b.from_stock).collect();
+        assert_eq!(from_stock, vec![4, 1]);
+        assert_eq!(needs.items["cookie"].gross, 12);
+        assert_eq!(needs.items["cookie"].from_stock, 7);
+        assert_eq!(needs.items["cookie"].to_bake, 5);
     }
 
     #[test]

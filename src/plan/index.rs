@@ -7,7 +7,9 @@
 
 use foldhash::HashMap;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use super::kinds::LineKind;
 use crate::catalog::{Catalog, Ingredient, Material, Product, Recipe, StockRow, Stocked, Yield};
@@ -27,7 +29,7 @@ pub struct Index<'a> {
     material_products: Vec<Vec<&'a Product>>,
     ingredient_stock: Vec<Vec<&'a StockRow>>,
     material_stock: Vec<Vec<&'a StockRow>>,
-    finished_stock: Vec<&'a StockRow>,
+    finished_stock: HashMap<&'a Stocked, Vec<&'a StockRow>>,
     recipe_stock: HashMap<&'a str, Vec<&'a StockRow>>,
 }
 
@@ -57,7 +59,7 @@ impl<'a> Index<'a> {
         }
         let mut ingredient_stock = vec![Vec::new(); ingredients.len()];
         let mut material_stock = vec![Vec::new(); materials.len()];
-        let mut finished_stock = Vec::new();
+        let mut finished_stock: HashMap<&Stocked, Vec<&StockRow>> = HashMap::default();
         let mut recipe_stock: HashMap<&str, Vec<&StockRow>> = HashMap::default();
         for row in &catalog.inventory {
             match &row.of {
@@ -71,7 +73,9 @@ impl<'a> Index<'a> {
                         material_stock[i as usize].push(row);
                     }
                 }
-                Stocked::Item(_) | Stocked::Bundle(_) => finished_stock.push(row),
+                Stocked::Item(_) | Stocked::Bundle(_) => {
+                    finished_stock.entry(&row.of).or_default().push(row);
+                }
                 Stocked::Recipe(s) => recipe_stock.entry(s.as_str()).or_default().push(row),
             }
         }
@@ -182,8 +186,20 @@ impl<'a> Index<'a> {
     }
 
     /// Stock rows of baked items and assembled bundles, in file order.
-    pub fn finished_stock(&self) -> &[&'a StockRow] {
-        &self.finished_stock
+    /// Whole units of finished stock of `of` (an item or a bundle) usable on `date`: rows
+    /// that expire before it do not count. A lookup per stocked thing an event reaches, so
+    /// an event never walks the whole inventory.
+    pub fn finished_count(&self, of: &Stocked, date: NaiveDate) -> u64 {
+        let rows = self.finished_stock.get(of).map_or(&[][..], Vec::as_slice);
+        rows.iter()
+            .filter(|row| row.expires.is_none_or(|d| d >= date))
+            .map(|row| {
+                (row.qty.value * row.qty.unit.factor())
+                    .floor()
+                    .to_u64()
+                    .unwrap_or(u64::MAX)
+            })
+            .fold(0u64, u64::saturating_add)
     }
 }
 
