@@ -2,7 +2,7 @@
 //! of each bundle target can be assembled from what is produced and in stock (shared
 //! between targets in event order), and the event's verdict with every blocker named.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -147,28 +147,14 @@ pub fn assembly_rows(
             .entry((TargetKind::Item, (*item).to_owned()))
             .or_default() += Decimal::from(*made);
     }
-    // Baked stock of the items the targets reach (looked up per item: an event never walks
-    // the whole inventory).
-    let mut reached: BTreeSet<String> = BTreeSet::new();
-    for target in &event.targets {
-        match target {
-            Target::Item { item, .. } => {
-                reached.insert(item.clone());
-            }
-            Target::Bundle { bundle, .. } => {
-                for content in bundles.totals(bundle)?.into_keys() {
-                    if let Content::Item(item) = content {
-                        reached.insert(item.to_owned());
-                    }
-                }
-            }
-            Target::Recipe { .. } => {}
-        }
-    }
-    for item in reached {
+    // Baked stock of the items the targets reach (`needs` lists every one, from item targets
+    // and bundle contents), looked up per item: an event never walks the whole inventory.
+    for item in needs.items.keys() {
         let count = index.finished_count(&Stocked::Item(item.clone()), event.date);
         if count > 0 {
-            *available.entry((TargetKind::Item, item)).or_default() += Decimal::from(count);
+            *available
+                .entry((TargetKind::Item, item.clone()))
+                .or_default() += Decimal::from(count);
         }
     }
     for (&(kind, id, unit), &qty) in &stock.usable {

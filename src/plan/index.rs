@@ -185,7 +185,6 @@ impl<'a> Index<'a> {
         })
     }
 
-    /// Stock rows of baked items and assembled bundles, in file order.
     /// Whole units of finished stock of `of` (an item or a bundle) usable on `date`: rows
     /// that expire before it do not count. A lookup per stocked thing an event reaches, so
     /// an event never walks the whole inventory.
