@@ -205,7 +205,7 @@ pub fn report(
         let rendered = match manifest.per {
             Per::Plan => reports.render_plan(manifest, &result).map(|r| vec![r]),
             Per::Run | Per::Supplier => {
-                let plans = vec![result.clone()];
+                let plans = vec![std::sync::Arc::new(result.clone())];
                 let context = RunContext::new(
                     rollup::rollup(
                         engine.index(),

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use crate::catalog::{Catalog, Diagnostic, Event, LoadOptions};
 use crate::plan::compute::BATCH;
 use crate::plan::rollup::{Need, rollup};
-use crate::plan::{Computed, Engine, Job, PlanError, PlanResult};
+use crate::plan::{Engine, Job, PlanError, PlanResult};
 use crate::report::{self, Manifest, Per, ReportError, Reports, RunContext, RunInfo};
 use crate::store::{self, Frozen, ImportSummary, Store, StoreError};
 
@@ -230,7 +231,7 @@ fn select_events<'c>(
 struct Outcome {
     report: EventReport,
     needs: Vec<Need>,
-    plan: Option<PlanResult>,
+    plan: Option<Arc<PlanResult>>,
 }
 
 /// The reports of a run, split by what they are rendered from.
@@ -393,22 +394,31 @@ fn run_stages(
         }
         compute_ms += ms(started);
         let started = Instant::now();
-        let pending = results::prepare(&db, &computed, &now)?;
+        let (plans, needs): (Vec<Arc<PlanResult>>, Vec<Vec<Need>>) = computed
+            .into_iter()
+            .map(|c| (Arc::new(c.result), c.needs))
+            .unzip();
+        let known = results::known(&db, &plans)?;
         store_ms += ms(started);
         // The results are written on a thread of their own while the reports render: SQLite
-        // writes on one core, rendering takes the others.
+        // writes on one core, rendering takes the others. Each holds its own handle on every
+        // plan and lets go of it when done, so a plan is freed once it is both stored and
+        // rendered.
         let started = Instant::now();
         let db = &mut db;
+        let for_writer = plans.clone();
+        let now = &now;
         let (stored, rendered) = std::thread::scope(|scope| {
             let writer = scope.spawn(move || {
                 let started = Instant::now();
-                results::write(db, pending).map(|stored| (stored, ms(started)))
+                results::write(db, for_writer, known, now).map(|stored| (stored, ms(started)))
             });
-            let rendered = computed
+            let rendered = plans
                 .into_par_iter()
+                .zip(needs)
                 .zip(&frozen[batch * BATCH..])
-                .map(|(computed, frozen)| {
-                    let outcome = render_plan(options, &reports, &selected, computed, frozen)?;
+                .map(|((plan, needs), frozen)| {
+                    let outcome = render_plan(options, &reports, &selected, plan, needs, frozen)?;
                     progress(Step::Done(format!("{} planned", outcome.report.event)));
                     Ok(outcome)
                 })
@@ -555,12 +565,12 @@ fn render_plan(
     options: &RunOptions,
     reports: &Reports,
     selected: &Selected<'_>,
-    computed: Computed,
+    plan: Arc<PlanResult>,
+    needs: Vec<Need>,
     frozen: &Frozen,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
-    let plan = std::sync::Arc::new(computed.result);
-    let context = report::plan_context(std::sync::Arc::clone(&plan));
+    let context = report::plan_context(Arc::clone(&plan));
     let mut files = Vec::new();
     for manifest in &selected.per_plan {
         let (path, bytes) = reports
@@ -615,12 +625,9 @@ fn render_plan(
         files,
         timings_ms: BTreeMap::from([("render", ms(started))]),
     };
-    let plan = selected
-        .keep_plans
-        .then(|| std::sync::Arc::try_unwrap(plan).unwrap_or_else(|shared| (*shared).clone()));
     Ok(Outcome {
         report,
-        needs: computed.needs,
-        plan,
+        needs,
+        plan: selected.keep_plans.then_some(plan),
     })
 }

@@ -3,22 +3,20 @@
 //! re-running the engine. A plan computed again by the same engine against the same kitchen
 //! work keeps the rows it has.
 
-use rayon::prelude::*;
+use std::sync::Arc;
 
-use crate::plan::{Computed, persist};
+use crate::plan::{PlanResult, persist};
 use crate::store::{self, Store, StoreError, results};
 
-/// The rows to store for `computed` (already carrying their progress): plans this engine
-/// already computed against the same kitchen work keep their stored computation.
-pub(super) fn prepare(
+/// Which of `plans` (already carrying their progress) this engine already computed against
+/// the same kitchen work: their stored computation id, or `None` for a plan to store.
+pub(super) fn known(
     store: &Store,
-    computed: &[Computed],
-    now: &str,
-) -> Result<Vec<Pending>, StoreError> {
-    let known: Vec<Option<i64>> = computed
+    plans: &[Arc<PlanResult>],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    plans
         .iter()
-        .map(|c| {
-            let p = &c.result;
+        .map(|p| {
             results::computation_id(
                 store.conn(),
                 p.plan.id,
@@ -26,42 +24,31 @@ pub(super) fn prepare(
                 &persist::journal_hash(p),
             )
         })
-        .collect::<Result<_, _>>()?;
-    Ok(computed
-        .par_iter()
-        .zip(known)
-        .map(|(c, known)| match known {
-            Some(id) => Pending::Stored(id),
-            None => Pending::New(Box::new(persist::rows(&c.result, now))),
-        })
-        .collect())
+        .collect()
 }
 
-/// Writes `pending` in one transaction, returning each plan's computation id in order and
-/// how many were new. Runs on its own thread while the reports render.
+/// Writes the plans not `known` in one transaction, returning each plan's computation id
+/// in order and how many were new. Runs on its own thread while the reports render; each
+/// plan's rows are made just before they are written and dropped after, so a batch's rows
+/// are never all in memory at once.
 pub(super) fn write(
     store: &mut Store,
-    pending: Vec<Pending>,
+    plans: Vec<Arc<PlanResult>>,
+    known: Vec<Option<i64>>,
+    now: &str,
 ) -> Result<(Vec<i64>, usize), StoreError> {
-    if pending.iter().all(|p| matches!(p, Pending::Stored(_))) {
+    if known.iter().all(Option::is_some) {
         // Nothing new: no write transaction (and no sync to disk).
-        let ids = pending
-            .into_iter()
-            .filter_map(|p| match p {
-                Pending::Stored(id) => Some(id),
-                Pending::New(_) => None,
-            })
-            .collect();
-        return Ok((ids, 0));
+        return Ok((known.into_iter().flatten().collect(), 0));
     }
     let tx = store::write_transaction(store.conn_mut())?;
-    let mut ids = Vec::with_capacity(pending.len());
+    let mut ids = Vec::with_capacity(known.len());
     let mut new = 0;
-    for pending in pending {
-        match pending {
-            Pending::Stored(id) => ids.push(id),
-            Pending::New(rows) => {
-                let (computation, rows) = *rows;
+    for (plan, known) in plans.into_iter().zip(known) {
+        match known {
+            Some(id) => ids.push(id),
+            None => {
+                let (computation, rows) = persist::rows(&plan, now);
                 let (id, inserted) = results::save(&tx, &computation, &rows)?;
                 new += usize::from(inserted);
                 ids.push(id);
@@ -70,10 +57,4 @@ pub(super) fn write(
     }
     tx.commit()?;
     Ok((ids, new))
-}
-
-/// A plan's results: already stored under a computation id, or rows to store.
-pub(super) enum Pending {
-    Stored(i64),
-    New(Box<(results::Computation, results::ResultRows)>),
 }

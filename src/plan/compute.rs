@@ -28,8 +28,10 @@ use super::{cost, feasibility};
 use crate::catalog::{Catalog, Event, Target, Unit};
 use crate::store::{PlanMeta, Snapshot};
 
-/// Events whose contribution lines share one frame.
-pub const BATCH: usize = 64;
+/// Events whose contribution lines share one frame. A batch's plans are all in memory at
+/// once (a chain event's plan is several megabytes), so the batch is small; 16 events still
+/// give every core several plans to compute and render.
+pub const BATCH: usize = 16;
 
 /// Why a plan could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -388,6 +390,8 @@ impl<'c> Engine<'c> {
         let index = &self.index;
         let kitchen = super::kitchen::Kitchen::of(&index.catalog.settings);
         let (mut ingredients, mut materials) = (Vec::new(), Vec::new());
+        // Each path is spelled once and shared by the sources reached through it.
+        let mut spelled: foldhash::HashMap<u32, std::sync::Arc<[String]>> = Default::default();
         let mut at = 0;
         for total in totals {
             let start = at;
@@ -398,7 +402,12 @@ impl<'c> Engine<'c> {
             let rows = sources[start..at]
                 .iter()
                 .map(|s| Source {
-                    path: paths.spell(s.path, event, index, &self.expansions),
+                    path: spelled
+                        .entry(s.path)
+                        .or_insert_with(|| {
+                            paths.spell(s.path, event, index, &self.expansions).into()
+                        })
+                        .clone(),
                     qty: from_fixed(s.qty).into(),
                     unit,
                 })

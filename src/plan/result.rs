@@ -268,8 +268,10 @@ pub struct ComponentRow {
 /// Where a quantity came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Source {
-    /// Slugs from the event down to the recipe that holds the line.
-    pub path: Vec<String>,
+    /// Slugs from the event down to the recipe that holds the line, shared by every
+    /// source reached through the same path (an event's sources outnumber its paths ten to
+    /// one on a chain's catalogue, and each path spelled apart was most of a plan's memory).
+    pub path: std::sync::Arc<[String]>,
     /// Amount.
     pub qty: Num,
     /// Unit.

@@ -100,7 +100,7 @@ fn nested_multipliers_multiply_down_the_path() {
         .find(|x| x.ingredient == "flour")
         .unwrap();
     assert_eq!(
-        flour.sources[0].path,
+        *flour.sources[0].path,
         ["e", "parent", "child", "grandchild"]
     );
 }

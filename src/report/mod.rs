@@ -467,7 +467,7 @@ pub struct RunContext {
     /// Every plan of the run, in event date order — filled only when a selected `per: run`
     /// report reads `plans` (the built-ins read only the roll-up), so that a run's memory
     /// does not grow with its events.
-    pub plans: Vec<PlanResult>,
+    pub plans: Vec<std::sync::Arc<PlanResult>>,
     /// The purchase roll-up across them.
     pub rollup: Vec<RollupRow>,
     /// The roll-up's lines to buy, grouped by supplier (purchase orders).
@@ -498,7 +498,7 @@ impl RunContext {
         rollup: Vec<RollupRow>,
         suppliers: &std::collections::BTreeMap<String, crate::catalog::Supplier>,
         run: RunInfo,
-        plans: Vec<PlanResult>,
+        plans: Vec<std::sync::Arc<PlanResult>>,
     ) -> RunContext {
         RunContext {
             orders: crate::plan::rollup::orders(&rollup, suppliers),
