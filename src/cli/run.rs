@@ -133,7 +133,11 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
                 Verdict::Blocked => "BLOCKED",
             },
             plural(to_buy, "line", "lines"),
-            plural(event.blockers.len(), "blocker", "blockers"),
+            plural(
+                event.blockers.len() + event.blockers_omitted,
+                "blocker",
+                "blockers"
+            ),
         ));
     }
     let files: usize =

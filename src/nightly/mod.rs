@@ -621,7 +621,18 @@ fn render_plan(
                 options.now.date_naive(),
             ))
             .collect(),
-        blockers: p.feasibility.blockers.clone(),
+        blockers: p
+            .feasibility
+            .blockers
+            .iter()
+            .take(verdict::BLOCKERS_LISTED)
+            .cloned()
+            .collect(),
+        blockers_omitted: p
+            .feasibility
+            .blockers
+            .len()
+            .saturating_sub(verdict::BLOCKERS_LISTED),
         files,
         timings_ms: BTreeMap::from([("render", ms(started))]),
     };

@@ -14,7 +14,12 @@ use crate::plan::result::Blocker;
 use crate::store::ImportSummary;
 
 /// Layout version of `run-report.json`.
-pub const RUN_REPORT_VERSION: u32 = 3;
+pub const RUN_REPORT_VERSION: u32 = 4;
+
+/// Blockers listed per event in `run-report.json`; plan.json lists every one. (A chain
+/// event can have thousands: listing them all made the report hundreds of megabytes, held
+/// in memory until the run ends.)
+pub const BLOCKERS_LISTED: usize = 100;
 
 /// The verdict of a run; decides the exit code together with the run's `--strict` and
 /// `--fail-on-infeasible` choices.
@@ -90,8 +95,10 @@ pub struct EventReport {
     pub counts: BTreeMap<&'static str, usize>,
     /// Warnings of the plan.
     pub warnings: Vec<String>,
-    /// Blockers, as in plan.json's `feasibility.blockers`.
+    /// The first [`BLOCKERS_LISTED`] blockers, as in plan.json's `feasibility.blockers`.
     pub blockers: Vec<Blocker>,
+    /// Blockers not listed in `blockers` (`counts.blockers` is how many there are).
+    pub blockers_omitted: usize,
     /// Files written for it, relative to the output directory.
     pub files: Vec<String>,
     /// Milliseconds spent computing and rendering it.

@@ -122,7 +122,7 @@ fn the_run_owns_its_output_and_always_reports() {
     assert!(run("2026-12-01").status.success());
     assert!(out.join("spring-fair/plan.json").is_file());
     let first = report();
-    assert_eq!(first["version"], 3);
+    assert_eq!(first["version"], 4);
     assert_eq!(first["status"], "needs-shopping");
     assert_eq!(first["events"][0]["verdict"], "needs-shopping");
     assert_eq!(first["exit_code"], 0);
