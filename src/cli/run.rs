@@ -226,7 +226,7 @@ pub fn report(
                     },
                     plans,
                 );
-                reports.render_run(manifest, &context)
+                reports.render_run(manifest, &context).collect()
             }
         }
         .map_err(Failure::Report)?;

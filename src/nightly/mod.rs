@@ -230,7 +230,6 @@ fn select_events<'c>(
 /// What the run keeps of one plan once its reports are written.
 struct Outcome {
     report: EventReport,
-    needs: Vec<Need>,
     plan: Option<Arc<PlanResult>>,
 }
 
@@ -376,6 +375,7 @@ fn run_stages(
     });
     let (mut compute_ms, mut store_ms, mut render_ms) = (0.0, 0.0, 0.0);
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
+    let mut needs: Vec<Need> = Vec::new();
     let held = held::HeldChanges::of(options, &loaded.catalog, &frozen)?;
     let mut db = Store::open(&options.db)?;
     for (batch, chunk) in jobs.chunks(BATCH).enumerate() {
@@ -394,10 +394,17 @@ fn run_stages(
         }
         compute_ms += ms(started);
         let started = Instant::now();
-        let (plans, needs): (Vec<Arc<PlanResult>>, Vec<Vec<Need>>) = computed
-            .into_iter()
-            .map(|c| (Arc::new(c.result), c.needs))
-            .unzip();
+        // The roll-up needs every event's needs; they go straight into one list (the plans
+        // are freed batch by batch, the needs stay until the run's reports).
+        let mut plans = Vec::with_capacity(computed.len());
+        for (offset, c) in computed.into_iter().enumerate() {
+            let position = u32::try_from(batch * BATCH + offset).unwrap_or(u32::MAX);
+            needs.extend(c.needs.into_iter().map(|mut need| {
+                need.event = position;
+                need
+            }));
+            plans.push(Arc::new(c.result));
+        }
         let known = results::known(&db, &plans)?;
         store_ms += ms(started);
         // The results are written on a thread of their own while the reports render: SQLite
@@ -415,10 +422,9 @@ fn run_stages(
             });
             let rendered = plans
                 .into_par_iter()
-                .zip(needs)
                 .zip(&frozen[batch * BATCH..])
-                .map(|((plan, needs), frozen)| {
-                    let outcome = render_plan(options, &reports, &selected, plan, needs, frozen)?;
+                .map(|(plan, frozen)| {
+                    let outcome = render_plan(options, &reports, &selected, plan, frozen)?;
                     progress(Step::Done(format!("{} planned", outcome.report.event)));
                     Ok(outcome)
                 })
@@ -444,14 +450,9 @@ fn run_stages(
     timings.insert("render", render_ms);
 
     let started = Instant::now();
-    let mut needs = Vec::new();
     let mut plans = Vec::new();
     let mut event_reports = Vec::with_capacity(outcomes.len());
-    for (position, outcome) in outcomes.into_iter().enumerate() {
-        needs.extend(outcome.needs.into_iter().map(|mut need| {
-            need.event = position as u32;
-            need
-        }));
+    for outcome in outcomes {
         plans.extend(outcome.plan);
         event_reports.push(outcome.report);
     }
@@ -476,10 +477,8 @@ fn run_stages(
             plans,
         );
         for manifest in &selected.per_run {
-            for (path, bytes) in reports
-                .render_run(manifest, &context)
-                .map_err(RunError::Render)?
-            {
+            for rendered in reports.render_run(manifest, &context) {
+                let (path, bytes) = rendered.map_err(RunError::Render)?;
                 write(&options.out, &path, &bytes)?;
                 progress(Step::Done(path.display().to_string()));
                 run_files.push(path.display().to_string());
@@ -566,7 +565,6 @@ fn render_plan(
     reports: &Reports,
     selected: &Selected<'_>,
     plan: Arc<PlanResult>,
-    needs: Vec<Need>,
     frozen: &Frozen,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
@@ -638,7 +636,6 @@ fn render_plan(
     };
     Ok(Outcome {
         report,
-        needs,
         plan: selected.keep_plans.then_some(plan),
     })
 }

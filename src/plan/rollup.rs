@@ -8,6 +8,7 @@
 //! counted twice (the later view no longer shows it), so the roll-up errs towards buying.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -173,8 +174,8 @@ pub struct SupplierOrder {
     pub below_min_order: bool,
     /// The earliest order-by date of its lines: when the order has to go out.
     pub order_by: Option<chrono::NaiveDate>,
-    /// Lines to buy, as in the roll-up, earliest order-by first.
-    pub lines: Vec<RollupRow>,
+    /// Lines to buy, as in the roll-up (the same rows, shared), earliest order-by first.
+    pub lines: Vec<Arc<RollupRow>>,
     /// Sum of the priced lines.
     pub total: Num,
     /// Lines without a price (not in `total`).
@@ -201,8 +202,11 @@ fn file_name(name: &str) -> String {
 
 /// The roll-up's lines to buy grouped by supplier, suppliers by name, unassigned last;
 /// `suppliers` (the catalogue's table) adds contact, lead time and minimum order.
-pub fn orders(rollup: &[RollupRow], suppliers: &BTreeMap<String, Supplier>) -> Vec<SupplierOrder> {
-    let mut by: BTreeMap<(bool, Option<String>), Vec<RollupRow>> = BTreeMap::new();
+pub fn orders(
+    rollup: &[Arc<RollupRow>],
+    suppliers: &BTreeMap<String, Supplier>,
+) -> Vec<SupplierOrder> {
+    let mut by: BTreeMap<(bool, Option<String>), Vec<Arc<RollupRow>>> = BTreeMap::new();
     for row in rollup
         .iter()
         .filter(|r| r.line.status == ShoppingStatus::Buy)
@@ -210,7 +214,7 @@ pub fn orders(rollup: &[RollupRow], suppliers: &BTreeMap<String, Supplier>) -> V
         let supplier = row.line.supplier.clone();
         by.entry((supplier.is_none(), supplier))
             .or_default()
-            .push(row.clone());
+            .push(Arc::clone(row));
     }
     let mut files: BTreeMap<String, usize> = BTreeMap::new();
     by.into_iter()
@@ -279,6 +283,7 @@ mod tests {
             line("sugar", Some("Mill"), Some(12), ShoppingStatus::Buy),
             line("salt", Some("Mill"), Some(99), ShoppingStatus::Sufficient),
         ];
+        let rollup: Vec<Arc<RollupRow>> = rollup.into_iter().map(Arc::new).collect();
         let orders = orders(&rollup, &BTreeMap::new());
         let summary: Vec<(Option<&str>, usize, Num, usize)> = orders
             .iter()
@@ -328,6 +333,7 @@ mod tests {
             )
         })
         .collect();
+        let rollup: Vec<Arc<RollupRow>> = rollup.into_iter().map(Arc::new).collect();
         let orders = orders(&rollup, &suppliers);
         let mill = orders
             .iter()

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Diagnostic, Loc};
 use crate::plan::PlanResult;
 use crate::plan::rollup::RollupRow;
-pub use context::plan_context;
+pub use context::{plan_context, rows};
 
 /// Built-in manifests: (file name, contents).
 const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
@@ -362,24 +362,29 @@ impl Reports {
         self.render(manifest, plan_context(std::sync::Arc::new(plan.clone())))
     }
 
-    /// Renders a `per: run` report, or a `per: supplier` report once per order.
-    pub fn render_run(
-        &self,
-        manifest: &Manifest,
-        context: &RunContext,
-    ) -> Result<Vec<Rendered>, ReportError> {
+    /// Renders a `per: run` report, or a `per: supplier` report once per order, one file at
+    /// a time (a chain's orders are tens of megabytes: write each before making the next).
+    pub fn render_run<'a>(
+        &'a self,
+        manifest: &'a Manifest,
+        context: &'a RunContext,
+    ) -> Box<dyn Iterator<Item = Result<Rendered, ReportError>> + 'a> {
         match manifest.per {
-            Per::Supplier => context
-                .orders
-                .iter()
-                .map(|order| {
-                    self.render(
-                        manifest,
-                        minijinja::context! { order => Serde(order), run => Serde(&context.run) },
-                    )
-                })
-                .collect(),
-            Per::Plan | Per::Run => Ok(vec![self.render(manifest, Value::from(Serde(context)))?]),
+            Per::Supplier => Box::new(context.orders.iter().map(move |order| {
+                self.render(
+                    manifest,
+                    minijinja::context! { order => Serde(order), run => Serde(&context.run) },
+                )
+            })),
+            Per::Plan | Per::Run => {
+                let value = minijinja::context! {
+                    plans => Serde(&context.plans),
+                    rollup => rows(Arc::clone(&context.rollup)),
+                    orders => Serde(&context.orders),
+                    run => Serde(&context.run),
+                };
+                Box::new(std::iter::once(self.render(manifest, value)))
+            }
         }
     }
 
@@ -468,8 +473,8 @@ pub struct RunContext {
     /// report reads `plans` (the built-ins read only the roll-up), so that a run's memory
     /// does not grow with its events.
     pub plans: Vec<std::sync::Arc<PlanResult>>,
-    /// The purchase roll-up across them.
-    pub rollup: Vec<RollupRow>,
+    /// The purchase roll-up across them (shared: templates read it a row at a time).
+    pub rollup: Arc<Vec<Arc<RollupRow>>>,
     /// The roll-up's lines to buy, grouped by supplier (purchase orders).
     pub orders: Vec<crate::plan::rollup::SupplierOrder>,
     /// Run metadata.
@@ -500,9 +505,10 @@ impl RunContext {
         run: RunInfo,
         plans: Vec<std::sync::Arc<PlanResult>>,
     ) -> RunContext {
+        let rollup: Vec<Arc<RollupRow>> = rollup.into_iter().map(Arc::new).collect();
         RunContext {
             orders: crate::plan::rollup::orders(&rollup, suppliers),
-            rollup,
+            rollup: Arc::new(rollup),
             run,
             plans,
         }
