@@ -49,14 +49,15 @@ pub struct Need {
     pub needed_by: Option<chrono::NaiveDate>,
 }
 
-/// Rolls up the needs of the events `events` (slugs in date order).
+/// Rolls up the needs of the events `events` (slugs in date order); the rows are shared
+/// with the supplier orders made from them ([`orders`]).
 pub fn rollup(
     index: &Index<'_>,
     events: &[String],
     needs: &[Need],
-) -> Result<Vec<RollupRow>, PlanError> {
+) -> Result<Vec<Arc<RollupRow>>, PlanError> {
     let order = sorted_order(needs).map_err(PlanError::Table)?;
-    let mut out: Vec<RollupRow> = Vec::new();
+    let mut out: Vec<Arc<RollupRow>> = Vec::new();
     let mut at = 0;
     while at < order.len() {
         let key = needs[order[at]].key;
@@ -97,10 +98,10 @@ pub fn rollup(
             row.needed_by = Some(day);
             row.order_by = super::schedule::order_by(day, row.lead_days);
         }
-        out.push(RollupRow {
+        out.push(Arc::new(RollupRow {
             line: row,
             events: served,
-        });
+        }));
     }
     // Same order as a shopping list: ingredients then materials, by category and name.
     out.sort_by(|a, b| {

@@ -500,12 +500,11 @@ impl RunContext {
     /// The context of a run's reports; the purchase orders are grouped from `rollup`, with
     /// what the catalogue's `suppliers` say about each supplier.
     pub fn new(
-        rollup: Vec<RollupRow>,
+        rollup: Vec<Arc<RollupRow>>,
         suppliers: &std::collections::BTreeMap<String, crate::catalog::Supplier>,
         run: RunInfo,
         plans: Vec<std::sync::Arc<PlanResult>>,
     ) -> RunContext {
-        let rollup: Vec<Arc<RollupRow>> = rollup.into_iter().map(Arc::new).collect();
         RunContext {
             orders: crate::plan::rollup::orders(&rollup, suppliers),
             rollup: Arc::new(rollup),
