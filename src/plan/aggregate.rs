@@ -31,6 +31,9 @@ const KEY_BITS: u32 = 23;
 const UNIT_BITS: u32 = 6;
 const PATH_BITS: u32 = 24;
 
+/// Most distinct provenance paths one plan's lines can carry.
+pub const MAX_PLAN_PATHS: usize = 1 << PATH_BITS;
+
 /// Most events one frame holds.
 pub const MAX_EVENTS: usize = 1 << EVENT_BITS;
 

@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 
 use super::aggregate::{self, Line, Netted, SourceSum, Tables, TotalKey, from_fixed, to_fixed};
 use super::batches::{Batches, plan_batches, produced_by};
+use super::bound;
 use super::expand::{Expansions, Paths, contributions};
 use super::explode::{Bundles, MaterialUse, Needs, explode, material_uses};
 use super::index::Index;
@@ -125,8 +126,22 @@ impl<'c> Engine<'c> {
         explode(&self.index, &self.bundles, event)
     }
 
-    /// Whether every amount of an event's plan fits exact arithmetic, without summing it.
-    pub fn bounds(&self, event: &'c Event) -> Result<(), PlanError> {
+    /// Whether every amount of an event's plan fits exact arithmetic. A cheap upper bound clears almost every event; the others are drafted and summed.
+    /// `needs` are the event's ([`Engine::needs`]).
+    pub fn bounds(&self, event: &'c Event, needs: &Needs) -> Result<(), PlanError> {
+        if self.provably_fits(event, needs) {
+            return Ok(());
+        }
+        self.summed(event)
+    }
+
+    /// Whether the cheap bound alone proves that `event`'s plan fits (see [`bound`]).
+    pub(super) fn provably_fits(&self, event: &Event, needs: &Needs) -> bool {
+        bound::fits(&self.index, &self.bundles, &self.expansions, event, needs)
+    }
+
+    /// Drafts `event` and sums its contribution lines exactly.
+    pub(super) fn summed(&self, event: &'c Event) -> Result<(), PlanError> {
         aggregate::check_sums(&self.draft(0, event)?.lines)
     }
 
@@ -216,30 +231,16 @@ impl<'c> Engine<'c> {
         })
     }
 
-    /// The units each ingredient and material of `lines` is totalled in, the reporting unit
-    /// first, then the units of lines kept apart by name.
+    /// The units each ingredient and material of `lines` is totalled in (see
+    /// [`Stock::units`]).
     fn units(&self, lines: &[Line]) -> BTreeMap<(LineKind, u32), Vec<Unit>> {
-        let mut units: BTreeMap<(LineKind, u32), BTreeSet<Unit>> = BTreeMap::new();
-        for key in lines.iter().filter_map(|l| l.key) {
-            units
-                .entry((key.kind(), key.id()))
-                .or_default()
-                .insert(key.unit());
-        }
-        units
-            .into_iter()
-            .map(|((kind, id), set)| {
-                let first = match kind {
-                    LineKind::Ingredient => self.index.ingredient_at(id).reporting_unit,
-                    LineKind::Material => self.index.material_at(id).unit,
-                };
-                let mut list: Vec<Unit> = set.iter().copied().filter(|u| *u == first).collect();
-                let mut rest: Vec<Unit> = set.into_iter().filter(|u| *u != first).collect();
-                rest.sort_by_key(|u| u.symbol());
-                list.extend(rest);
-                ((kind, id), list)
-            })
-            .collect()
+        Stock::units(
+            &self.index,
+            lines
+                .iter()
+                .filter_map(|l| l.key)
+                .map(|key| (key.kind(), key.id(), key.unit())),
+        )
     }
 
     /// §5.4–§5.7 for one event, from its summed lines: totals, shopping, feasibility, cost.

@@ -7,6 +7,7 @@
 //! amount, rounded to the working scale and counted in exact fixed-point units.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use rust_decimal::Decimal;
 
@@ -27,6 +28,9 @@ pub type IngredientUnit = (u32, Unit);
 /// Per-batch expansions of the recipes of one catalogue.
 pub struct Expansions {
     memo: Memo<IngredientUnit>,
+    /// Per recipe, made when first asked: the sum of the magnitudes of what one batch uses
+    /// (`None`: beyond exact decimals), for bounding a plan without computing it.
+    magnitudes: Vec<OnceLock<Option<Decimal>>>,
 }
 
 struct RecipeDag<'a, 'b> {
@@ -76,9 +80,9 @@ impl Dag for RecipeDag<'_, '_> {
 impl Expansions {
     /// Expands every recipe reachable from `roots` (recipe ids), children first.
     pub fn new(index: &Index<'_>, roots: impl IntoIterator<Item = u32>) -> Expansions {
-        Expansions {
-            memo: memo::expand_all(&RecipeDag { index }, index.recipe_count(), roots),
-        }
+        let memo = memo::expand_all(&RecipeDag { index }, index.recipe_count(), roots);
+        let magnitudes = (0..memo.len()).map(|_| OnceLock::new()).collect();
+        Expansions { memo, magnitudes }
     }
 
     /// Expands every recipe of the catalogue.
@@ -99,6 +103,20 @@ impl Expansions {
                 index.recipe_at(id).slug
             ))),
         }
+    }
+
+    /// The sum of the magnitudes of everything one batch of recipe `id` uses, in the units
+    /// its uses are counted in: an upper bound of what any share of a batch contributes.
+    /// `None` when the recipe is not expanded or the sum is beyond exact decimals.
+    pub fn magnitude(&self, index: &Index<'_>, id: u32) -> Option<Decimal> {
+        let expansion = self.of(index, id).ok()?;
+        *self.magnitudes.get(id as usize)?.get_or_init(|| {
+            expansion
+                .groups
+                .iter()
+                .flat_map(|g| &g.uses)
+                .try_fold(Decimal::ZERO, |sum, used| sum.checked_add(used.qty.abs()))
+        })
     }
 }
 

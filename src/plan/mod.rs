@@ -9,6 +9,7 @@
 
 pub mod aggregate;
 pub mod batches;
+mod bound;
 pub mod compute;
 pub mod cost;
 pub mod diff;
@@ -124,7 +125,7 @@ pub fn check_event(engine: &Engine<'_>, event: &Event) -> Vec<EventProblem> {
         }
     }
     if problems.is_empty()
-        && let Err(error) = engine.bounds(event)
+        && let Err(error) = engine.bounds(event, &needs)
     {
         problems.push(too_large(error));
     }

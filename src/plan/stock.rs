@@ -2,7 +2,7 @@
 //! totals are counted in; rows that expire before the event, or cannot be converted, are
 //! named instead of silently counted as nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::PlanError;
 use super::aggregate::to_fixed;
@@ -21,6 +21,32 @@ pub struct Stock {
 }
 
 impl Stock {
+    /// The units each ingredient and material of `keys` (kind, id, unit of a total) is
+    /// totalled in: the reporting unit first, then the units of lines kept apart by name.
+    pub fn units(
+        index: &Index<'_>,
+        keys: impl IntoIterator<Item = (LineKind, u32, Unit)>,
+    ) -> BTreeMap<(LineKind, u32), Vec<Unit>> {
+        let mut units: BTreeMap<(LineKind, u32), BTreeSet<Unit>> = BTreeMap::new();
+        for (kind, id, unit) in keys {
+            units.entry((kind, id)).or_default().insert(unit);
+        }
+        units
+            .into_iter()
+            .map(|((kind, id), set)| {
+                let first = match kind {
+                    LineKind::Ingredient => index.ingredient_at(id).reporting_unit,
+                    LineKind::Material => index.material_at(id).unit,
+                };
+                let mut list: Vec<Unit> = set.iter().copied().filter(|u| *u == first).collect();
+                let mut rest: Vec<Unit> = set.into_iter().filter(|u| *u != first).collect();
+                rest.sort_by_key(|u| u.symbol());
+                list.extend(rest);
+                ((kind, id), list)
+            })
+            .collect()
+    }
+
     /// Counts the stock of everything in `units` — the units each needed ingredient or
     /// material is totalled in, the reporting unit first — for `event`.
     pub fn usable(
