@@ -1,7 +1,8 @@
 //! The context of a `per: plan` report, built once per plan and shared by every report of
 //! it: the PlanResult's fields as template values, plus `context_json` (the plan as JSON,
-//! what the `plan` report writes) made only if a template reads it.
+//! what the `plan` report writes) written straight into the report that prints it.
 
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use minijinja::Value;
@@ -46,7 +47,6 @@ const FIELDS: &[&str] = match ALL_KEYS.split_last() {
 struct PlanContext {
     plan: Arc<PlanResult>,
     fields: [OnceLock<Value>; 17],
-    json: OnceLock<Option<Value>>,
 }
 
 impl PlanContext {
@@ -81,14 +81,7 @@ impl PlanContext {
 impl Object for PlanContext {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "context_json" => self
-                .json
-                .get_or_init(|| {
-                    serde_json::to_string(&*self.plan)
-                        .ok()
-                        .map(|text| Value::from(Arc::<str>::from(text)))
-                })
-                .clone(),
+            "context_json" => Some(Value::from_object(PlanJson(Arc::clone(&self.plan)))),
             other => FIELDS
                 .iter()
                 .position(|f| *f == other)
@@ -106,8 +99,74 @@ pub fn plan_context(plan: Arc<PlanResult>) -> Value {
     Value::from_object(PlanContext {
         plan,
         fields: Default::default(),
-        json: OnceLock::new(),
     })
+}
+
+/// `context_json`: the plan as compact JSON, written straight into the report that prints
+/// it. As a string value, a chain event's plan (megabytes) was made, copied, and kept with
+/// the context until every report of the plan was written; printed this way it is never
+/// held at all. It prints (and converts with `|string`) as the JSON text.
+#[derive(Debug)]
+struct PlanJson(Arc<PlanResult>);
+
+impl Object for PlanJson {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sink = Utf8Sink {
+            f,
+            pending: Vec::with_capacity(SINK_BYTES),
+        };
+        serde_json::to_writer(&mut sink, &*self.0).map_err(|_| fmt::Error)?;
+        sink.drain()?;
+        // serde_json writes UTF-8: nothing can be left over.
+        if sink.pending.is_empty() {
+            Ok(())
+        } else {
+            Err(fmt::Error)
+        }
+    }
+}
+
+/// Bytes gathered before they are handed to the formatter.
+const SINK_BYTES: usize = 16 * 1024;
+
+/// An `io::Write` over a formatter, for serde_json: bytes are passed on as text in chunks,
+/// a character split between two writes waiting for its end.
+struct Utf8Sink<'a, 'b> {
+    f: &'a mut fmt::Formatter<'b>,
+    pending: Vec<u8>,
+}
+
+impl Utf8Sink<'_, '_> {
+    /// Passes on the pending bytes up to the last whole character.
+    fn drain(&mut self) -> fmt::Result {
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(error) if error.error_len().is_none() => error.valid_up_to(),
+            Err(_) => return Err(fmt::Error),
+        };
+        let text = std::str::from_utf8(&self.pending[..whole]).map_err(|_| fmt::Error)?;
+        self.f.write_str(text)?;
+        self.pending.drain(..whole);
+        Ok(())
+    }
+}
+
+impl std::io::Write for Utf8Sink<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        if self.pending.len() >= SINK_BYTES {
+            self.drain().map_err(std::io::Error::other)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.drain().map_err(std::io::Error::other)
+    }
 }
 
 /// Records as a template sequence whose items become template values one at a time, when a
@@ -186,8 +245,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_context_has_every_field_of_the_plan_json() {
+    /// A computed plan of an event without targets.
+    fn empty_plan() -> PlanResult {
         let catalog = crate::catalog::Catalog::default();
         let event = crate::catalog::Event {
             slug: "e".into(),
@@ -197,11 +256,38 @@ mod tests {
             targets: Vec::new(),
             decisions: Vec::new(),
         };
-        let plan = crate::plan::compute(&crate::plan::Snapshot {
+        crate::plan::compute(&crate::plan::Snapshot {
             plan: crate::plan::PlanMeta::default(),
             catalog: crate::catalog::reach::subset(&catalog, &event),
         })
-        .expect("plan");
+        .expect("plan")
+    }
+
+    #[test]
+    fn context_json_prints_exactly_what_serde_json_writes() {
+        // Multi-byte characters across the sink's chunk boundaries, and characters JSON escapes.
+        let mut plan = empty_plan();
+        plan.event.name = "Crème brûlée \"fête\" 🎂\n".repeat(3000);
+        let expected = serde_json::to_string(&plan).expect("json");
+        assert!(expected.len() > 4 * SINK_BYTES);
+        let env = minijinja::Environment::new();
+        let context = plan_context(Arc::new(plan));
+        let printed = env
+            .render_str("{{ context_json }}", context.clone())
+            .expect("render");
+        assert_eq!(printed, expected);
+        let converted = env
+            .render_str(
+                "{% if (context_json | string) == printed %}same{% endif %}",
+                minijinja::context! { context_json => context.get_attr("context_json").expect("attr"), printed => printed.clone() },
+            )
+            .expect("render");
+        assert_eq!(converted, "same");
+    }
+
+    #[test]
+    fn the_context_has_every_field_of_the_plan_json() {
+        let plan = empty_plan();
         // `progress` is there only for a plan in production.
         let mut in_production = plan.clone();
         in_production.progress = Some(crate::plan::progress::progress(
