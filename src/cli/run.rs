@@ -215,7 +215,7 @@ pub fn report(
                         engine.index(),
                         std::slice::from_ref(&result.event.slug),
                         &needs,
-                    )?,
+                    ),
                     &engine.index().catalog.suppliers,
                     RunInfo {
                         now: ctx.now_text(),

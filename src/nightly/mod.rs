@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Diagnostic, Event, LoadOptions};
 use crate::plan::compute::BATCH;
-use crate::plan::rollup::{Need, rollup};
+use crate::plan::rollup::Rollup;
 use crate::plan::{Engine, Job, PlanError, PlanResult};
 use crate::report::{self, Manifest, Per, ReportError, Reports, RunContext, RunInfo};
 use crate::store::{self, Frozen, ImportSummary, Store, StoreError};
@@ -375,7 +375,7 @@ fn run_stages(
     });
     let (mut compute_ms, mut store_ms, mut render_ms) = (0.0, 0.0, 0.0);
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
-    let mut needs: Vec<Need> = Vec::new();
+    let mut rollup = Rollup::default();
     let held = held::HeldChanges::of(options, &loaded.catalog, &frozen)?;
     let mut db = Store::open(&options.db)?;
     for (batch, chunk) in jobs.chunks(BATCH).enumerate() {
@@ -394,15 +394,15 @@ fn run_stages(
         }
         compute_ms += ms(started);
         let started = Instant::now();
-        // The roll-up needs every event's needs; they go straight into one list (the plans
-        // are freed batch by batch, the needs stay until the run's reports).
+        // The roll-up takes each event's needs as it is computed (batches and the plans in
+        // them are in date order); the plans are freed batch by batch.
         let mut plans = Vec::with_capacity(computed.len());
         for (offset, c) in computed.into_iter().enumerate() {
             let position = u32::try_from(batch * BATCH + offset).unwrap_or(u32::MAX);
-            needs.extend(c.needs.into_iter().map(|mut need| {
+            for mut need in c.needs {
                 need.event = position;
-                need
-            }));
+                rollup.add(need);
+            }
             plans.push(Arc::new(c.result));
         }
         let known = results::known(&db, &plans)?;
@@ -461,7 +461,7 @@ fn run_stages(
     if !selected.per_run.is_empty() {
         let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
         let context = RunContext::new(
-            rollup(engine.index(), &slugs, &needs)?,
+            rollup.finish(engine.index(), &slugs),
             &loaded.catalog.suppliers,
             RunInfo {
                 now: now.clone(),
