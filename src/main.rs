@@ -21,8 +21,8 @@ const PURGE_DELAY_MS: std::ffi::c_long = 100;
 /// Freed memory goes back to the system after [`PURGE_DELAY_MS`] instead of mimalloc 3's
 /// default of a second. A chain's night frees megabytes of report buffers and plans every few
 /// milliseconds. Measured on the chain catalogue (docs/scale-out.md): after 100 ms the peak
-/// RSS is 481 MB and the night 31.5–31.8 s; after 10 ms, 431–437 MB but 33.4–36.2 s (page
-/// faults taking freed memory back); kept for a second, the peak passed 600 MB.
+/// RSS is 461–481 MB and the night 31.5–33.2 s; after 10 ms, 431–437 MB but 33.4–36.2 s
+/// (page faults taking freed memory back); kept for a second, the peak passed 600 MB.
 #[cfg(feature = "mimalloc")]
 #[allow(unsafe_code)]
 fn return_freed_memory_promptly() {
