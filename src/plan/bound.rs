@@ -8,8 +8,6 @@
 //! bound cannot clear is summed exactly ([`super::Engine::bounds`]); the bound never clears
 //! an event the exact sum would reject.
 
-use std::collections::HashSet;
-
 use rust_decimal::Decimal;
 
 use super::PlanError;
@@ -24,9 +22,10 @@ use super::stock::Stock;
 use crate::catalog::{Event, Unit};
 
 /// Whether `event`'s plan provably fits, given what its targets need (`needs`): every step
-/// the plan runs before summing succeeds, and the magnitudes of all its contribution lines together stay within [`MAX_AMOUNT`]
-/// (so each line, each total and each event's sum fit), with at most [`MAX_PLAN_PATHS`]
-/// paths. `false` means "not proved", never "too large".
+/// the plan runs before summing succeeds, the magnitudes of all its contribution lines
+/// together stay within [`MAX_AMOUNT`] (so each line, each total and each event's sum fit),
+/// and it has at most [`MAX_PLAN_PATHS`] paths. `false` means "not proved", never "too
+/// large".
 pub fn fits(
     index: &Index<'_>,
     bundles: &Bundles<'_>,
@@ -50,7 +49,7 @@ fn bounded(
     production(index, &roots, event.date)?;
     let mut bound = Decimal::ZERO;
     let mut paths = 0usize;
-    let mut keys: HashSet<(LineKind, u32, Unit)> = HashSet::new();
+    let mut keys: foldhash::HashSet<(LineKind, u32, Unit)> = foldhash::HashSet::default();
     for root in &roots {
         let Some(id) = index.recipe_id(&root.recipe.slug) else {
             continue;

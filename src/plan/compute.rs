@@ -126,8 +126,9 @@ impl<'c> Engine<'c> {
         explode(&self.index, &self.bundles, event)
     }
 
-    /// Whether every amount of an event's plan fits exact arithmetic. A cheap upper bound clears almost every event; the others are drafted and summed.
-    /// `needs` are the event's ([`Engine::needs`]).
+    /// Whether every amount of an event's plan fits exact arithmetic, given what its targets
+    /// need ([`Engine::needs`]). A cheap upper bound clears almost every event; the others
+    /// are drafted and summed.
     pub fn bounds(&self, event: &'c Event, needs: &Needs) -> Result<(), PlanError> {
         if self.provably_fits(event, needs) {
             return Ok(());

@@ -276,10 +276,11 @@ mod tests {
             .render_str("{{ context_json }}", context.clone())
             .expect("render");
         assert_eq!(printed, expected);
+        let json = context.get_attr("context_json").expect("attr");
         let converted = env
             .render_str(
-                "{% if (context_json | string) == printed %}same{% endif %}",
-                minijinja::context! { context_json => context.get_attr("context_json").expect("attr"), printed => printed.clone() },
+                "{% if (json | string) == printed %}same{% endif %}",
+                minijinja::context! { json => json, printed => printed.clone() },
             )
             .expect("render");
         assert_eq!(converted, "same");
