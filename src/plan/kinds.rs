@@ -15,6 +15,16 @@ pub enum LineKind {
     Material,
 }
 
+impl LineKind {
+    /// The word in JSON and SQL.
+    pub fn name(self) -> &'static str {
+        match self {
+            LineKind::Ingredient => "ingredient",
+            LineKind::Material => "material",
+        }
+    }
+}
+
 /// Whether a shopping line needs buying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -23,6 +33,16 @@ pub enum ShoppingStatus {
     Buy,
     /// Stock covers the need.
     Sufficient,
+}
+
+impl ShoppingStatus {
+    /// The word in JSON and SQL.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShoppingStatus::Buy => "buy",
+            ShoppingStatus::Sufficient => "sufficient",
+        }
+    }
 }
 
 /// What stops a target or a recipe, in the order reports list them.
@@ -39,6 +59,19 @@ pub enum BlockerKind {
     ShortfallDecision,
     /// Packaging short in stock: buying fixes it.
     Material,
+}
+
+impl BlockerKind {
+    /// The word in JSON and SQL.
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockerKind::Stock => "stock",
+            BlockerKind::Yield => "yield",
+            BlockerKind::Unconvertible => "unconvertible",
+            BlockerKind::ShortfallDecision => "shortfall-decision",
+            BlockerKind::Material => "material",
+        }
+    }
 }
 
 /// An event's verdict: what stands between the plan and the event.
@@ -121,5 +154,39 @@ impl std::fmt::Display for AssemblyStatus {
             AssemblyStatus::Partial => "partial",
             AssemblyStatus::Blocked => "blocked",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `name` spells every variant as its JSON does.
+    #[test]
+    fn names_are_the_json_words() {
+        fn json<T: Serialize>(value: T) -> String {
+            serde_json::to_value(value)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        }
+        for kind in [LineKind::Ingredient, LineKind::Material] {
+            assert_eq!(kind.name(), json(kind));
+        }
+        for status in [ShoppingStatus::Buy, ShoppingStatus::Sufficient] {
+            assert_eq!(status.name(), json(status));
+        }
+        for kind in [
+            BlockerKind::Stock,
+            BlockerKind::Yield,
+            BlockerKind::Unconvertible,
+            BlockerKind::ShortfallDecision,
+            BlockerKind::Material,
+        ] {
+            assert_eq!(kind.name(), json(kind));
+        }
+        for verdict in [Verdict::Ready, Verdict::NeedsShopping, Verdict::Blocked] {
+            assert_eq!(verdict.name(), json(verdict));
+        }
     }
 }

@@ -6,7 +6,6 @@
 use rusqlite::types::Value;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde::Serialize;
 
 use super::result::{Num, PlanResult, Source};
 use crate::store::results::{Computation, ResultRows, ResultTable};
@@ -20,7 +19,7 @@ pub fn rows(plan: &PlanResult, computed_at: &str) -> (Computation, ResultRows) {
         engine_version: plan.plan.engine_version.clone(),
         journal_hash: journal_hash(plan),
         computed_at: computed_at.to_owned(),
-        status: tag(&plan.feasibility.status),
+        status: plan.feasibility.status.name().to_owned(),
         feasible: plan.feasibility.feasible,
         currency: plan.costs.currency.clone(),
         cost_total: pair(plan.costs.total.0),
@@ -90,15 +89,6 @@ fn int(value: u64) -> Value {
 
 fn line(n: usize) -> Value {
     Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
-/// An enum's JSON spelling (`needs-shopping`, `g`, `buy`), so SQL says what plan.json says.
-fn tag<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
 }
 
 fn batches(plan: &PlanResult) -> Vec<Vec<Value>> {
@@ -239,7 +229,7 @@ fn shopping(plan: &PlanResult) -> Vec<Vec<Value>> {
             let [cost, cost_exact] = maybe(s.cost);
             vec![
                 line(n),
-                text(&tag(&s.kind)),
+                text(s.kind.name()),
                 text(&s.item),
                 text(&s.category),
                 real(s.needed),
@@ -249,7 +239,7 @@ fn shopping(plan: &PlanResult) -> Vec<Vec<Value>> {
                 real(s.to_buy),
                 exact(s.to_buy),
                 text(s.unit.symbol()),
-                text(&tag(&s.status)),
+                text(s.status.name()),
                 opt_text(s.product.as_deref()),
                 s.packs.map_or(Value::Null, int),
                 price,
@@ -270,7 +260,7 @@ fn blockers(plan: &PlanResult) -> Vec<Vec<Value>> {
         .map(|(n, b)| {
             vec![
                 line(n),
-                text(&tag(&b.kind)),
+                text(b.kind.name()),
                 text(&b.item),
                 real(b.needed),
                 exact(b.needed),
