@@ -3,6 +3,8 @@
 //! SQL row per line, so that "what did we decide to buy for last year's market" is a query,
 //! not a re-run of the engine.
 
+use std::sync::Arc;
+
 use rusqlite::types::Value;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -119,13 +121,22 @@ fn batches(plan: &PlanResult) -> Vec<Vec<Value>> {
 #[derive(Default)]
 struct PathIds {
     ids: foldhash::HashMap<String, usize>,
+    /// Ids by the address of a shared path: sources reached through one path share its
+    /// spelling (`Source::path`), so most lookups need not spell it again.
+    shared: foldhash::HashMap<usize, usize>,
     spelled: Vec<String>,
     /// The path being looked up, spelled into one reused buffer.
     spelling: String,
 }
 
 impl PathIds {
-    fn id(&mut self, path: &[String]) -> usize {
+    fn id(&mut self, path: &Arc<[String]>) -> usize {
+        // The plan holds every path for as long as its rows are made: an address stays one
+        // path's.
+        let address = Arc::as_ptr(path).cast::<String>() as usize;
+        if let Some(id) = self.shared.get(&address) {
+            return *id;
+        }
         self.spelling.clear();
         for (n, step) in path.iter().enumerate() {
             if n > 0 {
@@ -133,12 +144,16 @@ impl PathIds {
             }
             self.spelling.push_str(step);
         }
-        if let Some(id) = self.ids.get(self.spelling.as_str()) {
-            return *id;
-        }
-        let id = self.spelled.len();
-        self.ids.insert(self.spelling.clone(), id);
-        self.spelled.push(self.spelling.clone());
+        let id = match self.ids.get(self.spelling.as_str()) {
+            Some(id) => *id,
+            None => {
+                let id = self.spelled.len();
+                self.ids.insert(self.spelling.clone(), id);
+                self.spelled.push(self.spelling.clone());
+                id
+            }
+        };
+        self.shared.insert(address, id);
         id
     }
 
