@@ -137,13 +137,7 @@ pub enum TargetKind {
 
 impl std::fmt::Display for BlockerKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            BlockerKind::Stock => "stock",
-            BlockerKind::Yield => "yield",
-            BlockerKind::Unconvertible => "unconvertible",
-            BlockerKind::ShortfallDecision => "shortfall-decision",
-            BlockerKind::Material => "material",
-        })
+        f.write_str(self.name())
     }
 }
 

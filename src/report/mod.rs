@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Diagnostic, Loc};
 use crate::plan::PlanResult;
 use crate::plan::rollup::RollupRow;
-pub use context::{plan_context, rows};
+pub use context::plan_context;
+use context::rows;
 
 /// Built-in manifests: (file name, contents).
 const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
@@ -377,13 +378,7 @@ impl Reports {
                 )
             })),
             Per::Plan | Per::Run => {
-                let value = minijinja::context! {
-                    plans => Serde(&context.plans),
-                    rollup => rows(Arc::clone(&context.rollup)),
-                    orders => Serde(&context.orders),
-                    run => Serde(&context.run),
-                };
-                Box::new(std::iter::once(self.render(manifest, value)))
+                Box::new(std::iter::once(self.render(manifest, context.value())))
             }
         }
     }
@@ -466,8 +461,8 @@ impl Reports {
 /// A rendered report: path relative to the output directory, and its bytes.
 pub type Rendered = (PathBuf, Vec<u8>);
 
-/// The context of a `per: run` report.
-#[derive(Debug, Clone, Serialize)]
+/// The context of a `per: run` report (as templates see it: [`RunContext::value`]).
+#[derive(Debug, Clone)]
 pub struct RunContext {
     /// Every plan of the run, in event date order — filled only when a selected `per: run`
     /// report reads `plans` (the built-ins read only the roll-up), so that a run's memory
@@ -510,6 +505,17 @@ impl RunContext {
             rollup: Arc::new(rollup),
             run,
             plans,
+        }
+    }
+
+    /// The template value of a `per: run` report: every field, the roll-up made a row at a
+    /// time (see [`rows`]).
+    fn value(&self) -> Value {
+        minijinja::context! {
+            plans => Serde(&self.plans),
+            rollup => rows(Arc::clone(&self.rollup)),
+            orders => Serde(&self.orders),
+            run => Serde(&self.run),
         }
     }
 }
