@@ -16,7 +16,9 @@ use crate::catalog::{Catalog, Diagnostic, Event, LoadOptions};
 use crate::plan::compute::BATCH;
 use crate::plan::rollup::Rollup;
 use crate::plan::{Engine, Job, PlanError, PlanResult};
-use crate::report::{self, Manifest, Per, ReportError, Reports, RunContext, RunInfo};
+use crate::report::{
+    self, Manifest, Per, RenderFailure, ReportError, Reports, RunContext, RunInfo,
+};
 use crate::store::{self, Frozen, ImportSummary, Store, StoreError};
 
 mod held;
@@ -571,10 +573,19 @@ fn render_plan(
     let context = report::plan_context(Arc::clone(&plan));
     let mut files = Vec::new();
     for manifest in &selected.per_plan {
-        let (path, bytes) = reports
-            .render(manifest, context.clone())
+        let path = reports
+            .output_path(manifest, &context)
             .map_err(RunError::Render)?;
-        write(&options.out, &path, &bytes)?;
+        let file =
+            crate::AtomicFile::create_inside(&options.out, &path).map_err(RunError::Write)?;
+        reports
+            .render_into(manifest, context.clone(), file)
+            .map_err(|failure| match failure {
+                RenderFailure::Report(error) => RunError::Render(error),
+                RenderFailure::Write(error) => RunError::Write(error),
+            })?
+            .commit()
+            .map_err(RunError::Write)?;
         files.push(path.display().to_string());
     }
     drop(context);

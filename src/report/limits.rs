@@ -13,39 +13,70 @@ pub const DEFAULT_FUEL: u64 = 500_000_000;
 /// Bytes one report may write unless its manifest says otherwise.
 pub const DEFAULT_MAX_OUTPUT_MB: u64 = 256;
 
-/// A byte buffer that refuses to grow past a cap.
+/// A writer that refuses to write past a cap, passing everything else to `inner` (a report's
+/// file, or a buffer). It remembers whether it refused, what `inner` failed with, and the
+/// last byte written.
 #[derive(Debug)]
-pub struct Capped {
-    /// What was written.
-    pub bytes: Vec<u8>,
+pub struct Capped<W> {
+    inner: W,
+    written: usize,
     cap: usize,
+    last: Option<u8>,
     /// Whether a write was refused.
     pub overflowed: bool,
+    /// What the inner writer failed with, if it did.
+    pub failed: Option<std::io::Error>,
 }
 
-impl Capped {
-    /// An empty buffer that holds at most `cap` bytes.
-    pub fn new(cap: usize) -> Capped {
+impl<W: Write> Capped<W> {
+    /// Writes at most `cap` bytes to `inner`.
+    pub fn new(inner: W, cap: usize) -> Capped<W> {
         Capped {
-            bytes: Vec::new(),
+            inner,
+            written: 0,
             cap,
+            last: None,
             overflowed: false,
+            failed: None,
         }
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// The inner writer.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+
+    /// The last byte written, if any.
+    pub fn last(&self) -> Option<u8> {
+        self.last
     }
 }
 
-impl Write for Capped {
+impl<W: Write> Write for Capped<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.bytes.len().saturating_add(buf.len()) > self.cap {
+        if self.written.saturating_add(buf.len()) > self.cap {
             self.overflowed = true;
             return Err(std::io::Error::other("report output over its size limit"));
         }
-        self.bytes.extend_from_slice(buf);
+        if let Err(error) = self.inner.write_all(buf) {
+            let copy = std::io::Error::new(error.kind(), error.to_string());
+            self.failed = Some(error);
+            return Err(copy);
+        }
+        self.written += buf.len();
+        if let Some(&byte) = buf.last() {
+            self.last = Some(byte);
+        }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        self.inner.flush()
     }
 }
 
@@ -55,10 +86,12 @@ mod tests {
 
     #[test]
     fn a_capped_buffer_refuses_the_write_that_crosses_the_cap() {
-        let mut capped = Capped::new(4);
+        let mut bytes = Vec::new();
+        let mut capped = Capped::new(&mut bytes, 4);
         assert!(capped.write_all(b"abc").is_ok());
         assert!(capped.write_all(b"de").is_err());
-        assert!(capped.overflowed);
-        assert_eq!(capped.bytes, b"abc");
+        assert!(capped.overflowed && capped.failed.is_none());
+        assert_eq!((capped.written(), capped.last()), (3, Some(b'c')));
+        assert_eq!(bytes, b"abc");
     }
 }

@@ -394,12 +394,35 @@ impl Reports {
 
     /// Renders a report with a context built once and shared (see [`plan_context`]).
     pub fn render(&self, manifest: &Manifest, context: Value) -> Result<Rendered, ReportError> {
+        let path = self.output_path(manifest, &context)?;
+        let mut bytes = Vec::with_capacity(self.size_hint(&manifest.name));
+        match self.render_into(manifest, context, &mut bytes) {
+            Ok(_) => Ok((path, bytes)),
+            Err(RenderFailure::Report(error)) => Err(error),
+            // Writing to memory does not fail; said as a report error all the same.
+            Err(RenderFailure::Write(error)) => Err(report_error(
+                &manifest.name,
+                0,
+                "write",
+                error.to_string(),
+                None,
+            )),
+        }
+    }
+
+    /// Where a report of `context` goes: its manifest's `output`, relative to the output
+    /// directory (refused when it would lead outside).
+    pub fn output_path(
+        &self,
+        manifest: &Manifest,
+        context: &Value,
+    ) -> Result<PathBuf, ReportError> {
         let manifest_file = origin_file(&manifest.origin, &format!("{}.yaml", manifest.name));
         let env = self.fueled.get(&manifest.fuel()).unwrap_or(&self.env);
         let output = env
             .render_str(&manifest.output, context.clone())
             .map_err(|e| template_error(&manifest_file, &e))?;
-        let path = confined(&output).ok_or_else(|| {
+        confined(&output).ok_or_else(|| {
             report_error(
                 &manifest_file,
                 0,
@@ -413,32 +436,52 @@ impl Reports {
                         .to_owned(),
                 ),
             )
-        })?;
+        })
+    }
+
+    /// Renders a report of `context` into `sink` as it is made (a chain event's reports are
+    /// megabytes: streamed to their files, they are never held whole), within the
+    /// manifest's fuel and output limits. Returns the sink.
+    pub fn render_into<W: std::io::Write>(
+        &self,
+        manifest: &Manifest,
+        context: Value,
+        sink: W,
+    ) -> Result<W, RenderFailure> {
+        let manifest_file = origin_file(&manifest.origin, &format!("{}.yaml", manifest.name));
+        let env = self.fueled.get(&manifest.fuel()).unwrap_or(&self.env);
         let template = env
             .get_template(&manifest.template)
-            .map_err(|e| template_error(&manifest_file, &e))?;
-        let origin = self
-            .template_origins
-            .get(&manifest.template)
-            .cloned()
-            .unwrap_or_default();
-        let mut out = limits::Capped::new(manifest.max_output_bytes());
-        out.bytes.reserve(self.size_hint(&manifest.name));
-        if manifest.format == Format::Csv {
-            out.bytes.extend_from_slice("\u{feff}".as_bytes());
+            .map_err(|e| RenderFailure::Report(template_error(&manifest_file, &e)))?;
+        let mut out = limits::Capped::new(sink, manifest.max_output_bytes());
+        let rendered = if manifest.format == Format::Csv {
+            std::io::Write::write_all(&mut out, "\u{feff}".as_bytes())
+                .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "BOM"))
+                .and_then(|()| template.render_captured_to(context, &mut out).map(drop))
+        } else {
+            template.render_captured_to(context, &mut out).map(drop)
+        };
+        if let Some(error) = out.failed.take() {
+            return Err(RenderFailure::Write(error));
         }
-        if let Err(error) = template.render_captured_to(context, &mut out) {
-            return Err(
+        if let Err(error) = rendered {
+            let origin = self
+                .template_origins
+                .get(&manifest.template)
+                .cloned()
+                .unwrap_or_default();
+            return Err(RenderFailure::Report(
                 limit_error(manifest, &manifest_file, out.overflowed, &error).unwrap_or_else(
                     || template_error(&origin_file(&origin, &manifest.template), &error),
                 ),
-            );
+            ));
         }
-        if !out.bytes.ends_with(b"\n") {
-            out.bytes.push(b'\n');
+        if out.last() != Some(b'\n') {
+            std::io::Write::write_all(&mut out, b"\n").map_err(RenderFailure::Write)?;
         }
-        self.note_size(&manifest.name, out.bytes.len());
-        Ok((path, out.bytes))
+        std::io::Write::flush(&mut out).map_err(RenderFailure::Write)?;
+        self.note_size(&manifest.name, out.written());
+        Ok(out.into_inner())
     }
 
     /// Room to start a report's output with (see `sizes`).
@@ -460,6 +503,15 @@ impl Reports {
 
 /// A rendered report: path relative to the output directory, and its bytes.
 pub type Rendered = (PathBuf, Vec<u8>);
+
+/// Why a report streamed to a writer was not written.
+#[derive(Debug)]
+pub enum RenderFailure {
+    /// The report is wrong (template error, fuel or output limit).
+    Report(ReportError),
+    /// The writer failed (e.g. the disk is full).
+    Write(std::io::Error),
+}
 
 /// The context of a `per: run` report (as templates see it: [`RunContext::value`]).
 #[derive(Debug, Clone)]

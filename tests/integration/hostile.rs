@@ -242,6 +242,11 @@ fn runaway_templates_end_in_a_located_error() {
     ];
     for (name, extra, template, hint) in cases {
         let reports = user_report(&work.path().join(name), extra, template);
+        // A report is streamed to a temporary file beside its last version: a report that
+        // fails half-way leaves neither half a file nor the temporary file behind.
+        let previous = work.path().join(name).join("winter-market/runaway.txt");
+        fs::create_dir_all(previous.parent().expect("folder")).expect("mkdir");
+        fs::write(&previous, "last night's\n").expect("write");
         let output = bakeplan(work.path())
             .args(["--now", NOW, "run"])
             .arg(fixture("sample"))
@@ -254,6 +259,15 @@ fn runaway_templates_end_in_a_located_error() {
         assert_eq!(output.status.code(), Some(3), "{name}: {text}");
         assert!(text.contains("runaway"), "{name}: {text}");
         assert!(text.contains(hint), "{name}: {text}");
+        assert_eq!(
+            fs::read_to_string(&previous).expect("kept"),
+            "last night's\n"
+        );
+        let left: Vec<String> = super::files(&work.path().join(name))
+            .into_keys()
+            .filter(|f| f.contains(".bakeplan-"))
+            .collect();
+        assert!(left.is_empty(), "{name}: {left:?}");
     }
 }
 

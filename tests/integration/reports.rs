@@ -4,31 +4,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{SCENARIOS, bakeplan, fixture, reference};
+use super::{SCENARIOS, bakeplan, files, fixture, reference};
 
 const NOW: &str = "2026-11-22T02:00:00Z";
-
-/// Every file under `dir`, relative path → bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).expect("read").filter_map(Result::ok) {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let relative = path
-                    .strip_prefix(root)
-                    .expect("inside")
-                    .display()
-                    .to_string();
-                out.insert(relative, fs::read(&path).expect("read"));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
 
 fn run(work: &Path, catalogue: &Path, out: &str, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let output = bakeplan(work)
