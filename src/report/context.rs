@@ -157,11 +157,18 @@ impl Utf8Sink<'_, '_> {
 
 impl std::io::Write for Utf8Sink<'_, '_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    // serde_json writes every key, value and comma with `write_all`; the default one loops
+    // over `write` and was not inlined (3% of a chain's night).
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         self.pending.extend_from_slice(buf);
         if self.pending.len() >= SINK_BYTES {
             self.drain().map_err(std::io::Error::other)?;
         }
-        Ok(buf.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
