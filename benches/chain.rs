@@ -47,6 +47,11 @@ pub struct Shape {
     pub events: usize,
     /// Targets per event.
     pub targets: usize,
+    /// Ingredients one kitchen's recipes draw their lines from: `None` draws from the whole
+    /// list (the default, so an event reaches more ingredients as the catalogue grows),
+    /// `Some(n)` from a pool of `n` of its own (what one event reaches stays the same at
+    /// every scale).
+    pub pool: Option<usize>,
 }
 
 impl Shape {
@@ -59,6 +64,15 @@ impl Shape {
             bundles: n(5000.0, 10),
             events: n(500.0, 1),
             targets: 400,
+            pool: None,
+        }
+    }
+
+    /// The same chain with every kitchen drawing from a pool of `pool` ingredients.
+    pub fn pooled(self, pool: usize) -> Shape {
+        Shape {
+            pool: Some(pool.clamp(1, self.ingredients)),
+            ..self
         }
     }
 }
@@ -187,7 +201,13 @@ pub fn files(shape: Shape) -> Vec<(&'static str, String)> {
         }
         items.push(own);
         for _ in 0..rng.range(5, 15) {
-            let i = rng.next(shape.ingredients as u64) as usize;
+            let i = match shape.pool {
+                None => rng.next(shape.ingredients as u64) as usize,
+                // Kitchens' pools start 60 ingredients apart, so neighbours share some.
+                Some(pool) => {
+                    (r / KITCHEN * 60 + rng.next(pool as u64) as usize) % shape.ingredients
+                }
+            };
             let unit = UNITS[i % UNITS.len()];
             let qty = if unit == "each" {
                 format!("{}", rng.range(1, 12))
@@ -339,11 +359,11 @@ pub fn files(shape: Shape) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Writes the catalogue at `scale` into `dir` (created if needed); returns the bytes written.
-pub fn write(dir: &Path, scale: f64) -> std::io::Result<u64> {
+/// Writes the catalogue of `shape` into `dir` (created if needed); returns the bytes written.
+pub fn write(dir: &Path, shape: Shape) -> std::io::Result<u64> {
     std::fs::create_dir_all(dir)?;
     let mut total = 0;
-    for (name, text) in files(Shape::at(scale)) {
+    for (name, text) in files(shape) {
         total += text.len() as u64;
         std::fs::write(dir.join(name), text)?;
     }

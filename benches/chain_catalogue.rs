@@ -6,7 +6,11 @@
 //! ```
 //!
 //! Scale 1 is 3,000 ingredients, 20,000 recipes, 5,000 bundles and 500 events of 400 targets
-//! (about 12 MB of CSV); every count scales linearly (0.25, 0.5, 2, …).
+//! (about 12 MB of CSV); every count scales linearly (0.25, 0.5, 2, …). By default recipe
+//! lines draw from the whole ingredient list, so one event reaches more ingredients in a
+//! bigger catalogue; a third argument, e.g. `300`, gives each kitchen (400 recipes, the
+//! menu of its events) a pool of that many ingredients instead, so what one event reaches
+//! stays the same at every scale.
 
 #![allow(clippy::print_stderr)]
 
@@ -20,10 +24,21 @@ fn main() -> ExitCode {
         args.first().and_then(|s| s.parse::<f64>().ok()),
         args.get(1),
     ) else {
-        eprintln!("usage: chain-catalogue SCALE DIR   (e.g. chain-catalogue 0.25 /tmp/chain)");
+        eprintln!(
+            "usage: chain-catalogue SCALE DIR [POOL]   (e.g. chain-catalogue 0.25 /tmp/chain)"
+        );
         return ExitCode::from(2);
     };
-    match chain::write(std::path::Path::new(dir), scale) {
+    let mut shape = chain::Shape::at(scale);
+    match args.get(2).map(|p| p.parse::<usize>()) {
+        None => {}
+        Some(Ok(pool)) => shape = shape.pooled(pool),
+        Some(Err(_)) => {
+            eprintln!("POOL is a number of ingredients per kitchen, e.g. 300");
+            return ExitCode::from(2);
+        }
+    }
+    match chain::write(std::path::Path::new(dir), shape) {
         Ok(bytes) => {
             eprintln!("wrote {bytes} bytes of CSV to {dir} (scale {scale})");
             ExitCode::SUCCESS

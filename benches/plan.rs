@@ -2,7 +2,8 @@
 //!
 //! - `stages/*`: load, import + freeze, engine (compute every event) and the whole run on
 //!   the chain catalogue of `benches/chain.rs` at ¼, ½ and 1 scale — the chain goal is a
-//!   ratio read off these (each scale against the ¼ baseline of the same run).
+//!   ratio read off these (each scale against the ¼ baseline of the same run); and the same
+//!   with each kitchen's recipes drawing from a pool of 300 ingredients (`chain-pooled-*`).
 //! - `sample/*`: the same stages on the bundled sample.
 //! - `aggregate/*`: the polars aggregation of contribution lines against a hand-written
 //!   hash aggregation baseline.
@@ -94,10 +95,18 @@ fn stages(c: &mut Criterion, group_name: &str, dir: &Path, parameter: &str) {
 fn chain_stages(c: &mut Criterion) {
     for scale in [0.25, 0.5, 1.0] {
         let dir = tempfile::tempdir().expect("tempdir");
-        chain::write(dir.path(), scale).expect("chain catalogue");
+        chain::write(dir.path(), chain::Shape::at(scale)).expect("chain catalogue");
         stages(c, "stages", dir.path(), &format!("chain-{scale}"));
+        // Each kitchen drawing from its own 300 ingredients: what one event reaches is the
+        // same at every scale, so these grow with the number of events alone.
+        let dir = tempfile::tempdir().expect("tempdir");
+        chain::write(dir.path(), chain::Shape::at(scale).pooled(POOL)).expect("chain catalogue");
+        stages(c, "stages", dir.path(), &format!("chain-pooled-{scale}"));
     }
 }
+
+/// Ingredients per kitchen in the pooled chain.
+const POOL: usize = 300;
 
 fn sample_stages(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
