@@ -102,11 +102,6 @@ impl AtomicFile {
         AtomicFile::create(&prepare_inside(out, relative)?)
     }
 
-    /// The file being written.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Puts the file in place of `path`. Returns the path written.
     pub fn commit(self) -> std::io::Result<PathBuf> {
         let AtomicFile { path, file } = self;

@@ -417,8 +417,7 @@ impl Reports {
         manifest: &Manifest,
         context: &Value,
     ) -> Result<PathBuf, ReportError> {
-        let manifest_file = origin_file(&manifest.origin, &format!("{}.yaml", manifest.name));
-        let env = self.fueled.get(&manifest.fuel()).unwrap_or(&self.env);
+        let (env, manifest_file) = self.env_of(manifest);
         let output = env
             .render_str(&manifest.output, context.clone())
             .map_err(|e| template_error(&manifest_file, &e))?;
@@ -448,8 +447,7 @@ impl Reports {
         context: Value,
         sink: W,
     ) -> Result<W, RenderFailure> {
-        let manifest_file = origin_file(&manifest.origin, &format!("{}.yaml", manifest.name));
-        let env = self.fueled.get(&manifest.fuel()).unwrap_or(&self.env);
+        let (env, manifest_file) = self.env_of(manifest);
         let template = env
             .get_template(&manifest.template)
             .map_err(|e| RenderFailure::Report(template_error(&manifest_file, &e)))?;
@@ -482,6 +480,14 @@ impl Reports {
         std::io::Write::flush(&mut out).map_err(RenderFailure::Write)?;
         self.note_size(&manifest.name, out.written());
         Ok(out.into_inner())
+    }
+
+    /// The environment a report renders in (its fuel) and its manifest's file, for errors.
+    fn env_of(&self, manifest: &Manifest) -> (&Environment<'static>, String) {
+        (
+            self.fueled.get(&manifest.fuel()).unwrap_or(&self.env),
+            origin_file(&manifest.origin, &format!("{}.yaml", manifest.name)),
+        )
     }
 
     /// Room to start a report's output with (see `sizes`).
