@@ -153,12 +153,12 @@ impl<'a> Fields<'a> {
     pub fn has(&self, name: &str) -> bool {
         self.entries
             .iter()
-            .any(|(k, n)| k.name == name && !matches!(n.kind, NodeKind::Null))
+            .any(|(k, n)| &*k.name == name && !matches!(n.kind, NodeKind::Null))
     }
 
     /// The node of a field, marking it used; null values count as absent.
     pub fn node(&mut self, name: &str) -> Option<&'a Node> {
-        let index = self.entries.iter().position(|(k, _)| k.name == name)?;
+        let index = self.entries.iter().position(|(k, _)| &*k.name == name)?;
         self.used[index] = true;
         let node = &self.entries[index].1;
         (!matches!(node.kind, NodeKind::Null)).then_some(node)
@@ -551,7 +551,7 @@ impl<'a> Fields<'a> {
     /// Flags unknown keys and hands back every problem found in the record.
     pub fn finish(mut self) -> Vec<Diagnostic> {
         for (index, (key, _)) in self.entries.iter().enumerate() {
-            if !self.used[index] && !self.known.contains(&key.name.as_str()) {
+            if !self.used[index] && !self.known.contains(&&*key.name) {
                 let hint = did_you_mean(&key.name, self.known.iter().copied())
                     .unwrap_or_else(|| format!("known fields: {}", self.known.join(", ")));
                 let path = format!("{}{}", self.prefix, key.name);

@@ -147,7 +147,7 @@ fn csv_dialect(paths: &[PathBuf], options: LoadOptions) -> Dialect {
         let NodeKind::Scalar(text) = value.kind else {
             continue;
         };
-        match key.name.as_str() {
+        match &*key.name {
             "csv_delimiter" => dialect.delimiter = Delimiter::parse(&text),
             "date_format" if dialect::check_date_format(&text).is_ok() => {
                 dialect.date_format = Some(text);
@@ -556,7 +556,7 @@ impl Loader {
             && let NodeKind::Map(entries) = &node.kind
         {
             {
-                for (_, value) in entries.iter().filter(|(k, _)| k.name == "yields") {
+                for (_, value) in entries.iter().filter(|(k, _)| &*k.name == "yields") {
                     if let NodeKind::Seq(items) = &value.kind {
                         for item in items {
                             if let Some(slug) = scalar_field(item, "slug") {

@@ -43,8 +43,8 @@ pub enum NodeKind {
 /// A mapping key with its location.
 #[derive(Debug, Clone)]
 pub struct Key {
-    /// The key text.
-    pub name: String,
+    /// The key text (a CSV column's name is shared by the cells of its column).
+    pub name: Arc<str>,
     /// Where the key is written.
     pub loc: Loc,
 }
@@ -158,7 +158,13 @@ fn from_raw(file: &Arc<str>, raw: Spanned<Raw>) -> Node {
                         Raw::Null => String::new(),
                         Raw::Seq(_) | Raw::Map(_) => "<complex key>".to_owned(),
                     };
-                    (Key { name, loc: key_loc }, from_raw(file, value))
+                    (
+                        Key {
+                            name: Arc::from(name),
+                            loc: key_loc,
+                        },
+                        from_raw(file, value),
+                    )
                 })
                 .collect(),
         ),
@@ -402,11 +408,11 @@ pub fn parse_csv(
             "every row needs as many cells as the header; quote cells that contain {quote}"
         ))
     };
-    let headers: Vec<String> = reader
+    let headers: Vec<Arc<str>> = reader
         .headers()
         .map_err(csv_error)?
         .iter()
-        .map(dialect::header)
+        .map(|h| Arc::from(dialect::header(h)))
         .collect();
     for (index, header) in headers.iter().enumerate() {
         if let Some(first) = headers[..index].iter().position(|h| h == header) {
@@ -447,7 +453,7 @@ pub fn parse_csv(
             let loc = at(line, index as u64 + 1);
             entries.push((
                 Key {
-                    name: header.clone(),
+                    name: Arc::clone(header),
                     loc: loc.clone(),
                 },
                 Node {

@@ -26,7 +26,8 @@ impl Loader {
                     ));
                     continue;
                 };
-                let Some(position) = entries.iter().position(|(k, _)| k.name == parent_key) else {
+                let Some(position) = entries.iter().position(|(k, _)| *k.name == *parent_key)
+                else {
                     self.errors.push(
                         Diagnostic::new(
                             &line.loc,
@@ -82,7 +83,7 @@ pub(super) fn scalar_field<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
         NodeKind::Map(entries) => {
             entries
                 .iter()
-                .find(|(k, _)| k.name == name)
+                .find(|(k, _)| *k.name == *name)
                 .and_then(|(_, v)| match &v.kind {
                     NodeKind::Scalar(s) => Some(s.as_str()),
                     _ => None,
@@ -97,7 +98,7 @@ pub(super) fn list_len(node: &Node, field: &str) -> usize {
         NodeKind::Map(entries) => {
             entries
                 .iter()
-                .find(|(k, _)| k.name == field)
+                .find(|(k, _)| *k.name == *field)
                 .map_or(0, |(_, v)| match &v.kind {
                     NodeKind::Seq(items) => items.len(),
                     NodeKind::Map(_) => 1,
@@ -112,7 +113,7 @@ pub(super) fn push_to_list(parent: &mut Node, field: &str, line: Node) {
     let NodeKind::Map(entries) = &mut parent.kind else {
         return;
     };
-    if let Some((_, existing)) = entries.iter_mut().find(|(k, _)| k.name == field) {
+    if let Some((_, existing)) = entries.iter_mut().find(|(k, _)| *k.name == *field) {
         match &mut existing.kind {
             NodeKind::Seq(items) => items.push(line),
             _ => {
@@ -127,7 +128,7 @@ pub(super) fn push_to_list(parent: &mut Node, field: &str, line: Node) {
     let loc = line.loc.clone();
     entries.push((
         Key {
-            name: field.to_owned(),
+            name: std::sync::Arc::from(field),
             loc: loc.clone(),
         },
         Node {
@@ -145,8 +146,8 @@ pub(super) fn rename_line_columns(
     entries: &mut Vec<(Key, Node)>,
 ) -> Result<(), Diagnostic> {
     let rename = |entries: &mut Vec<(Key, Node)>, from: &str, to: &str| {
-        if let Some((key, _)) = entries.iter_mut().find(|(k, _)| k.name == from) {
-            key.name = to.to_owned();
+        if let Some((key, _)) = entries.iter_mut().find(|(k, _)| *k.name == *from) {
+            key.name = std::sync::Arc::from(to);
         }
     };
     match table {
@@ -157,7 +158,7 @@ pub(super) fn rename_line_columns(
             } else {
                 &["item", "bundle", "material"]
             };
-            let Some(index) = entries.iter().position(|(k, _)| k.name == "kind") else {
+            let Some(index) = entries.iter().position(|(k, _)| &*k.name == "kind") else {
                 return Err(Diagnostic::new(
                     line_loc,
                     table,
