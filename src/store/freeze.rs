@@ -125,57 +125,105 @@ pub fn freeze_records(
         .par_iter()
         .map(|event| event_inputs(catalog, &owners, records, event))
         .collect::<Result<_, StoreError>>()?;
+    let mut decided = Vec::with_capacity(events.len());
+    for (event, (positions, hash)) in events.iter().zip(planned) {
+        decided.push(decide(tx, event, positions, hash, force)?);
+    }
     let mut writer = Writer::new(tx);
     let mut outcomes = Vec::with_capacity(events.len());
-    for (event, (positions, hash)) in events.iter().zip(planned) {
-        if let Some(kept) = held_plan(tx, event)? {
-            outcomes.push(Frozen {
-                event: event.clone(),
-                changed: kept.input_hash != hash,
-                plan: kept,
-                reused: true,
-                held: true,
-            });
-            continue;
+    // The chunks of new plans are made (records grouped, sorted and hashed) in parallel, a
+    // window of events at a time so that few plans' members are held at once; only the
+    // database work is serial.
+    for window in decided.chunks(WINDOW) {
+        let chunked: Vec<Option<Vec<Chunk<'_>>>> = window
+            .par_iter()
+            .map(|decision| match decision {
+                Decision::Kept(_) => None,
+                Decision::New { positions, .. } => Some(chunks(
+                    positions.iter().map(|&i| Member::of(&records.list[i])),
+                )),
+            })
+            .collect();
+        for (decision, chunks) in window.iter().zip(chunked) {
+            match (decision, chunks) {
+                (Decision::Kept(frozen), _) => outcomes.push(frozen.clone()),
+                (Decision::New { event, hash, .. }, Some(chunks)) => {
+                    let plan = write_plan(&mut writer, &chunks, event, now, hash.clone())?;
+                    outcomes.push(Frozen {
+                        event: event.clone(),
+                        plan,
+                        reused: false,
+                        held: false,
+                        changed: false,
+                    });
+                }
+                (Decision::New { .. }, None) => {}
+            }
         }
-        if !force
-            && let Some(latest) = latest_plan(tx, event)?
-            && latest.input_hash == hash
-        {
-            outcomes.push(Frozen {
-                event: event.clone(),
-                plan: latest,
-                reused: true,
-                held: false,
-                changed: false,
-            });
-            continue;
-        }
-        let plan = write_plan(&mut writer, records, &positions, event, now, hash)?;
-        outcomes.push(Frozen {
-            event: event.clone(),
-            plan,
-            reused: false,
-            held: false,
-            changed: false,
-        });
     }
     Ok(outcomes)
 }
 
+/// Events whose new plans' chunks are made together.
+const WINDOW: usize = 64;
+
+/// Whether an event keeps a plan it has or needs a new one.
+enum Decision {
+    /// Its plan is held (in production) or already has these inputs.
+    Kept(Frozen),
+    /// A new plan of these records.
+    New {
+        event: String,
+        positions: Vec<usize>,
+        hash: String,
+    },
+}
+
+/// Which plan `event` gets: the one it is held to, the latest with the same inputs (unless
+/// `force`), or a new one.
+fn decide(
+    tx: &Transaction<'_>,
+    event: &str,
+    positions: Vec<usize>,
+    hash: String,
+    force: bool,
+) -> Result<Decision, StoreError> {
+    if let Some(kept) = held_plan(tx, event)? {
+        return Ok(Decision::Kept(Frozen {
+            event: event.to_owned(),
+            changed: kept.input_hash != hash,
+            plan: kept,
+            reused: true,
+            held: true,
+        }));
+    }
+    if !force
+        && let Some(latest) = latest_plan(tx, event)?
+        && latest.input_hash == hash
+    {
+        return Ok(Decision::Kept(Frozen {
+            event: event.to_owned(),
+            plan: latest,
+            reused: true,
+            held: false,
+            changed: false,
+        }));
+    }
+    Ok(Decision::New {
+        event: event.to_owned(),
+        positions,
+        hash,
+    })
+}
+
 fn write_plan(
     writer: &mut Writer<'_>,
-    records: &Records,
-    positions: &[usize],
+    chunks: &[Chunk<'_>],
     event: &str,
     now: &str,
     hash: String,
 ) -> Result<PlanMeta, StoreError> {
-    let members: Vec<Member<'_>> = positions
-        .iter()
-        .map(|&i| Member::of(&records.list[i]))
-        .collect();
-    let id = writer.plan(event, now, &hash, &members)?;
+    let id = writer.plan(event, now, &hash, chunks)?;
     Ok(PlanMeta {
         id,
         created_at: now.to_owned(),
@@ -217,8 +265,8 @@ pub fn freeze_amendment(
     now: &str,
 ) -> Result<PlanMeta, StoreError> {
     let (positions, hash) = event_inputs(catalog, &Owners::new(catalog), records, event)?;
-    let mut writer = Writer::new(tx);
-    write_plan(&mut writer, records, &positions, event, now, hash)
+    let chunks = chunks(positions.iter().map(|&i| Member::of(&records.list[i])));
+    write_plan(&mut Writer::new(tx), &chunks, event, now, hash)
 }
 
 /// The positions in `records` of what `event` reaches, and their input hash.
@@ -310,45 +358,40 @@ impl<'t> Writer<'t> {
         Ok(id)
     }
 
-    fn chunk(&mut self, members: &mut [&Member<'_>]) -> Result<i64, StoreError> {
-        members.sort_by_key(|m| m.id);
-        let mut hasher = blake3::Hasher::new();
-        for member in members.iter() {
-            hasher.update(&member.id);
-        }
-        let hash = first_16(hasher.finalize());
-        if let Some(&id) = self.chunks.get(&hash) {
+    fn chunk(&mut self, chunk: &Chunk<'_>) -> Result<i64, StoreError> {
+        if let Some(&id) = self.chunks.get(&chunk.hash) {
             return Ok(id);
         }
         let found: Option<i64> = self
             .tx
             .prepare_cached("SELECT id FROM snapshot_chunks WHERE hash = ?1")?
-            .query_row([&hash[..]], |row| row.get(0))
+            .query_row([&chunk.hash[..]], |row| row.get(0))
             .optional()?;
         let id = match found {
             Some(id) => id,
             None => {
-                let ids = members
+                let ids = chunk
+                    .members
                     .iter()
                     .map(|m| self.record(m).map(|id| id.to_string()))
                     .collect::<Result<Vec<_>, _>>()?;
                 self.tx
                     .prepare_cached("INSERT INTO snapshot_chunks (hash, members) VALUES (?1, ?2)")?
-                    .execute(params![&hash[..], format!("[{}]", ids.join(","))])?;
+                    .execute(params![&chunk.hash[..], format!("[{}]", ids.join(","))])?;
                 self.tx.last_insert_rowid()
             }
         };
-        self.chunks.insert(hash, id);
+        self.chunks.insert(chunk.hash, id);
         Ok(id)
     }
 
-    /// Writes a plan of `members` and returns its id.
+    /// Writes a plan of `chunks` and returns its id.
     fn plan(
         &mut self,
         event: &str,
         now: &str,
         input_hash: &str,
-        members: &[Member<'_>],
+        chunks: &[Chunk<'_>],
     ) -> Result<i64, StoreError> {
         self.tx
             .prepare_cached(
@@ -356,19 +399,15 @@ impl<'t> Writer<'t> {
             )?
             .execute(params![event, now, ENGINE_VERSION, input_hash])?;
         let plan = self.tx.last_insert_rowid();
-        self.link(plan, members)?;
+        self.link(plan, chunks)?;
         Ok(plan)
     }
 
-    /// Stores `members` in chunks and lists the chunks under `plan`.
-    fn link(&mut self, plan: i64, members: &[Member<'_>]) -> Result<(), StoreError> {
-        let mut buckets: Vec<Vec<&Member<'_>>> = vec![Vec::new(); usize::from(CHUNKS)];
-        for member in members {
-            buckets[usize::from(member.bucket)].push(member);
-        }
-        let mut chunk_ids = Vec::new();
-        for bucket in buckets.iter_mut().filter(|b| !b.is_empty()) {
-            chunk_ids.push(self.chunk(bucket)?);
+    /// Stores `chunks` and lists them under `plan`.
+    fn link(&mut self, plan: i64, chunks: &[Chunk<'_>]) -> Result<(), StoreError> {
+        let mut chunk_ids = Vec::with_capacity(chunks.len());
+        for chunk in chunks {
+            chunk_ids.push(self.chunk(chunk)?);
         }
         chunk_ids.sort_unstable();
         chunk_ids.dedup();
@@ -380,6 +419,36 @@ impl<'t> Writer<'t> {
         }
         Ok(())
     }
+}
+
+/// The records of one of a plan's [`CHUNKS`] groups, sorted by content id, and the hash
+/// that names the group (of those ids, in order).
+struct Chunk<'r> {
+    hash: [u8; 16],
+    members: Vec<Member<'r>>,
+}
+
+/// `members` grouped into chunks by their bucket, in bucket order (empty buckets left out).
+fn chunks<'r>(members: impl Iterator<Item = Member<'r>>) -> Vec<Chunk<'r>> {
+    let mut buckets: Vec<Vec<Member<'r>>> = (0..CHUNKS).map(|_| Vec::new()).collect();
+    for member in members {
+        buckets[usize::from(member.bucket)].push(member);
+    }
+    buckets
+        .into_iter()
+        .filter(|b| !b.is_empty())
+        .map(|mut members| {
+            members.sort_by_key(|m| m.id);
+            let mut hasher = blake3::Hasher::new();
+            for member in &members {
+                hasher.update(&member.id);
+            }
+            Chunk {
+                hash: first_16(hasher.finalize()),
+                members,
+            }
+        })
+        .collect()
 }
 
 /// Plans, newest first, optionally of one event.
@@ -520,8 +589,7 @@ pub(crate) fn migrate_v2_rows(tx: &Transaction<'_>) -> Result<(), StoreError> {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        let members: Vec<Member<'_>> = rows.iter().map(Member::stored).collect();
-        writer.link(plan, &members)?;
+        writer.link(plan, &chunks(rows.iter().map(Member::stored)))?;
     }
     tx.execute_batch(
         "DROP TRIGGER plan_rows_immutable; DROP TRIGGER plan_rows_delete_guard; DROP TABLE plan_rows_v2;",
