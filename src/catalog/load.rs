@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::diag::{Diagnostic, Loc, did_you_mean};
@@ -226,6 +227,8 @@ impl Loader {
         let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         paths.sort();
         let dialect = csv_dialect(&paths, options);
+        // (path, path as reported, table, how it is written), in directory order.
+        let mut pending: Vec<(PathBuf, Arc<str>, &'static str, Source<'_>)> = Vec::new();
         for path in paths {
             let Some(file_name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned)
             else {
@@ -259,8 +262,7 @@ impl Loader {
                     ) && !name.starts_with('.')
                     {
                         let rel: Arc<str> = Arc::from(format!("{file_name}/{name}"));
-                        let source = Source::Yaml;
-                        self.read_file(&file, &rel, table, source, options, &mut tables);
+                        pending.push((file, rel, table, Source::Yaml));
                     }
                 }
                 continue;
@@ -277,7 +279,21 @@ impl Loader {
             let Some(table) = self.table_for(stem, &file_name, &rel) else {
                 continue;
             };
-            self.read_file(&path, &rel, table, source, options, &mut tables);
+            pending.push((path, rel, table, source));
+        }
+        // The files are parsed in parallel (a chain's catalogue has two files of 6 MB), and
+        // taken in the order listed, so that the rows and errors do not depend on timing.
+        let read: Vec<Result<Node, Diagnostic>> = pending
+            .par_iter()
+            .map(|(path, rel, table, source)| match source {
+                Source::Csv(dialect) => {
+                    tree::read_csv(path, rel, table, options.max_file_bytes, dialect)
+                }
+                Source::Yaml => tree::read_yaml(path, rel, table, options.max_file_bytes),
+            })
+            .collect();
+        for ((_, rel, table, _), read) in pending.iter().zip(read) {
+            self.take_file(rel, table, read, &mut tables);
         }
         tables
     }
@@ -303,22 +319,15 @@ impl Loader {
         table
     }
 
-    fn read_file(
+    /// Takes the rows of a file read as `table` (or its error).
+    fn take_file(
         &mut self,
-        path: &Path,
         rel: &Arc<str>,
         table: &'static str,
-        source: Source,
-        options: LoadOptions,
+        read: Result<Node, Diagnostic>,
         tables: &mut BTreeMap<&'static str, Vec<Node>>,
     ) {
         self.files.push(rel.to_string());
-        let read = match source {
-            Source::Csv(dialect) => {
-                tree::read_csv(path, rel, table, options.max_file_bytes, dialect)
-            }
-            Source::Yaml => tree::read_yaml(path, rel, table, options.max_file_bytes),
-        };
         let root = match read {
             Ok(root) => root,
             Err(e) => {
