@@ -135,33 +135,49 @@ pub fn freeze_records(
     // window of events at a time so that few plans' members are held at once; only the
     // database work is serial.
     for window in decided.chunks(WINDOW) {
-        let chunked: Vec<Option<Vec<Chunk<'_>>>> = window
+        let prepared: Vec<Prepared<'_, '_>> = window
             .par_iter()
             .map(|decision| match decision {
-                Decision::Kept(_) => None,
-                Decision::New { positions, .. } => Some(chunks(
-                    positions.iter().map(|&i| Member::of(&records.list[i])),
-                )),
+                Decision::Kept(frozen) => Prepared::Kept(frozen),
+                Decision::New {
+                    event,
+                    positions,
+                    hash,
+                } => Prepared::New {
+                    event,
+                    hash,
+                    chunks: chunks(positions.iter().map(|&i| Member::of(&records.list[i]))),
+                },
             })
             .collect();
-        for (decision, chunks) in window.iter().zip(chunked) {
-            match (decision, chunks) {
-                (Decision::Kept(frozen), _) => outcomes.push(frozen.clone()),
-                (Decision::New { event, hash, .. }, Some(chunks)) => {
-                    let plan = write_plan(&mut writer, &chunks, event, now, hash.clone())?;
-                    outcomes.push(Frozen {
-                        event: event.clone(),
-                        plan,
-                        reused: false,
-                        held: false,
-                        changed: false,
-                    });
-                }
-                (Decision::New { .. }, None) => {}
-            }
+        for prepared in prepared {
+            outcomes.push(match prepared {
+                Prepared::Kept(frozen) => frozen.clone(),
+                Prepared::New {
+                    event,
+                    hash,
+                    chunks,
+                } => Frozen {
+                    event: event.clone(),
+                    plan: write_plan(&mut writer, &chunks, event, now, hash.clone())?,
+                    reused: false,
+                    held: false,
+                    changed: false,
+                },
+            });
         }
     }
     Ok(outcomes)
+}
+
+/// A [`Decision`] with a new plan's chunks made, ready to write.
+enum Prepared<'d, 'r> {
+    Kept(&'d Frozen),
+    New {
+        event: &'d String,
+        hash: &'d String,
+        chunks: Vec<Chunk<'r>>,
+    },
 }
 
 /// Events whose new plans' chunks are made together.
