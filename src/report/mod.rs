@@ -773,4 +773,48 @@ mod tests {
             ]
         );
     }
+
+    /// A writer whose disk is full.
+    struct Full;
+
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("no space left on device"))
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_writer_is_a_write_failure_not_a_template_error() {
+        let reports = Reports::load(None).unwrap();
+        let context = RunContext::new(
+            Vec::new(),
+            &std::collections::BTreeMap::new(),
+            RunInfo {
+                now: "2026-12-01T02:00:00Z".to_owned(),
+                events: Vec::new(),
+                currency: "USD".to_owned(),
+                decimals: 2,
+                paper: crate::catalog::Paper::Letter,
+            },
+            Vec::new(),
+        );
+        // A CSV report fails on its byte-order mark, an HTML one in its template.
+        for name in ["purchase-rollup", "purchase-orders"] {
+            let manifest = reports.manifests().iter().find(|m| m.name == name).unwrap();
+            match reports.render_into(manifest, context.value(), Full) {
+                Err(RenderFailure::Write(error)) => {
+                    assert!(
+                        error.to_string().contains("no space left"),
+                        "{name}: {error}"
+                    );
+                }
+                Err(RenderFailure::Report(error)) => panic!("{name}: {error}"),
+                Ok(_) => panic!("{name}: written to a full disk"),
+            }
+        }
+    }
 }
