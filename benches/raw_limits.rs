@@ -10,6 +10,9 @@
 //!   crate (no typing, no validation) — the floor under `check`.
 //! - **SQLite inserts**: the database's live rows inserted again into an empty database with
 //!   one prepared statement in one transaction — the floor under `import`.
+//! - **Plan result rows**: every row of the plan result tables inserted again into the same
+//!   tables, empty, with one prepared statement per table in one transaction — the floor under
+//!   `store` (which writes them a batch of plans per transaction, making each row first).
 //! - **serde_json**: every `plan.json` under the output directory parsed (untimed) and
 //!   written back compact with `serde_json` — the floor under rendering the same plans.
 
@@ -71,6 +74,52 @@ fn sqlite_inserts(db: &Path) -> Result<(usize, f64), Failure> {
     Ok((rows.len(), started.elapsed().as_secs_f64()))
 }
 
+fn result_inserts(db: &Path) -> Result<(usize, u64, f64), Failure> {
+    use bakeplan::store::results::ResultTable;
+    use rusqlite::types::Value;
+    let source = rusqlite::Connection::open(db)?;
+    let dir = tempfile::tempdir()?;
+    let mut target = rusqlite::Connection::open(dir.path().join("raw.db"))?;
+    target.pragma_update(None, "journal_mode", "WAL")?;
+    target.pragma_update(None, "synchronous", "NORMAL")?;
+    // The tables alone, without the computations they reference.
+    target.pragma_update(None, "foreign_keys", "OFF")?;
+    let mut tables = Vec::new();
+    for table in ResultTable::ALL {
+        let name = table.name();
+        let create: String = source.query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
+        target.execute_batch(&create)?;
+        let mut select = source.prepare(&format!("SELECT * FROM {name}"))?;
+        let columns = select.column_count();
+        let rows = select
+            .query_map([], |r| {
+                (0..columns)
+                    .map(|i| r.get::<_, Value>(i))
+                    .collect::<Result<Vec<_>, _>>()
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        tables.push((name, columns, rows));
+    }
+    let bytes = std::fs::metadata(db)?.len();
+    let started = Instant::now();
+    let tx = target.transaction()?;
+    let mut count = 0;
+    for (name, columns, rows) in &tables {
+        let marks = vec!["?"; *columns].join(", ");
+        let mut insert = tx.prepare(&format!("INSERT INTO {name} VALUES ({marks})"))?;
+        for row in rows {
+            insert.execute(rusqlite::params_from_iter(row.iter()))?;
+        }
+        count += rows.len();
+    }
+    tx.commit()?;
+    Ok((count, bytes, started.elapsed().as_secs_f64()))
+}
+
 fn plans_under(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Failure> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -128,6 +177,13 @@ fn main() -> ExitCode {
         let (rows, secs) = sqlite_inserts(db)?;
         println!(
             "sqlite inserts:  {rows} live rows in {:.0} ms ({:.0} rows/ms)",
+            secs * 1e3,
+            rows as f64 / secs / 1e3
+        );
+        let (rows, db_bytes, secs) = result_inserts(db)?;
+        println!(
+            "result rows:     {rows} plan result rows (database {:.0} MB) in {:.0} ms ({:.0} rows/ms)",
+            db_bytes as f64 / 1e6,
             secs * 1e3,
             rows as f64 / secs / 1e3
         );
