@@ -9,6 +9,8 @@
 mod context;
 mod filters;
 pub mod limits;
+mod manifest;
+mod run;
 pub mod tables;
 
 use std::collections::BTreeMap;
@@ -17,163 +19,14 @@ use std::sync::{Arc, PoisonError};
 
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
-use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Diagnostic, Loc};
 use crate::plan::PlanResult;
-use crate::plan::rollup::RollupRow;
 pub use context::plan_context;
-use context::rows;
+pub use manifest::{Format, Manifest, Per};
+pub use run::{RunContext, RunInfo};
 
-/// Built-in manifests: (file name, contents).
-const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
-    (
-        "shopping-list.yaml",
-        include_str!("../../reports/shopping-list.yaml"),
-    ),
-    (
-        "production-sheet.yaml",
-        include_str!("../../reports/production-sheet.yaml"),
-    ),
-    (
-        "assembly-sheet.yaml",
-        include_str!("../../reports/assembly-sheet.yaml"),
-    ),
-    (
-        "plan-summary.yaml",
-        include_str!("../../reports/plan-summary.yaml"),
-    ),
-    ("plan.yaml", include_str!("../../reports/plan.yaml")),
-    (
-        "progress-sheet.yaml",
-        include_str!("../../reports/progress-sheet.yaml"),
-    ),
-    (
-        "purchase-rollup.yaml",
-        include_str!("../../reports/purchase-rollup.yaml"),
-    ),
-    (
-        "production-schedule.yaml",
-        include_str!("../../reports/production-schedule.yaml"),
-    ),
-    (
-        "purchase-orders.yaml",
-        include_str!("../../reports/purchase-orders.yaml"),
-    ),
-    (
-        "purchase-orders-csv.yaml",
-        include_str!("../../reports/purchase-orders-csv.yaml"),
-    ),
-];
-
-/// Built-in templates: (name, source).
-const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    (
-        "shopping-list.csv.j2",
-        include_str!("../../templates/shopping-list.csv.j2"),
-    ),
-    (
-        "purchase-rollup.csv.j2",
-        include_str!("../../templates/purchase-rollup.csv.j2"),
-    ),
-    (
-        "production-sheet.html.j2",
-        include_str!("../../templates/production-sheet.html.j2"),
-    ),
-    (
-        "progress-sheet.html.j2",
-        include_str!("../../templates/progress-sheet.html.j2"),
-    ),
-    (
-        "assembly-sheet.html.j2",
-        include_str!("../../templates/assembly-sheet.html.j2"),
-    ),
-    ("sheet.css.j2", include_str!("../../templates/sheet.css.j2")),
-    (
-        "plan-summary.md.j2",
-        include_str!("../../templates/plan-summary.md.j2"),
-    ),
-    ("plan.json.j2", include_str!("../../templates/plan.json.j2")),
-    (
-        "production-schedule.html.j2",
-        include_str!("../../templates/production-schedule.html.j2"),
-    ),
-    (
-        "purchase-orders.html.j2",
-        include_str!("../../templates/purchase-orders.html.j2"),
-    ),
-    (
-        "purchase-orders.csv.j2",
-        include_str!("../../templates/purchase-orders.csv.j2"),
-    ),
-];
-
-/// Output format of a report; sets escaping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// CSV (UTF-8 with a byte-order mark, for Excel); fields via the `csv`/`csv_row` filters.
-    Csv,
-    /// HTML, autoescaped.
-    Html,
-    /// Markdown.
-    Md,
-    /// Plain text.
-    Txt,
-    /// JSON.
-    Json,
-}
-
-/// One file per plan, or one for the whole run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Per {
-    /// One file per plan; the context is the PlanResult.
-    Plan,
-    /// One file per run; the context is `plans`, `rollup`, `orders` and `run`.
-    Run,
-    /// One file per supplier order of the run (see [`RunContext::orders`]); the context is
-    /// `order` and `run`.
-    Supplier,
-}
-
-/// A report manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    /// Report name (what `--report` selects).
-    pub name: String,
-    /// One line for `reports list`.
-    pub description: String,
-    /// Template file name under `templates/`.
-    pub template: String,
-    /// Output path template, relative to the out dir.
-    pub output: String,
-    /// Output format.
-    pub format: Format,
-    /// Per plan or per run.
-    pub per: Per,
-    /// Template instructions the report may run (default [`limits::DEFAULT_FUEL`]).
-    #[serde(default)]
-    pub fuel: Option<u64>,
-    /// Megabytes the report may write (default [`limits::DEFAULT_MAX_OUTPUT_MB`]).
-    #[serde(default)]
-    pub max_output_mb: Option<u64>,
-    /// Where it comes from (`built-in` or the manifest's path).
-    #[serde(skip_deserializing, default)]
-    pub origin: String,
-}
-
-impl Manifest {
-    fn fuel(&self) -> u64 {
-        self.fuel.unwrap_or(limits::DEFAULT_FUEL)
-    }
-
-    fn max_output_bytes(&self) -> usize {
-        let mb = self.max_output_mb.unwrap_or(limits::DEFAULT_MAX_OUTPUT_MB);
-        usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
-    }
-}
+use manifest::{BUILTIN_MANIFESTS, BUILTIN_TEMPLATES, parse_manifest, sorted_files};
 
 /// Why reports could not be loaded or rendered; located like catalogue errors.
 #[derive(Debug, thiserror::Error)]
@@ -519,103 +372,12 @@ pub enum RenderFailure {
     Write(std::io::Error),
 }
 
-/// The context of a `per: run` report (as templates see it: [`RunContext::value`]).
-#[derive(Debug, Clone)]
-pub struct RunContext {
-    /// Every plan of the run, in event date order — filled only when a selected `per: run`
-    /// report reads `plans` (the built-ins read only the roll-up), so that a run's memory
-    /// does not grow with its events.
-    pub plans: Vec<std::sync::Arc<PlanResult>>,
-    /// The purchase roll-up across them (shared: templates read it a row at a time).
-    pub rollup: Arc<Vec<Arc<RollupRow>>>,
-    /// The roll-up's lines to buy, grouped by supplier (purchase orders).
-    pub orders: Vec<crate::plan::rollup::SupplierOrder>,
-    /// Run metadata.
-    pub run: RunInfo,
-}
-
-/// Metadata of a run.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunInfo {
-    /// The run's clock (`--now`).
-    pub now: String,
-    /// Events of the run, date order.
-    pub events: Vec<String>,
-    /// Currency of the plans.
-    pub currency: String,
-    /// Quantity decimals.
-    pub decimals: u32,
-    /// Paper the printable run reports are laid out for.
-    pub paper: crate::catalog::Paper,
-}
-
-impl RunContext {
-    /// The context of a run's reports; the purchase orders are grouped from `rollup`, with
-    /// what the catalogue's `suppliers` say about each supplier.
-    pub fn new(
-        rollup: Vec<Arc<RollupRow>>,
-        suppliers: &std::collections::BTreeMap<String, crate::catalog::Supplier>,
-        run: RunInfo,
-        plans: Vec<std::sync::Arc<PlanResult>>,
-    ) -> RunContext {
-        RunContext {
-            orders: crate::plan::rollup::orders(&rollup, suppliers),
-            rollup: Arc::new(rollup),
-            run,
-            plans,
-        }
-    }
-
-    /// The template value of a `per: run` report: every field, the roll-up made a row at a
-    /// time (see [`rows`]).
-    fn value(&self) -> Value {
-        minijinja::context! {
-            plans => Serde(&self.plans),
-            rollup => rows(Arc::clone(&self.rollup)),
-            orders => Serde(&self.orders),
-            run => Serde(&self.run),
-        }
-    }
-}
-
 fn origin_file(origin: &str, name: &str) -> String {
     if origin == "built-in" || origin.is_empty() {
         format!("built-in {name}")
     } else {
         origin.to_owned()
     }
-}
-
-fn sorted_files(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        report_error(
-            &dir.display().to_string(),
-            0,
-            "io",
-            format!("cannot read: {e}"),
-            None,
-        )
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-fn parse_manifest(file: &str, text: &str, origin: &str) -> Result<Manifest, ReportError> {
-    let mut manifest: Manifest = serde_saphyr::from_str(text).map_err(|e| {
-        let line = e.location().map_or(0, |l| l.line() as usize);
-        let message = e.to_string().lines().next().unwrap_or("invalid manifest").to_owned();
-        report_error(file, line, "bad-manifest", format!("invalid report manifest: {message}"), Some("fields: name, description, template, output, format (csv|html|md|txt|json), per (plan|run|supplier)".to_owned()))
-    })?;
-    manifest.origin = origin.to_owned();
-    Ok(manifest)
 }
 
 /// The auto-escape mode of Markdown reports.
