@@ -245,7 +245,7 @@ struct Selected<'r> {
 
 /// Runs the nightly job and writes `run-report.json` — also when the run stops on bad input
 /// or a failure, with the errors in it. Files an earlier run wrote that this one no longer
-/// produces are removed (see [`outputs`]).
+/// produces are removed (see the `outputs` module).
 pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<RunReport, RunError> {
     let now = options.now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let mut report = RunReport::started(now, [&options.catalogue, &options.db, &options.out]);

@@ -95,7 +95,7 @@ pub struct EventReport {
     pub counts: BTreeMap<&'static str, usize>,
     /// Warnings of the plan.
     pub warnings: Vec<String>,
-    /// The first [`BLOCKERS_LISTED`] blockers, as in plan.json's `feasibility.blockers`.
+    /// The first `BLOCKERS_LISTED` (100) blockers, as in plan.json's `feasibility.blockers`.
     pub blockers: Vec<Blocker>,
     /// Blockers not listed in `blockers` (`counts.blockers` is how many there are).
     pub blockers_omitted: usize,

@@ -1,6 +1,6 @@
 //! The purchase roll-up across the events of one run (SPEC §5.5): needs summed per item,
 //! stock counted once, events consuming it in date order, packs bought for the total with
-//! the same [`purchase`] rule as each event's own list.
+//! the same [`purchase`](super::shopping::purchase) rule as each event's own list.
 //!
 //! Each plan's shopping list is its standalone view (all stock usable by its date). Going
 //! through the events by date, an event can use what its own view shows minus what earlier
