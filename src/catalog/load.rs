@@ -115,6 +115,15 @@ enum Source<'a> {
     Csv(&'a Dialect),
 }
 
+/// A file of a table, to read.
+struct TableFile<'a> {
+    path: PathBuf,
+    /// The path as errors name it, relative to the catalogue.
+    rel: Arc<str>,
+    table: &'static str,
+    source: Source<'a>,
+}
+
 /// The CSV dialect the settings file asks for (`csv_delimiter`, `date_format`). Read
 /// leniently before the other tables: a bad value here is reported by the settings
 /// conversion, with its location, and the default (detection, ISO dates) is used.
@@ -227,8 +236,8 @@ impl Loader {
         let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         paths.sort();
         let dialect = csv_dialect(&paths, options);
-        // (path, path as reported, table, how it is written), in directory order.
-        let mut pending: Vec<(PathBuf, Arc<str>, &'static str, Source<'_>)> = Vec::new();
+        // In directory order.
+        let mut pending: Vec<TableFile<'_>> = Vec::new();
         for path in paths {
             let Some(file_name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned)
             else {
@@ -262,7 +271,12 @@ impl Loader {
                     ) && !name.starts_with('.')
                     {
                         let rel: Arc<str> = Arc::from(format!("{file_name}/{name}"));
-                        pending.push((file, rel, table, Source::Yaml));
+                        pending.push(TableFile {
+                            path: file,
+                            rel,
+                            table,
+                            source: Source::Yaml,
+                        });
                     }
                 }
                 continue;
@@ -279,21 +293,26 @@ impl Loader {
             let Some(table) = self.table_for(stem, &file_name, &rel) else {
                 continue;
             };
-            pending.push((path, rel, table, source));
+            pending.push(TableFile {
+                path,
+                rel,
+                table,
+                source,
+            });
         }
         // The files are parsed in parallel (a chain's catalogue has two files of 6 MB), and
         // taken in the order listed, so that the rows and errors do not depend on timing.
         let read: Vec<Result<Node, Diagnostic>> = pending
             .par_iter()
-            .map(|(path, rel, table, source)| match source {
+            .map(|f| match f.source {
                 Source::Csv(dialect) => {
-                    tree::read_csv(path, rel, table, options.max_file_bytes, dialect)
+                    tree::read_csv(&f.path, &f.rel, f.table, options.max_file_bytes, dialect)
                 }
-                Source::Yaml => tree::read_yaml(path, rel, table, options.max_file_bytes),
+                Source::Yaml => tree::read_yaml(&f.path, &f.rel, f.table, options.max_file_bytes),
             })
             .collect();
-        for ((_, rel, table, _), read) in pending.iter().zip(read) {
-            self.take_file(rel, table, read, &mut tables);
+        for (file, read) in pending.iter().zip(read) {
+            self.take_file(&file.rel, file.table, read, &mut tables);
         }
         tables
     }
