@@ -132,42 +132,58 @@ pub fn freeze_records(
     let mut writer = Writer::new(tx);
     let mut outcomes = Vec::with_capacity(events.len());
     // The chunks of new plans are made (records grouped, sorted and hashed) in parallel, a
-    // window of events at a time so that few plans' members are held at once; only the
-    // database work is serial.
-    for window in decided.chunks(WINDOW) {
-        let prepared: Vec<Prepared<'_, '_>> = window
-            .par_iter()
-            .map(|decision| match decision {
-                Decision::Kept(frozen) => Prepared::Kept(frozen),
-                Decision::New {
-                    event,
-                    positions,
-                    hash,
-                } => Prepared::New {
-                    event,
-                    hash,
-                    chunks: chunks(positions.iter().map(|&i| Member::of(&records.list[i]))),
-                },
-            })
-            .collect();
-        for prepared in prepared {
-            outcomes.push(match prepared {
-                Prepared::Kept(frozen) => frozen.clone(),
-                Prepared::New {
-                    event,
-                    hash,
-                    chunks,
-                } => Frozen {
-                    event: event.clone(),
-                    plan: write_plan(&mut writer, &chunks, event, now, hash.clone())?,
-                    reused: false,
-                    held: false,
-                    changed: false,
-                },
-            });
+    // window of events at a time so that few plans' members are held at once, on a thread of
+    // their own: the next window is made while this one is written (the database work is
+    // serial).
+    let (sender, windows) = std::sync::mpsc::sync_channel::<Vec<Prepared<'_, '_>>>(1);
+    let decided = &decided;
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for window in decided.chunks(WINDOW) {
+                let prepared = window.par_iter().map(|d| prepare(d, records)).collect();
+                // A closed channel: writing stopped on an error.
+                if sender.send(prepared).is_err() {
+                    break;
+                }
+            }
+        });
+        for prepared in windows {
+            for prepared in prepared {
+                outcomes.push(match prepared {
+                    Prepared::Kept(frozen) => frozen.clone(),
+                    Prepared::New {
+                        event,
+                        hash,
+                        chunks,
+                    } => Frozen {
+                        event: event.clone(),
+                        plan: write_plan(&mut writer, &chunks, event, now, hash.clone())?,
+                        reused: false,
+                        held: false,
+                        changed: false,
+                    },
+                });
+            }
         }
-    }
+        Ok::<(), StoreError>(())
+    })?;
     Ok(outcomes)
+}
+
+/// A decision with a new plan's chunks made.
+fn prepare<'d, 'r>(decision: &'d Decision, records: &'r Records) -> Prepared<'d, 'r> {
+    match decision {
+        Decision::Kept(frozen) => Prepared::Kept(frozen),
+        Decision::New {
+            event,
+            positions,
+            hash,
+        } => Prepared::New {
+            event,
+            hash,
+            chunks: chunks(positions.iter().map(|&i| Member::of(&records.list[i]))),
+        },
+    }
 }
 
 /// A [`Decision`] with a new plan's chunks made, ready to write.
