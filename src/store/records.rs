@@ -99,6 +99,18 @@ fn record<T: Serialize>(
     })
 }
 
+/// The records of one table, in the order given: serialised and hashed in parallel.
+fn all<'a, T: Serialize + Sync + 'a>(
+    table: &'static str,
+    rows: impl Iterator<Item = (String, &'a str, &'a T)>,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    use rayon::prelude::*;
+    let rows: Vec<(String, &str, &T)> = rows.collect();
+    rows.into_par_iter()
+        .map(|(key, name, value)| record(table, key, name, value))
+        .collect()
+}
+
 /// A catalogue's records in table order, with lookups from catalogue positions.
 #[derive(Debug, Clone, Default)]
 pub struct Records {
@@ -119,32 +131,62 @@ impl Records {
             "settings",
             &catalog.settings,
         )?];
-        for r in catalog.ingredients.values() {
-            list.push(record("ingredients", r.slug.clone(), &r.name, r)?);
-        }
-        for r in catalog.materials.values() {
-            list.push(record("materials", r.slug.clone(), &r.name, r)?);
-        }
-        for r in catalog.suppliers.values() {
-            list.push(record("suppliers", r.name.clone(), &r.name, r)?);
-        }
+        list.extend(all(
+            "ingredients",
+            catalog
+                .ingredients
+                .values()
+                .map(|r| (r.slug.clone(), &*r.name, r)),
+        )?);
+        list.extend(all(
+            "materials",
+            catalog
+                .materials
+                .values()
+                .map(|r| (r.slug.clone(), &*r.name, r)),
+        )?);
+        list.extend(all(
+            "suppliers",
+            catalog
+                .suppliers
+                .values()
+                .map(|r| (r.name.clone(), &*r.name, r)),
+        )?);
         let products_at = list.len();
-        for r in &catalog.products {
-            list.push(record("products", r.key(), &r.name, r)?);
-        }
+        list.extend(all(
+            "products",
+            catalog.products.iter().map(|r| (r.key(), &*r.name, r)),
+        )?);
         let inventory_at = list.len();
-        for (row, key) in catalog.inventory.iter().zip(catalog.inventory_keys()) {
-            list.push(record("inventory", key, row.of.slug(), row)?);
-        }
-        for r in catalog.recipes.values() {
-            list.push(record("recipes", r.slug.clone(), &r.name, r)?);
-        }
-        for r in catalog.bundles.values() {
-            list.push(record("bundles", r.slug.clone(), &r.name, r)?);
-        }
-        for r in catalog.events.values() {
-            list.push(record("events", r.slug.clone(), &r.name, r)?);
-        }
+        list.extend(all(
+            "inventory",
+            catalog
+                .inventory
+                .iter()
+                .zip(catalog.inventory_keys())
+                .map(|(row, key)| (key, row.of.slug(), row)),
+        )?);
+        list.extend(all(
+            "recipes",
+            catalog
+                .recipes
+                .values()
+                .map(|r| (r.slug.clone(), &*r.name, r)),
+        )?);
+        list.extend(all(
+            "bundles",
+            catalog
+                .bundles
+                .values()
+                .map(|r| (r.slug.clone(), &*r.name, r)),
+        )?);
+        list.extend(all(
+            "events",
+            catalog
+                .events
+                .values()
+                .map(|r| (r.slug.clone(), &*r.name, r)),
+        )?);
         let by_key = list
             .iter()
             .enumerate()
