@@ -183,7 +183,7 @@ fn bundle_costs<'a>(
     prices: &mut Prices<'_, '_>,
 ) -> HashMap<&'a str, Option<Decimal>> {
     let mut memo: HashMap<&'a str, Option<Decimal>> = HashMap::default();
-    let mut visiting: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
+    let mut visiting: foldhash::HashSet<&'a str> = foldhash::HashSet::default();
     for root in roots {
         let mut stack: Vec<(&'a str, bool)> = vec![(root, false)];
         while let Some((slug, children_done)) = stack.pop() {

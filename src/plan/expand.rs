@@ -6,7 +6,7 @@
 //! lines are then one multiplication per use: the recipe's batches times the per-batch
 //! amount, rounded to the working scale and counted in exact fixed-point units.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use rust_decimal::Decimal;

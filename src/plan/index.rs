@@ -114,7 +114,9 @@ impl<'a> Index<'a> {
 
     /// A recipe by slug.
     pub fn recipe(&self, slug: &str) -> Option<&'a Recipe> {
-        self.catalog.recipes.get(slug)
+        // Hashed, not the catalogue's ordered map: a plan looks recipes up by slug for
+        // every component of every recipe it makes.
+        self.recipe_id(slug).map(|id| self.recipe_at(id))
     }
 
     /// Dense id of a recipe (slug order).

@@ -2,7 +2,9 @@
 //! what uses them), total batches per recipe multiplied down the tree, and the scaled rows
 //! of the production sheet.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::HashSet;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -56,7 +58,7 @@ fn production_order<'a>(index: &Index<'a>, roots: &[Root<'a>]) -> Vec<&'a Recipe
     let mut starts: Vec<&str> = roots.iter().map(|r| r.recipe.slug.as_str()).collect();
     starts.sort_unstable();
     starts.dedup();
-    let mut done: HashSet<&str> = HashSet::new();
+    let mut done: HashSet<&str> = HashSet::default();
     let mut order = Vec::new();
     for start in starts {
         // Iterative post-order; the catalogue has no cycles (checked at load).

@@ -7,7 +7,7 @@
 //! plans share it. A plan row lists its chunks. So re-freezing every event after one stock
 //! row changed adds, per event, the one chunk holding that row and the plan's chunk list.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -361,8 +361,8 @@ impl<'t> Writer<'t> {
     fn new(tx: &'t Transaction<'t>) -> Writer<'t> {
         Writer {
             tx,
-            records: HashMap::new(),
-            chunks: HashMap::new(),
+            records: HashMap::default(),
+            chunks: HashMap::default(),
         }
     }
 

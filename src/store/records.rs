@@ -2,7 +2,7 @@
 //! content hash and where it sits in the catalogue — serialised once per run and shared by
 //! import (which compares hashes) and freeze (which picks an event's records by position).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -117,7 +117,10 @@ pub struct Records {
     /// Every record: settings, ingredients, materials, products, inventory, recipes,
     /// bundles, events.
     pub list: Vec<StoredRecord>,
-    by_key: HashMap<(&'static str, String), usize>,
+    /// Position in `list` per table and key.
+    by_key: HashMap<&'static str, HashMap<String, usize>>,
+    /// Each record's rank in (table name, key) order, the order an input hash reads.
+    rank: Vec<u32>,
     products_at: usize,
     inventory_at: usize,
 }
@@ -187,21 +190,27 @@ impl Records {
                 .values()
                 .map(|r| (r.slug.clone(), &*r.name, r)),
         )?);
-        let by_key = list
-            .iter()
-            .enumerate()
-            .map(|(i, r)| ((r.table, r.key.clone()), i))
-            .collect();
+        let mut by_key: HashMap<&'static str, HashMap<String, usize>> = HashMap::default();
+        for (i, r) in list.iter().enumerate() {
+            by_key.entry(r.table).or_default().insert(r.key.clone(), i);
+        }
+        let mut order: Vec<usize> = (0..list.len()).collect();
+        order.sort_by(|&a, &b| (list[a].table, &list[a].key).cmp(&(list[b].table, &list[b].key)));
+        let mut rank = vec![0u32; list.len()];
+        for (n, i) in order.into_iter().enumerate() {
+            rank[i] = n as u32;
+        }
         Ok(Records {
             list,
             by_key,
+            rank,
             products_at,
             inventory_at,
         })
     }
 
     fn position(&self, table: &'static str, key: &str) -> Option<usize> {
-        self.by_key.get(&(table, key.to_owned())).copied()
+        self.by_key.get(table)?.get(key).copied()
     }
 
     /// The positions of an event's records (what [`Reach`] names, plus the settings and the
@@ -221,10 +230,7 @@ impl Records {
         out.extend(reach.products.iter().map(|i| self.products_at + i));
         out.extend(reach.inventory.iter().map(|i| self.inventory_at + i));
         out.extend(self.position("events", event));
-        out.sort_by(|a, b| {
-            let (a, b) = (&self.list[*a], &self.list[*b]);
-            (a.table, &a.key).cmp(&(b.table, &b.key))
-        });
+        out.sort_unstable_by_key(|&i| self.rank[i]);
         out
     }
 }
