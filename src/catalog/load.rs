@@ -3,6 +3,8 @@
 //! cycles and uniqueness. Every problem is collected; nothing stops at the first.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -197,6 +199,11 @@ struct Loader {
     broken_tables: BTreeSet<&'static str>,
     /// Records (table, slug) that exist but failed to convert, for the same reason.
     broken_records: BTreeSet<(&'static str, String)>,
+    /// The slugs of each table already converted in full (ingredients, materials, then
+    /// recipes and their items, then bundles): a reference found among them is resolved on
+    /// the spot instead of being kept for [`Loader::check_refs`] (a chain's catalogue makes
+    /// hundreds of thousands of references, nearly all of them into finished tables).
+    complete: HashMap<&'static str, HashSet<String>>,
 }
 
 /// A reference to check once every table is read.
@@ -412,6 +419,7 @@ impl Loader {
                 None => self.mark_broken("ingredients", &node),
             }
         }
+        self.completed("ingredients", catalog.ingredients.keys());
         for node in rows("materials", &mut tables) {
             match self.material(&node) {
                 Some((record, loc)) => {
@@ -426,6 +434,7 @@ impl Loader {
                 None => self.mark_broken("materials", &node),
             }
         }
+        self.completed("materials", catalog.materials.keys());
         for node in rows("suppliers", &mut tables) {
             match self.supplier(&node) {
                 Some((record, loc)) => {
@@ -534,6 +543,8 @@ impl Loader {
                 }
             }
         }
+        self.completed("recipes", catalog.recipes.keys());
+        self.completed("items", catalog.items().into_keys());
         let mut bundle_edges: Vec<(String, String, Loc)> = Vec::new();
         for node in rows("bundles", &mut tables) {
             match self.bundle(&node, &mut bundle_edges) {
@@ -549,6 +560,7 @@ impl Loader {
                 None => self.mark_broken("bundles", &node),
             }
         }
+        self.completed("bundles", catalog.bundles.keys());
         for node in rows("events", &mut tables) {
             if let Some((event, loc)) = self.event(&node) {
                 self.insert_unique(
@@ -637,6 +649,13 @@ impl Loader {
         to: &'static str,
     ) -> Option<String> {
         let (slug, loc) = fields.req_slug(name)?;
+        if self
+            .complete
+            .get(to)
+            .is_some_and(|known| known.contains(&slug))
+        {
+            return Some(slug);
+        }
         self.refs.push(PendingRef {
             to,
             slug: slug.clone(),
@@ -646,6 +665,16 @@ impl Loader {
             field: fields.path(name),
         });
         Some(slug)
+    }
+
+    /// Records that every record of `table` is converted: these are its slugs.
+    fn completed<'s>(
+        &mut self,
+        table: &'static str,
+        slugs: impl Iterator<Item = &'s (impl AsRef<str> + ?Sized + 's)>,
+    ) {
+        let slugs = slugs.map(|s| s.as_ref().to_owned()).collect();
+        self.complete.insert(table, slugs);
     }
 
     fn finish(&mut self, fields: Fields<'_>) {
