@@ -6,30 +6,39 @@
 //! built once per catalogue so that finding an event's subset costs what the event reaches,
 //! not the size of the catalogue.
 
-use std::collections::BTreeSet;
+use foldhash::{HashMap, HashSet};
 
-use foldhash::HashMap;
+use super::{Bundle, BundleLine, Catalog, Event, Recipe, Slug, Stocked, Target};
 
-use super::{BundleLine, Catalog, Event, Recipe, Slug, Stocked, Target};
+/// What a product or stock row is of, as a lookup key: kind and slug.
+type StockKey<'c> = (&'static str, &'c str);
 
-/// Reverse lookups over a catalogue: who makes an item, which products and stock rows
-/// belong to what.
+fn stock_key(of: &Stocked) -> StockKey<'_> {
+    (of.kind(), of.slug())
+}
+
+/// Reverse and hashed lookups over a catalogue: who makes an item, which products and stock
+/// rows belong to what, and each record by slug.
 pub struct Owners<'c> {
     items: HashMap<&'c str, &'c Recipe>,
-    products: HashMap<&'c Stocked, Vec<usize>>,
-    inventory: HashMap<&'c Stocked, Vec<usize>>,
+    products: HashMap<StockKey<'c>, Vec<usize>>,
+    inventory: HashMap<StockKey<'c>, Vec<usize>>,
+    ingredients: HashSet<&'c str>,
+    materials: HashSet<&'c str>,
+    recipes: HashMap<&'c str, &'c Recipe>,
+    bundles: HashMap<&'c str, &'c Bundle>,
 }
 
 impl<'c> Owners<'c> {
     /// Indexes `catalog`: O(records).
     pub fn new(catalog: &'c Catalog) -> Owners<'c> {
-        let mut products: HashMap<&Stocked, Vec<usize>> = HashMap::default();
+        let mut products: HashMap<StockKey<'c>, Vec<usize>> = HashMap::default();
         for (i, p) in catalog.products.iter().enumerate() {
-            products.entry(&p.of).or_default().push(i);
+            products.entry(stock_key(&p.of)).or_default().push(i);
         }
-        let mut inventory: HashMap<&Stocked, Vec<usize>> = HashMap::default();
+        let mut inventory: HashMap<StockKey<'c>, Vec<usize>> = HashMap::default();
         for (i, s) in catalog.inventory.iter().enumerate() {
-            inventory.entry(&s.of).or_default().push(i);
+            inventory.entry(stock_key(&s.of)).or_default().push(i);
         }
         Owners {
             items: catalog
@@ -39,6 +48,18 @@ impl<'c> Owners<'c> {
                 .collect(),
             products,
             inventory,
+            ingredients: catalog.ingredients.keys().map(String::as_str).collect(),
+            materials: catalog.materials.keys().map(String::as_str).collect(),
+            recipes: catalog
+                .recipes
+                .iter()
+                .map(|(k, r)| (k.as_str(), r))
+                .collect(),
+            bundles: catalog
+                .bundles
+                .iter()
+                .map(|(k, b)| (k.as_str(), b))
+                .collect(),
         }
     }
 
@@ -46,31 +67,35 @@ impl<'c> Owners<'c> {
     pub fn recipe_of(&self, item: &str) -> Option<&'c Recipe> {
         self.items.get(item).copied()
     }
+
+    fn recipe(&self, slug: &str) -> Option<(&'c str, &'c Recipe)> {
+        self.recipes.get_key_value(slug).map(|(k, r)| (*k, *r))
+    }
 }
 
 /// The records one event reaches, by key; products and stock rows by position.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reach<'c> {
     /// Ingredient slugs.
-    pub ingredients: BTreeSet<&'c str>,
+    pub ingredients: HashSet<&'c str>,
     /// Material slugs.
-    pub materials: BTreeSet<&'c str>,
+    pub materials: HashSet<&'c str>,
     /// Recipe slugs (with every sub-recipe).
-    pub recipes: BTreeSet<&'c str>,
+    pub recipes: HashSet<&'c str>,
     /// Bundle slugs (with every nested bundle).
-    pub bundles: BTreeSet<&'c str>,
+    pub bundles: HashSet<&'c str>,
     /// Positions in `catalog.products`, ascending.
     pub products: Vec<usize>,
     /// Names of the listed suppliers those products name.
-    pub suppliers: BTreeSet<&'c str>,
+    pub suppliers: HashSet<&'c str>,
     /// Positions in `catalog.inventory`, ascending.
     pub inventory: Vec<usize>,
 }
 
-/// What planning `event` reads from `catalog`.
+/// What planning `event` reads from `catalog` (sets: callers order what they need).
 pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) -> Reach<'c> {
     let mut out = Reach::default();
-    let mut items: BTreeSet<&str> = BTreeSet::new();
+    let mut items: HashSet<&str> = HashSet::default();
     let mut pending: Vec<&str> = Vec::new();
     for target in &event.targets {
         match target {
@@ -79,7 +104,7 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
                 items.insert(item);
             }
             Target::Recipe { recipe, .. } => {
-                if let Some((slug, _)) = catalog.recipes.get_key_value(recipe) {
+                if let Some((slug, _)) = owners.recipe(recipe) {
                     out.recipes.insert(slug);
                 }
             }
@@ -87,7 +112,7 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
     }
     items.extend(event.decisions.iter().map(|d| d.item.as_str()));
     while let Some(slug) = pending.pop() {
-        let Some((key, bundle)) = catalog.bundles.get_key_value(slug) else {
+        let Some((key, bundle)) = owners.bundles.get_key_value(slug) else {
             continue;
         };
         if !out.bundles.insert(key) {
@@ -100,7 +125,7 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
                 }
                 BundleLine::Bundle { bundle, .. } => pending.push(bundle),
                 BundleLine::Material { material, .. } => {
-                    if let Some((slug, _)) = catalog.materials.get_key_value(material) {
+                    if let Some(slug) = owners.materials.get(material.as_str()) {
                         out.materials.insert(slug);
                     }
                 }
@@ -114,11 +139,11 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
     }
     let mut pending: Vec<&str> = out.recipes.iter().copied().collect();
     while let Some(slug) = pending.pop() {
-        let Some(recipe) = catalog.recipes.get(slug) else {
+        let Some((_, recipe)) = owners.recipe(slug) else {
             continue;
         };
         for component in &recipe.components {
-            if let Some((key, _)) = catalog.recipes.get_key_value(&component.recipe)
+            if let Some((key, _)) = owners.recipe(&component.recipe)
                 && out.recipes.insert(key)
             {
                 pending.push(key);
@@ -127,17 +152,17 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
     }
     // Every finished item of a reached recipe may come from stock or count as surplus.
     let mut reached_items: Vec<&str> = Vec::new();
-    for recipe in out.recipes.iter().filter_map(|r| catalog.recipes.get(*r)) {
-        for line in &recipe.ingredients {
-            if let Some((slug, _)) = catalog.ingredients.get_key_value(&line.ingredient) {
+    for recipe in out.recipes.iter().filter_map(|r| owners.recipe(r)) {
+        for line in &recipe.1.ingredients {
+            if let Some(slug) = owners.ingredients.get(line.ingredient.as_str()) {
                 out.ingredients.insert(slug);
             }
         }
-        reached_items.extend(recipe.yields.iter().map(|y| y.slug.as_str()));
+        reached_items.extend(recipe.1.yields.iter().map(|y| y.slug.as_str()));
     }
     let mut products = Vec::new();
     let mut inventory = Vec::new();
-    let mut collect = |of: Stocked, with_products: bool| {
+    let mut collect = |of: StockKey<'_>, with_products: bool| {
         if with_products && let Some(found) = owners.products.get(&of) {
             products.extend_from_slice(found);
         }
@@ -146,19 +171,19 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
         }
     };
     for slug in &out.ingredients {
-        collect(Stocked::Ingredient((*slug).to_owned()), true);
+        collect(("ingredient", slug), true);
     }
     for slug in &out.materials {
-        collect(Stocked::Material((*slug).to_owned()), true);
+        collect(("material", slug), true);
     }
     for slug in reached_items {
-        collect(Stocked::Item(slug.to_owned()), false);
+        collect(("item", slug), false);
     }
     for slug in &out.bundles {
-        collect(Stocked::Bundle((*slug).to_owned()), false);
+        collect(("bundle", slug), false);
     }
     for slug in &out.recipes {
-        collect(Stocked::Recipe((*slug).to_owned()), false);
+        collect(("recipe", slug), false);
     }
     products.sort_unstable();
     inventory.sort_unstable();
@@ -182,7 +207,7 @@ pub fn subset(catalog: &Catalog, event: &Event) -> Catalog {
     let owners = Owners::new(catalog);
     let reached = reach(catalog, &owners, event);
     let pick =
-        |slugs: &BTreeSet<&str>| -> Vec<Slug> { slugs.iter().map(|s| (*s).to_owned()).collect() };
+        |slugs: &HashSet<&str>| -> Vec<Slug> { slugs.iter().map(|s| (*s).to_owned()).collect() };
     Catalog {
         settings: catalog.settings.clone(),
         ingredients: pick(&reached.ingredients)
