@@ -3,11 +3,10 @@
 //! cycles and uniqueness. Every problem is collected; nothing stops at the first.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use foldhash::HashSet;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 

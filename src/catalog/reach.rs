@@ -152,13 +152,13 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
     }
     // Every finished item of a reached recipe may come from stock or count as surplus.
     let mut reached_items: Vec<&str> = Vec::new();
-    for recipe in out.recipes.iter().filter_map(|r| owners.recipe(r)) {
-        for line in &recipe.1.ingredients {
+    for (_, recipe) in out.recipes.iter().filter_map(|r| owners.recipe(r)) {
+        for line in &recipe.ingredients {
             if let Some(slug) = owners.ingredients.get(line.ingredient.as_str()) {
                 out.ingredients.insert(slug);
             }
         }
-        reached_items.extend(recipe.1.yields.iter().map(|y| y.slug.as_str()));
+        reached_items.extend(recipe.yields.iter().map(|y| y.slug.as_str()));
     }
     let mut products = Vec::new();
     let mut inventory = Vec::new();

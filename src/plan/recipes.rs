@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use foldhash::HashSet;
-
 use chrono::NaiveDate;
+use foldhash::HashSet;
 use rust_decimal::Decimal;
 
 use super::PlanError;
