@@ -181,7 +181,7 @@ fn prepare<'d, 'r>(decision: &'d Decision, records: &'r Records) -> Prepared<'d,
         } => Prepared::New {
             event,
             hash,
-            chunks: chunks(positions.iter().map(|&i| Member::of(&records.list[i]))),
+            chunks: chunks(positions.iter().map(|&i| Member::at(records, i))),
         },
     }
 }
@@ -297,7 +297,7 @@ pub fn freeze_amendment(
     now: &str,
 ) -> Result<PlanMeta, StoreError> {
     let (positions, hash) = event_inputs(catalog, &Owners::new(catalog), records, event)?;
-    let chunks = chunks(positions.iter().map(|&i| Member::of(&records.list[i])));
+    let chunks = chunks(positions.iter().map(|&i| Member::at(records, i)));
     write_plan(&mut Writer::new(tx), &chunks, event, now, hash)
 }
 
@@ -327,13 +327,16 @@ struct Member<'r> {
 }
 
 impl<'r> Member<'r> {
-    fn of(record: &'r StoredRecord) -> Member<'r> {
+    /// The record at `position` of `records`.
+    fn at(records: &'r Records, position: usize) -> Member<'r> {
+        let record = &records.list[position];
+        let (id, bucket) = records.identity(position);
         Member {
             table: record.table,
             key: &record.key,
             body: &record.body,
-            id: content_id(record.table, &record.key, &record.hash),
-            bucket: bucket(record.table, &record.key),
+            id,
+            bucket,
         }
     }
 

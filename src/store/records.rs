@@ -121,6 +121,9 @@ pub struct Records {
     by_key: HashMap<&'static str, HashMap<String, usize>>,
     /// Each record's rank in (table name, key) order, the order an input hash reads.
     rank: Vec<u32>,
+    /// Each record's [`content_id`] and [`bucket`], made once (every plan that holds the
+    /// record needs them).
+    identities: Vec<([u8; 16], u8)>,
     products_at: usize,
     inventory_at: usize,
 }
@@ -200,13 +203,30 @@ impl Records {
         for (n, i) in order.into_iter().enumerate() {
             rank[i] = n as u32;
         }
+        let identities = {
+            use rayon::prelude::*;
+            list.par_iter()
+                .map(|r| {
+                    (
+                        content_id(r.table, &r.key, &r.hash),
+                        bucket(r.table, &r.key),
+                    )
+                })
+                .collect()
+        };
         Ok(Records {
             list,
             by_key,
             rank,
+            identities,
             products_at,
             inventory_at,
         })
+    }
+
+    /// The [`content_id`] and [`bucket`] of the record at `position` in `list`.
+    pub fn identity(&self, position: usize) -> ([u8; 16], u8) {
+        self.identities[position]
     }
 
     fn position(&self, table: &'static str, key: &str) -> Option<usize> {
