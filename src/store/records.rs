@@ -3,7 +3,7 @@
 //! import (which compares hashes) and freeze (which picks an event's records by position).
 
 use foldhash::HashMap;
-
+use rayon::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -104,7 +104,6 @@ fn all<'a, T: Serialize + Sync + 'a>(
     table: &'static str,
     rows: impl Iterator<Item = (String, &'a str, &'a T)>,
 ) -> Result<Vec<StoredRecord>, StoreError> {
-    use rayon::prelude::*;
     let rows: Vec<(String, &str, &T)> = rows.collect();
     rows.into_par_iter()
         .map(|(key, name, value)| record(table, key, name, value))
@@ -193,6 +192,12 @@ impl Records {
                 .values()
                 .map(|r| (r.slug.clone(), &*r.name, r)),
         )?);
+        Ok(Records::indexed(list, products_at, inventory_at))
+    }
+
+    /// `list` with its lookups: positions by table and key, ranks in input-hash order, and
+    /// each record's content id and bucket.
+    fn indexed(list: Vec<StoredRecord>, products_at: usize, inventory_at: usize) -> Records {
         let mut by_key: HashMap<&'static str, HashMap<String, usize>> = HashMap::default();
         for (i, r) in list.iter().enumerate() {
             by_key.entry(r.table).or_default().insert(r.key.clone(), i);
@@ -203,25 +208,23 @@ impl Records {
         for (n, i) in order.into_iter().enumerate() {
             rank[i] = n as u32;
         }
-        let identities = {
-            use rayon::prelude::*;
-            list.par_iter()
-                .map(|r| {
-                    (
-                        content_id(r.table, &r.key, &r.hash),
-                        bucket(r.table, &r.key),
-                    )
-                })
-                .collect()
-        };
-        Ok(Records {
+        let identities = list
+            .par_iter()
+            .map(|r| {
+                (
+                    content_id(r.table, &r.key, &r.hash),
+                    bucket(r.table, &r.key),
+                )
+            })
+            .collect();
+        Records {
             list,
             by_key,
             rank,
             identities,
             products_at,
             inventory_at,
-        })
+        }
     }
 
     /// The [`content_id`] and [`bucket`] of the record at `position` in `list`.
