@@ -418,7 +418,10 @@ impl Loader {
                 None => self.mark_broken("ingredients", &node),
             }
         }
-        self.completed("ingredients", catalog.ingredients.keys());
+        self.completed(
+            "ingredients",
+            catalog.ingredients.keys().map(String::as_str),
+        );
         for node in rows("materials", &mut tables) {
             match self.material(&node) {
                 Some((record, loc)) => {
@@ -433,7 +436,7 @@ impl Loader {
                 None => self.mark_broken("materials", &node),
             }
         }
-        self.completed("materials", catalog.materials.keys());
+        self.completed("materials", catalog.materials.keys().map(String::as_str));
         for node in rows("suppliers", &mut tables) {
             match self.supplier(&node) {
                 Some((record, loc)) => {
@@ -542,7 +545,7 @@ impl Loader {
                 }
             }
         }
-        self.completed("recipes", catalog.recipes.keys());
+        self.completed("recipes", catalog.recipes.keys().map(String::as_str));
         self.completed("items", catalog.items().into_keys());
         let mut bundle_edges: Vec<(String, String, Loc)> = Vec::new();
         for node in rows("bundles", &mut tables) {
@@ -559,7 +562,7 @@ impl Loader {
                 None => self.mark_broken("bundles", &node),
             }
         }
-        self.completed("bundles", catalog.bundles.keys());
+        self.completed("bundles", catalog.bundles.keys().map(String::as_str));
         for node in rows("events", &mut tables) {
             if let Some((event, loc)) = self.event(&node) {
                 self.insert_unique(
@@ -667,12 +670,8 @@ impl Loader {
     }
 
     /// Records that every record of `table` is converted: these are its slugs.
-    fn completed<'s>(
-        &mut self,
-        table: &'static str,
-        slugs: impl Iterator<Item = &'s (impl AsRef<str> + ?Sized + 's)>,
-    ) {
-        let slugs = slugs.map(|s| s.as_ref().to_owned()).collect();
+    fn completed<'s>(&mut self, table: &'static str, slugs: impl Iterator<Item = &'s str>) {
+        let slugs = slugs.map(str::to_owned).collect();
         self.complete.insert(table, slugs);
     }
 
