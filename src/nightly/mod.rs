@@ -6,23 +6,18 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Diagnostic, Event, LoadOptions};
-use crate::plan::compute::BATCH;
-use crate::plan::rollup::Rollup;
-use crate::plan::{Engine, Job, PlanError, PlanResult};
-use crate::report::{
-    self, Manifest, Per, RenderFailure, ReportError, Reports, RunContext, RunInfo,
-};
+use crate::plan::{Engine, Job, PlanError};
+use crate::report::{Manifest, Per, ReportError, Reports, RunContext, RunInfo};
 use crate::store::{self, Frozen, ImportSummary, Store, StoreError};
 
 mod held;
 mod outputs;
+mod planning;
 mod results;
 mod verdict;
 
@@ -229,12 +224,6 @@ fn select_events<'c>(
     Ok(events)
 }
 
-/// What the run keeps of one plan once its reports are written.
-struct Outcome {
-    report: EventReport,
-    plan: Option<Arc<PlanResult>>,
-}
-
 /// The reports of a run, split by what they are rendered from.
 struct Selected<'r> {
     per_plan: Vec<&'r Manifest>,
@@ -375,81 +364,25 @@ fn run_stages(
         name: "plan",
         total: jobs.len(),
     });
-    let (mut compute_ms, mut store_ms, mut render_ms) = (0.0, 0.0, 0.0);
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
-    let mut rollup = Rollup::default();
     let held = held::HeldChanges::of(options, &loaded.catalog, &frozen)?;
-    let mut db = Store::open(&options.db)?;
-    for (batch, chunk) in jobs.chunks(BATCH).enumerate() {
-        let started = Instant::now();
-        let mut computed = engine.compute_batch(chunk)?;
-        for (offset, slot) in computed.iter_mut().enumerate() {
-            let position = batch * BATCH + offset;
-            if let Some(snapshot) = held.snapshots.get(&position) {
-                *slot = crate::plan::compute_held(snapshot, engine.index())?;
-            }
-            let event = &frozen[position].event;
-            if let Some(warning) = held.warnings.get(event) {
-                slot.result.warnings.insert(0, warning.clone());
-            }
-            slot.result.progress = held.progress.get(event).cloned();
-        }
-        compute_ms += ms(started);
-        let started = Instant::now();
-        // The roll-up takes each event's needs as it is computed (batches and the plans in
-        // them are in date order); the plans are freed batch by batch.
-        let mut plans = Vec::with_capacity(computed.len());
-        for (offset, c) in computed.into_iter().enumerate() {
-            let position = u32::try_from(batch * BATCH + offset).unwrap_or(u32::MAX);
-            for mut need in c.needs {
-                need.event = position;
-                rollup.add(need);
-            }
-            plans.push(Arc::new(c.result));
-        }
-        let known = results::known(&db, &plans)?;
-        store_ms += ms(started);
-        // The results are written on a thread of their own while the reports render: SQLite
-        // writes on one core, rendering takes the others. Each holds its own handle on every
-        // plan and lets go of it when done, so a plan is freed once it is both stored and
-        // rendered.
-        let started = Instant::now();
-        let db = &mut db;
-        let for_writer = plans.clone();
-        let now = &now;
-        let (stored, rendered) = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || {
-                let started = Instant::now();
-                results::write(db, for_writer, known, now).map(|stored| (stored, ms(started)))
-            });
-            let rendered = plans
-                .into_par_iter()
-                .zip(&frozen[batch * BATCH..])
-                .map(|(plan, frozen)| {
-                    let outcome = render_plan(options, &reports, &selected, plan, frozen)?;
-                    progress(Step::Done(format!("{} planned", outcome.report.event)));
-                    Ok(outcome)
-                })
-                .collect::<Result<Vec<Outcome>, RunError>>();
-            (writer.join(), rendered)
-        });
-        render_ms += ms(started);
-        let ((ids, new), writing_ms) = stored.map_err(|_| RunError::Io {
-            path: options.db.clone(),
-            source: std::io::Error::other("the thread storing plan results stopped"),
-        })??;
-        store_ms += writing_ms;
-        out.stored_results += new;
-        let mut rendered = rendered?;
-        for (outcome, id) in rendered.iter_mut().zip(ids) {
-            outcome.report.computation_id = id;
-        }
-        outcomes.extend(rendered);
-    }
-    drop(db);
-    timings.insert("compute", compute_ms);
-    timings.insert("store", store_ms);
-    timings.insert("render", render_ms);
+    let planned = planning::plan_all(
+        &planning::Stage {
+            options,
+            progress,
+            reports: &reports,
+            selected: &selected,
+            engine: &engine,
+            frozen: &frozen,
+            held: &held,
+            now: &now,
+        },
+        &jobs,
+    )?;
+    out.stored_results += planned.stored_results;
+    timings.insert("compute", planned.compute_ms);
+    timings.insert("store", planned.store_ms);
+    timings.insert("render", planned.render_ms);
+    let (outcomes, rollup) = (planned.outcomes, planned.rollup);
 
     let started = Instant::now();
     let mut plans = Vec::new();
@@ -559,94 +492,4 @@ fn import_and_freeze(
     }
     timings.insert("freeze", ms(started));
     Ok((import, frozen))
-}
-
-/// Renders and writes the `per: plan` reports of one computed plan.
-fn render_plan(
-    options: &RunOptions,
-    reports: &Reports,
-    selected: &Selected<'_>,
-    plan: Arc<PlanResult>,
-    frozen: &Frozen,
-) -> Result<Outcome, RunError> {
-    let started = Instant::now();
-    let context = report::plan_context(Arc::clone(&plan));
-    let mut files = Vec::new();
-    for manifest in &selected.per_plan {
-        let path = reports
-            .output_path(manifest, &context)
-            .map_err(RunError::Render)?;
-        let file =
-            crate::AtomicFile::create_inside(&options.out, &path).map_err(RunError::Write)?;
-        reports
-            .render_into(manifest, context.clone(), file)
-            .map_err(|failure| match failure {
-                RenderFailure::Report(error) => RunError::Render(error),
-                RenderFailure::Write(error) => RunError::Write(error),
-            })?
-            .commit()
-            .map_err(RunError::Write)?;
-        files.push(path.display().to_string());
-    }
-    drop(context);
-    let p = &*plan;
-    let report = EventReport {
-        event: p.event.slug.clone(),
-        name: p.event.name.clone(),
-        date: p.event.date,
-        plan_id: frozen.plan.id,
-        // Set once the results are stored (they are written while this renders).
-        computation_id: 0,
-        reused: frozen.reused,
-        held: frozen.held,
-        input_hash: frozen.plan.input_hash.clone(),
-        feasible: p.feasibility.feasible,
-        verdict: p.feasibility.status,
-        counts: BTreeMap::from([
-            ("batches", p.batches.len()),
-            ("recipes", p.recipes.len()),
-            ("ingredients", p.ingredients.len()),
-            ("shopping_lines", p.shopping.len()),
-            (
-                "to_buy",
-                p.shopping
-                    .iter()
-                    .filter(|s| s.status == crate::plan::kinds::ShoppingStatus::Buy)
-                    .count(),
-            ),
-            ("bundle_targets", p.assembly.len()),
-            ("blockers", p.feasibility.blockers.len()),
-            ("warnings", p.warnings.len()),
-        ]),
-        // The plan's warnings, and what the run's day says about its schedule (plan.json
-        // stays a function of the plan: it does not know the day it is read on).
-        warnings: p
-            .warnings
-            .iter()
-            .cloned()
-            .chain(crate::plan::schedule::overdue(
-                &p.schedule,
-                &p.shopping,
-                options.now.date_naive(),
-            ))
-            .collect(),
-        blockers: p
-            .feasibility
-            .blockers
-            .iter()
-            .take(verdict::BLOCKERS_LISTED)
-            .cloned()
-            .collect(),
-        blockers_omitted: p
-            .feasibility
-            .blockers
-            .len()
-            .saturating_sub(verdict::BLOCKERS_LISTED),
-        files,
-        timings_ms: BTreeMap::from([("render", ms(started))]),
-    };
-    Ok(Outcome {
-        report,
-        plan: selected.keep_plans.then_some(plan),
-    })
 }
