@@ -21,6 +21,7 @@ pub mod kinds;
 pub mod kitchen;
 pub mod memo;
 pub mod nesting;
+pub mod num;
 pub mod persist;
 pub mod progress;
 pub mod recipes;

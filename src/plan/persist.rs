@@ -56,10 +56,7 @@ pub fn journal_hash(plan: &PlanResult) -> String {
 
 /// A decimal as (REAL, exact TEXT).
 fn pair(value: Decimal) -> (f64, String) {
-    (
-        value.to_f64().unwrap_or(f64::NAN),
-        value.normalize().to_string(),
-    )
+    (value.to_f64().unwrap_or(f64::NAN), Num(value).exact_text())
 }
 
 fn real(value: Num) -> Value {
@@ -67,7 +64,7 @@ fn real(value: Num) -> Value {
 }
 
 fn exact(value: Num) -> Value {
-    Value::Text(value.0.normalize().to_string())
+    Value::Text(value.exact_text())
 }
 
 fn maybe(value: Option<Num>) -> [Value; 2] {
@@ -224,9 +221,9 @@ fn sources_json(sources: &[Source], paths: &mut PathIds) -> String {
             json.push(',');
         }
         json.push('[');
-        json.push_str(&paths.id(path).to_string());
+        super::num::push_count(&mut json, paths.id(path) as u64);
         json.push_str(",\"");
-        json.push_str(&qty.0.normalize().to_string());
+        qty.write_exact(&mut json);
         json.push_str("\",\"");
         json.push_str(unit.symbol());
         json.push_str("\"]");

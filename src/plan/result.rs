@@ -6,52 +6,17 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::kinds::{
     AssemblyStatus, BlockerKind, LineKind, ProductionStatus, ShoppingStatus, TargetKind, Verdict,
 };
+pub use super::num::Num;
 use crate::catalog::Unit;
 use crate::store::PlanMeta;
 
 /// Version of the PlanResult JSON layout.
 pub const SCHEMA_VERSION: u32 = 3;
-
-/// An exact quantity that serialises as a JSON number rounded to 6 decimal places.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Num(pub Decimal);
-
-impl Serialize for Num {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Rounding is needed only past six places (most quantities have fewer).
-        let exact = if self.0.scale() > 6 {
-            self.0.round_dp(6)
-        } else {
-            self.0
-        };
-        let rounded = exact.normalize();
-        // Normalised, a whole number has no places.
-        if rounded.scale() == 0
-            && let Some(whole) = rounded.to_i64()
-        {
-            return serializer.serialize_i64(whole);
-        }
-        serializer.serialize_f64(rounded.to_f64().unwrap_or(0.0))
-    }
-}
-
-impl From<Decimal> for Num {
-    fn from(value: Decimal) -> Self {
-        Num(value)
-    }
-}
-
-impl From<u64> for Num {
-    fn from(value: u64) -> Self {
-        Num(Decimal::from(value))
-    }
-}
 
 /// The computed plan of one event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
