@@ -18,6 +18,11 @@ pub struct Num(pub Decimal);
 /// Powers of ten up to the places a number is serialised with, exact as f64.
 const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
 
+/// Powers of ten exact as f64, for [`Num::to_f64`].
+const POW10_EXACT: [f64; 16] = [
+    1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
 /// Below 2⁵⁰ a mantissa and its quotient by a power of ten convert to f64 as the decimal
 /// path does (the quotient correctly rounded).
 const FAST_MANTISSA: i64 = 1 << 50;
@@ -58,6 +63,18 @@ impl Num {
         push_digits(out, magnitude / scale, 1);
         out.push('.');
         push_digits(out, magnitude % scale, places as usize);
+    }
+
+    /// The nearest f64, as `Decimal::to_f64` gives it (the REAL columns).
+    pub fn to_f64(self) -> f64 {
+        let places = self.0.scale();
+        if let Some(&power) = POW10_EXACT.get(places as usize)
+            && let Ok(mantissa) = i64::try_from(self.0.mantissa())
+            && mantissa.abs() < FAST_MANTISSA
+        {
+            return mantissa as f64 / power;
+        }
+        self.0.to_f64().unwrap_or(f64::NAN)
     }
 
     /// The exact decimal text ([`Num::write_exact`]).
@@ -162,6 +179,8 @@ mod tests {
             _ => assert_eq!(json, by_decimal, "{value}"),
         }
         assert_eq!(num.exact_text(), value.normalize().to_string(), "{value}");
+        let real = value.to_f64().unwrap_or(f64::NAN);
+        assert_eq!(num.to_f64().to_bits(), real.to_bits(), "{value}");
     }
 
     #[test]
@@ -201,7 +220,7 @@ mod tests {
             mantissa in any::<i64>(),
             small in -10_000_000i64..10_000_000,
             fast in -FAST_MANTISSA..FAST_MANTISSA,
-            places in 0u32..=12,
+            places in 0u32..=18,
         ) {
             same(Decimal::new(mantissa, places));
             same(Decimal::new(small, places));

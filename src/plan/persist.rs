@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use rusqlite::types::Value;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use super::result::{Num, PlanResult, Source};
 use crate::store::results::{Computation, ResultRows, ResultTable};
@@ -56,11 +55,11 @@ pub fn journal_hash(plan: &PlanResult) -> String {
 
 /// A decimal as (REAL, exact TEXT).
 fn pair(value: Decimal) -> (f64, String) {
-    (value.to_f64().unwrap_or(f64::NAN), Num(value).exact_text())
+    (Num(value).to_f64(), Num(value).exact_text())
 }
 
 fn real(value: Num) -> Value {
-    Value::Real(value.0.to_f64().unwrap_or(f64::NAN))
+    Value::Real(value.to_f64())
 }
 
 fn exact(value: Num) -> Value {
