@@ -251,8 +251,10 @@ fn cell(value: &Value) -> String {
 }
 
 fn write_record(cells: &[String]) -> Result<String, Error> {
+    // One line: a small buffer (the default is 8 KB, zeroed for every line of a sheet).
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(256)
         .from_writer(Vec::new());
     writer
         .write_record(cells)

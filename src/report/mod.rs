@@ -391,19 +391,30 @@ fn markdown_formatter(
     value: &Value,
 ) -> Result<(), minijinja::Error> {
     if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == MARKDOWN) {
-        let text = if value.is_undefined() || value.is_none() {
-            String::new()
-        } else {
-            value.to_string()
-        };
-        if value.is_safe() {
-            return out.write_str(&text).map_err(minijinja::Error::from);
+        if value.is_undefined() || value.is_none() {
+            return Ok(());
         }
-        return out
-            .write_str(&text.replace('<', "&lt;").replace('>', "&gt;"))
-            .map_err(minijinja::Error::from);
+        let escape = !value.is_safe();
+        return match value.as_str() {
+            Some(text) => write_markdown(out, text, escape),
+            None => write_markdown(out, &value.to_string(), escape),
+        };
     }
     minijinja::escape_formatter(out, state, value)
+}
+
+/// Writes `text`, with `<` and `>` as entities when `escape`.
+fn write_markdown(
+    out: &mut minijinja::Output<'_>,
+    text: &str,
+    escape: bool,
+) -> Result<(), minijinja::Error> {
+    let written = if escape && text.contains(['<', '>']) {
+        out.write_str(&text.replace('<', "&lt;").replace('>', "&gt;"))
+    } else {
+        out.write_str(text)
+    };
+    written.map_err(minijinja::Error::from)
 }
 
 /// The error of a report that ran out of fuel or output room, naming the report.
