@@ -93,21 +93,27 @@ fn rounded(millionths: i64, places: u32) -> i64 {
 /// A count of 10^-places written out with `places` decimals, or with trailing zeros
 /// dropped when `trim`.
 fn written(count: i64, places: u32, trim: bool) -> String {
-    let unit = 10_i64.pow(places);
-    let (whole, fraction) = (count.abs() / unit, count.abs() % unit);
-    let sign = if count < 0 { "-" } else { "" };
-    let mut text = format!("{sign}{whole}");
-    if places > 0 {
-        let digits = format!("{fraction:0width$}", width = places as usize);
-        let digits = if trim {
-            digits.trim_end_matches('0')
-        } else {
-            &digits
-        };
-        if !digits.is_empty() {
-            text.push('.');
-            text.push_str(digits);
-        }
+    let unit = 10_u64.pow(places);
+    let (whole, mut fraction) = (count.unsigned_abs() / unit, count.unsigned_abs() % unit);
+    let mut text = String::with_capacity(24);
+    if count < 0 {
+        text.push('-');
+    }
+    crate::plan::num::push_count(&mut text, whole);
+    // At most six places (see `fast`).
+    let mut digits = [b'0'; 6];
+    let places = (places as usize).min(digits.len());
+    for digit in digits[..places].iter_mut().rev() {
+        *digit = b'0' + (fraction % 10) as u8;
+        fraction /= 10;
+    }
+    let mut end = places;
+    while trim && end > 0 && digits[end - 1] == b'0' {
+        end -= 1;
+    }
+    if end > 0 {
+        text.push('.');
+        text.extend(digits[..end].iter().map(|&d| char::from(d)));
     }
     text
 }
@@ -162,17 +168,20 @@ fn num(state: &State, value: Value) -> Result<String, Error> {
 
 /// A quantity with its unit: `{{ 2.5 | qty("cup") }}` → `2.5 cup`. Counted things read as
 /// a baker says them: `4½ each`, `¾ each`.
-fn qty(state: &State, value: Value, unit: Option<String>) -> Result<String, Error> {
-    if unit.as_deref() == Some("each")
+fn qty(state: &State, value: Value, unit: Option<&str>) -> Result<String, Error> {
+    if unit == Some("each")
         && let Some(counted) = decimal(&value).and_then(fraction)
     {
         return Ok(format!("{counted} each"));
     }
-    let amount = num(state, value)?;
-    Ok(match unit.filter(|u| !u.is_empty()) {
-        Some(unit) if !amount.is_empty() => format!("{amount} {unit}"),
-        _ => amount,
-    })
+    let mut amount = num(state, value)?;
+    if let Some(unit) = unit.filter(|u| !u.is_empty())
+        && !amount.is_empty()
+    {
+        amount.push(' ');
+        amount.push_str(unit);
+    }
+    Ok(amount)
 }
 
 /// A count with a quarter, half or three-quarter part as a fraction glyph (`4½`); `None`
@@ -281,6 +290,38 @@ fn csv_row(value: Value) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `written` by plain formatting.
+    fn written_naive(count: i64, places: u32, trim: bool) -> String {
+        let unit = 10_i64.pow(places);
+        let sign = if count < 0 { "-" } else { "" };
+        let whole = format!("{sign}{}", count.abs() / unit);
+        if places == 0 {
+            return whole;
+        }
+        let digits = format!("{:0width$}", count.abs() % unit, width = places as usize);
+        let digits = if trim {
+            digits.trim_end_matches('0')
+        } else {
+            &digits
+        };
+        if digits.is_empty() {
+            whole
+        } else {
+            format!("{whole}.{digits}")
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_counts_read_as_plain_formatting_writes_them(
+            count in -1_000_000_000_000_000i64..1_000_000_000_000_000,
+            places in 0u32..=6,
+            trim: bool,
+        ) {
+            proptest::prop_assert_eq!(written(count, places, trim), written_naive(count, places, trim));
+        }
+    }
 
     fn render(template: &str, ctx: Value) -> String {
         let mut env = Environment::new();
