@@ -18,6 +18,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::PlanError;
 use super::kinds::LineKind;
 use crate::catalog::Unit;
+use crate::catalog::units::WORKING_SCALE;
 
 /// Fixed-point scale of line quantities: 10⁹ per unit.
 pub const SCALE: u32 = 9;
@@ -50,6 +51,51 @@ pub fn to_fixed(value: Decimal) -> Option<i64> {
         return i64::try_from(units).ok();
     }
     (value * Decimal::from(1_000_000_000u64)).round().to_i64()
+}
+
+/// `a × b` rounded to [`WORKING_SCALE`] places, as fixed-point units (what a contribution
+/// line carries), or `None` beyond ±[`MAX_AMOUNT`]. Exactly
+/// `a.checked_mul(b).map(|q| q.round_dp(WORKING_SCALE)).and_then(to_fixed)`, in 128-bit
+/// integers where the decimal product is exact (nearly every line of a plan; the tests
+/// compare the two).
+pub fn fixed_product(a: Decimal, b: Decimal) -> Option<i64> {
+    let places = a.scale() + b.scale();
+    if places <= 28
+        && let Some(product) = a.mantissa().checked_mul(b.mantissa())
+        && product.unsigned_abs() < 1 << 96
+    {
+        let (product, places) = if places > WORKING_SCALE {
+            (half_even(product, places - WORKING_SCALE), WORKING_SCALE)
+        } else {
+            (product, places)
+        };
+        let limit = i128::from(MAX_AMOUNT) * 10_i128.pow(places);
+        if product.abs() > limit {
+            return None;
+        }
+        if places <= SCALE {
+            return i64::try_from(product * 10_i128.pow(SCALE - places)).ok();
+        }
+        // `to_fixed` multiplies by 10⁹ first: exact while that product fits 96 bits.
+        if product.unsigned_abs() < (1 << 96) / 1_000_000_000 {
+            return i64::try_from(half_even(product, places - SCALE)).ok();
+        }
+    }
+    a.checked_mul(b)
+        .map(|q| q.round_dp(WORKING_SCALE))
+        .and_then(to_fixed)
+}
+
+/// `value` × 10^−`places`, rounded half to even (as `Decimal::round_dp` rounds).
+fn half_even(value: i128, places: u32) -> i128 {
+    let unit = 10_i128.pow(places);
+    let (quotient, rest) = (value / unit, value % unit);
+    let twice = rest.abs() * 2;
+    if twice > unit || (twice == unit && quotient % 2 != 0) {
+        quotient + value.signum()
+    } else {
+        quotient
+    }
 }
 
 /// Fixed-point units back to a decimal.
@@ -328,6 +374,51 @@ fn i64s(frame: &DataFrame, name: &str) -> PolarsResult<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixed_product_by_decimals(a: Decimal, b: Decimal) -> Option<i64> {
+        a.checked_mul(b)
+            .map(|q| q.round_dp(WORKING_SCALE))
+            .and_then(to_fixed)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn a_fixed_product_is_the_decimal_product_rounded(
+            a in -10_000_000_000_000i64..10_000_000_000_000,
+            b in -1_000_000_000i64..1_000_000_000,
+            wide in proptest::prelude::any::<i64>(),
+            a_places in 0u32..=14,
+            b_places in 0u32..=14,
+        ) {
+            for (a, b) in [(a, b), (wide, b), (a, wide), (a / 7 * 5, 5)] {
+                let (a, b) = (Decimal::new(a, a_places), Decimal::new(b, b_places));
+                proptest::prop_assert_eq!(fixed_product(a, b), fixed_product_by_decimals(a, b), "{} × {}", a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn ties_round_to_even_as_decimals_do() {
+        for (a, b) in [
+            ("0.0000000005", "1"),
+            ("0.0000000015", "1"),
+            ("-0.0000000025", "1"),
+            ("0.0000000000005", "1"),
+            ("0.0000000000015", "3"),
+            ("999999999.9999999995", "1"),
+            ("1000000000", "1"),
+            ("1000000000.0000000001", "1"),
+            ("-1000000000", "1"),
+        ] {
+            let (a, b): (Decimal, Decimal) = (a.parse().expect("a"), b.parse().expect("b"));
+            assert_eq!(
+                fixed_product(a, b),
+                fixed_product_by_decimals(a, b),
+                "{a} × {b}"
+            );
+        }
+    }
 
     fn line(event: u32, id: u32, path: u32, qty: i64) -> Line {
         Line::new(event, LineKind::Ingredient, id, Unit::G, path, qty)

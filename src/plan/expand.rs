@@ -12,14 +12,14 @@ use std::sync::OnceLock;
 use rust_decimal::Decimal;
 
 use super::PlanError;
-use super::aggregate::{Line, to_fixed};
+use super::aggregate::{Line, fixed_product};
 use super::batches::Root;
 use super::index::Index;
 use super::kinds::LineKind;
 use super::memo::{self, Dag, Expansion, Memo, Use};
 use super::recipes::Production;
 use crate::catalog::Unit;
-use crate::catalog::units::{WORKING_SCALE, convert_unrounded};
+use crate::catalog::units::convert_unrounded;
 
 /// An ingredient in the unit its use is counted in: the reporting unit, or the line's own
 /// unit when it cannot be converted.
@@ -235,20 +235,15 @@ pub fn contributions<'a>(
             }
             let path = paths.group_id(item, id, g as u32);
             for used in &group.uses {
-                let qty = used
-                    .qty
-                    .checked_mul(batches)
-                    .map(|q| q.round_dp(WORKING_SCALE))
-                    .and_then(to_fixed)
-                    .ok_or_else(|| {
-                        PlanError::TooLarge(format!(
-                            "{} batches of {} need more {} than bakeplan counts ({} at most)",
-                            root.batches.normalize(),
-                            root.recipe.slug,
-                            index.ingredient_at(used.key.0).slug,
-                            super::aggregate::MAX_AMOUNT
-                        ))
-                    })?;
+                let qty = fixed_product(used.qty, batches).ok_or_else(|| {
+                    PlanError::TooLarge(format!(
+                        "{} batches of {} need more {} than bakeplan counts ({} at most)",
+                        root.batches.normalize(),
+                        root.recipe.slug,
+                        index.ingredient_at(used.key.0).slug,
+                        super::aggregate::MAX_AMOUNT
+                    ))
+                })?;
                 lines.push(Line::new(
                     event_number,
                     LineKind::Ingredient,

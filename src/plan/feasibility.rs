@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::PlanError;
-use super::aggregate::{from_fixed, to_fixed};
+use super::aggregate::{fixed_product, from_fixed};
 use super::explode::{Bundles, Content, Needs};
 use super::index::Index;
 use super::kinds::{
@@ -20,7 +20,6 @@ use super::result::{
     ShoppingRow,
 };
 use super::stock::Stock;
-use crate::catalog::units::WORKING_SCALE;
 use crate::catalog::{BundleLine, Event, Stocked, Target, Unit};
 
 /// Whether stock covers each recipe's own ingredient lines, recipes in production order,
@@ -61,13 +60,9 @@ pub fn production_rows(
                     Ok(value) => (ingredient.reporting_unit, value),
                     Err(_) => (line.qty.unit, line.qty.value),
                 };
-                let qty = per_batch
-                    .checked_mul(total)
-                    .map(|q| q.round_dp(WORKING_SCALE))
-                    .and_then(to_fixed)
-                    .ok_or_else(|| {
-                        PlanError::TooLarge(format!("{}: {}", recipe.slug, ingredient.slug))
-                    })?;
+                let qty = fixed_product(per_batch, total).ok_or_else(|| {
+                    PlanError::TooLarge(format!("{}: {}", recipe.slug, ingredient.slug))
+                })?;
                 let entry = uses.entry((id, unit)).or_default();
                 *entry = entry.saturating_add(qty);
             }
