@@ -50,9 +50,11 @@ pub(super) struct Planned {
     pub(super) rollup: Rollup,
     /// How many plans' results were new to the database.
     pub(super) stored_results: usize,
-    /// Milliseconds spent computing, storing (on the writer's thread) and rendering.
+    /// Milliseconds spent computing.
     pub(super) compute_ms: f64,
+    /// Milliseconds the writer's thread spent storing (overlapping the other two).
     pub(super) store_ms: f64,
+    /// Milliseconds spent rendering.
     pub(super) render_ms: f64,
 }
 
@@ -92,15 +94,7 @@ pub(super) fn plan_all(stage: &Stage<'_>, jobs: &[Job<'_>]) -> Result<Planned, R
                 break;
             }
             let started = Instant::now();
-            let rendered = plans
-                .into_par_iter()
-                .zip(&stage.frozen[batch * BATCH..])
-                .map(|(plan, frozen)| {
-                    let outcome = render_plan(stage, plan, frozen)?;
-                    (stage.progress)(Step::Done(format!("{} planned", outcome.report.event)));
-                    Ok(outcome)
-                })
-                .collect::<Result<Vec<Outcome>, RunError>>();
+            let rendered = render_batch(stage, batch, plans);
             planned.render_ms += ms(started);
             match rendered {
                 Ok(rendered) => planned.outcomes.extend(rendered),
@@ -122,8 +116,25 @@ pub(super) fn plan_all(stage: &Stage<'_>, jobs: &[Job<'_>]) -> Result<Planned, R
         outcome.report.computation_id = *id;
     }
     planned.stored_results = stored.new;
-    planned.store_ms += stored.ms;
+    planned.store_ms = stored.ms;
     Ok(planned)
+}
+
+/// Renders the reports of one batch's plans, in parallel, in job order.
+fn render_batch(
+    stage: &Stage<'_>,
+    batch: usize,
+    plans: Vec<Arc<PlanResult>>,
+) -> Result<Vec<Outcome>, RunError> {
+    plans
+        .into_par_iter()
+        .zip(&stage.frozen[batch * BATCH..])
+        .map(|(plan, frozen)| {
+            let outcome = render_plan(stage, plan, frozen)?;
+            (stage.progress)(Step::Done(format!("{} planned", outcome.report.event)));
+            Ok(outcome)
+        })
+        .collect()
 }
 
 /// Stores each batch handed over, in order, until the hand-over closes.

@@ -28,7 +28,7 @@ pub(super) fn known(
 }
 
 /// Writes the plans not `known` in one transaction, returning each plan's computation id
-/// in order and how many were new. Runs on its own thread while the reports render; each
+/// in order and how many were new. Runs on the writer's thread (`planning`); each
 /// plan's rows are made just before they are written and dropped after, so a batch's rows
 /// are never all in memory at once.
 pub(super) fn write(

@@ -81,6 +81,11 @@ pub fn fixed_product(a: Decimal, b: Decimal) -> Option<i64> {
             return i64::try_from(half_even(product, places - SCALE)).ok();
         }
     }
+    fixed_product_by_decimals(a, b)
+}
+
+/// [`fixed_product`] in decimal arithmetic, for any operands.
+fn fixed_product_by_decimals(a: Decimal, b: Decimal) -> Option<i64> {
     a.checked_mul(b)
         .map(|q| q.round_dp(WORKING_SCALE))
         .and_then(to_fixed)
@@ -374,12 +379,6 @@ fn i64s(frame: &DataFrame, name: &str) -> PolarsResult<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixed_product_by_decimals(a: Decimal, b: Decimal) -> Option<i64> {
-        a.checked_mul(b)
-            .map(|q| q.round_dp(WORKING_SCALE))
-            .and_then(to_fixed)
-    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
