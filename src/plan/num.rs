@@ -15,10 +15,7 @@ use serde::{Serialize, Serializer};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Num(pub Decimal);
 
-/// Powers of ten up to the places a number is serialised with, exact as f64.
-const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
-
-/// Powers of ten exact as f64, for [`Num::to_f64`].
+/// Powers of ten exact as f64.
 const POW10_EXACT: [f64; 16] = [
     1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
@@ -93,7 +90,7 @@ impl Num {
             return if places == 0 {
                 Json::Whole(mantissa)
             } else {
-                Json::Real(mantissa as f64 / POW10[places as usize])
+                Json::Real(mantissa as f64 / POW10_EXACT[places as usize])
             };
         }
         self.json_by_decimal()
@@ -124,7 +121,7 @@ pub fn push_count(out: &mut String, n: u64) {
 }
 
 /// Appends `n` in decimal digits, zero-padded to `width`.
-fn push_digits(out: &mut String, mut n: u64, width: usize) {
+pub fn push_digits(out: &mut String, mut n: u64, width: usize) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     while n > 0 || digits.len() - start < width {

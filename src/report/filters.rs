@@ -93,27 +93,22 @@ fn rounded(millionths: i64, places: u32) -> i64 {
 /// A count of 10^-places written out with `places` decimals, or with trailing zeros
 /// dropped when `trim`.
 fn written(count: i64, places: u32, trim: bool) -> String {
+    use crate::plan::num::push_digits;
     let unit = 10_u64.pow(places);
     let (whole, mut fraction) = (count.unsigned_abs() / unit, count.unsigned_abs() % unit);
+    let mut places = places;
+    while trim && places > 0 && fraction % 10 == 0 {
+        fraction /= 10;
+        places -= 1;
+    }
     let mut text = String::with_capacity(24);
     if count < 0 {
         text.push('-');
     }
-    crate::plan::num::push_count(&mut text, whole);
-    // At most six places (see `fast`).
-    let mut digits = [b'0'; 6];
-    let places = (places as usize).min(digits.len());
-    for digit in digits[..places].iter_mut().rev() {
-        *digit = b'0' + (fraction % 10) as u8;
-        fraction /= 10;
-    }
-    let mut end = places;
-    while trim && end > 0 && digits[end - 1] == b'0' {
-        end -= 1;
-    }
-    if end > 0 {
+    push_digits(&mut text, whole, 1);
+    if places > 0 {
         text.push('.');
-        text.extend(digits[..end].iter().map(|&d| char::from(d)));
+        push_digits(&mut text, fraction, places as usize);
     }
     text
 }
