@@ -365,6 +365,7 @@ fn run_stages(
         total: jobs.len(),
     });
     let held = held::HeldChanges::of(options, &loaded.catalog, &frozen)?;
+    let started = Instant::now();
     let planned = planning::plan_all(
         &planning::Stage {
             options,
@@ -378,6 +379,7 @@ fn run_stages(
         },
         &jobs,
     )?;
+    timings.insert("plan", ms(started));
     out.stored_results += planned.stored_results;
     timings.insert("compute", planned.compute_ms);
     timings.insert("store", planned.store_ms);

@@ -1,15 +1,14 @@
 //! The plan stage of a night: the events computed a batch at a time, each plan's reports
 //! rendered and its results stored.
 //!
-//! SQLite writes on one core. The results are written on a thread of their own that lives
-//! through the whole stage, so a batch's results are stored while the next batch is computed
-//! and rendered instead of the cores waiting for the write at the end of every batch. The
-//! hand-over is a rendezvous: a batch is handed over only once the previous one is written,
-//! so at most one batch waits for the store and memory stays bounded.
+//! SQLite writes on one core. A batch's results are stored while the next batch is computed
+//! and rendered (`rayon::join`), so the cores do not wait for the write at the end of every
+//! batch; the writing is a task of the same thread pool, so `RAYON_NUM_THREADS=N` is the
+//! number of cores the stage uses (a writer thread of its own took a core more). At most two
+//! batches of plans are held: the one being stored and the one being made.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -68,50 +67,44 @@ struct Stored {
 /// Computes, renders and stores every job, a batch at a time.
 pub(super) fn plan_all(stage: &Stage<'_>, jobs: &[Job<'_>]) -> Result<Planned, RunError> {
     let mut db = Store::open(&stage.options.db)?;
-    let (handover, batches) = sync_channel::<Vec<Arc<PlanResult>>>(0);
-    let now = stage.now;
-    let (stored, planned) = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || store_all(&mut db, batches, now));
-        let mut planned = Planned {
-            outcomes: Vec::with_capacity(jobs.len()),
-            rollup: Rollup::default(),
-            stored_results: 0,
-            compute_ms: 0.0,
-            store_ms: 0.0,
-            render_ms: 0.0,
-        };
-        let mut result = Ok(());
-        for (batch, chunk) in jobs.chunks(BATCH).enumerate() {
-            let plans = match compute(stage, batch, chunk, &mut planned) {
-                Ok(plans) => plans,
-                Err(error) => {
-                    result = Err(error);
-                    break;
-                }
-            };
-            if handover.send(plans.clone()).is_err() {
-                // The writer stopped on an error: it is reported below.
-                break;
-            }
-            let started = Instant::now();
-            let rendered = render_batch(stage, batch, plans);
-            planned.render_ms += ms(started);
-            match rendered {
-                Ok(rendered) => planned.outcomes.extend(rendered),
-                Err(error) => {
-                    result = Err(error);
-                    break;
-                }
-            }
-        }
-        drop(handover);
-        (writer.join(), result.map(|()| planned))
-    });
-    let stored = stored.map_err(|_| RunError::Io {
-        path: stage.options.db.clone(),
-        source: std::io::Error::other("the thread storing plan results stopped"),
-    })??;
-    let mut planned = planned?;
+    let mut stored = Stored {
+        ids: Vec::with_capacity(jobs.len()),
+        new: 0,
+        ms: 0.0,
+    };
+    let mut planned = Planned {
+        outcomes: Vec::with_capacity(jobs.len()),
+        rollup: Rollup::default(),
+        stored_results: 0,
+        compute_ms: 0.0,
+        store_ms: 0.0,
+        render_ms: 0.0,
+    };
+    let mut previous: Vec<Arc<PlanResult>> = Vec::new();
+    for (batch, chunk) in jobs.chunks(BATCH).enumerate() {
+        let (written, made) = rayon::join(
+            || {
+                store_batch(
+                    &mut db,
+                    std::mem::take(&mut previous),
+                    stage.now,
+                    &mut stored,
+                )
+            },
+            || {
+                let plans = compute(stage, batch, chunk, &mut planned)?;
+                let started = Instant::now();
+                let rendered = render_batch(stage, batch, plans.clone());
+                planned.render_ms += ms(started);
+                rendered.map(|outcomes| (plans, outcomes))
+            },
+        );
+        written?;
+        let (plans, outcomes) = made?;
+        planned.outcomes.extend(outcomes);
+        previous = plans;
+    }
+    store_batch(&mut db, previous, stage.now, &mut stored)?;
     for (outcome, id) in planned.outcomes.iter_mut().zip(&stored.ids) {
         outcome.report.computation_id = *id;
     }
@@ -137,26 +130,23 @@ fn render_batch(
         .collect()
 }
 
-/// Stores each batch handed over, in order, until the hand-over closes.
-fn store_all(
+/// Stores one batch's plan results (nothing for an empty batch).
+fn store_batch(
     db: &mut Store,
-    batches: Receiver<Vec<Arc<PlanResult>>>,
+    plans: Vec<Arc<PlanResult>>,
     now: &str,
-) -> Result<Stored, StoreError> {
-    let mut stored = Stored {
-        ids: Vec::new(),
-        new: 0,
-        ms: 0.0,
-    };
-    for plans in batches {
-        let started = Instant::now();
-        let known = results::known(db, &plans)?;
-        let (ids, new) = results::write(db, plans, known, now)?;
-        stored.ids.extend(ids);
-        stored.new += new;
-        stored.ms += ms(started);
+    stored: &mut Stored,
+) -> Result<(), StoreError> {
+    if plans.is_empty() {
+        return Ok(());
     }
-    Ok(stored)
+    let started = Instant::now();
+    let known = results::known(db, &plans)?;
+    let (ids, new) = results::write(db, plans, known, now)?;
+    stored.ids.extend(ids);
+    stored.new += new;
+    stored.ms += ms(started);
+    Ok(())
 }
 
 /// Computes one batch of jobs (events held in production from their remaining work) and
