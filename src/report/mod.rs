@@ -8,6 +8,7 @@
 
 mod context;
 mod filters;
+mod lazy;
 pub mod limits;
 mod manifest;
 mod run;

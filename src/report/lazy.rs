@@ -1,0 +1,389 @@
+//! A plan's recipes as template values made one field at a time.
+//!
+//! `recipes` is the largest part of a plan the sheets read: a chain event has hundreds of
+//! recipes with a dozen ingredient lines each, every line a dozen fields. Made into template
+//! values all at once, they were a quarter of the memory a night's rendering touched for the
+//! first time, while the sheets read half the fields of each line. Here a recipe and each of
+//! its ingredient lines are template objects over the plan itself: reading `line.name` makes
+//! that one value, from the row's own `Serialize` (so the fields, their names and the ones
+//! left out are exactly the plan JSON's).
+
+use std::fmt;
+use std::sync::Arc;
+
+use minijinja::Value;
+use minijinja::value::{Enumerator, Object, ObjectRepr, Serde};
+use serde::Serialize;
+use serde::ser::{self, Impossible, SerializeStruct};
+
+use crate::plan::PlanResult;
+use crate::plan::result::{RecipeLineRow, RecipeRow};
+
+/// `recipes`: the plan's recipes as a template sequence.
+pub(super) fn recipes(plan: Arc<PlanResult>) -> Value {
+    Value::from_object(Recipes(plan))
+}
+
+#[derive(Debug)]
+struct Recipes(Arc<PlanResult>);
+
+impl Object for Recipes {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let recipe = key.as_usize()?;
+        (recipe < self.0.recipes.len()).then(|| {
+            Value::from_object(Recipe {
+                plan: Arc::clone(&self.0),
+                recipe,
+            })
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.recipes.len())
+    }
+}
+
+/// One recipe; its `ingredients` are a sequence of [`Line`]s.
+#[derive(Debug)]
+struct Recipe {
+    plan: Arc<PlanResult>,
+    recipe: usize,
+}
+
+impl Recipe {
+    fn row(&self) -> &RecipeRow {
+        &self.plan.recipes[self.recipe]
+    }
+}
+
+impl Object for Recipe {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "ingredients" => Some(Value::from_object(Lines {
+                plan: Arc::clone(&self.plan),
+                recipe: self.recipe,
+            })),
+            field => pick(self.row(), field),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        keys(self.row())
+    }
+}
+
+/// A recipe's ingredient lines.
+#[derive(Debug)]
+struct Lines {
+    plan: Arc<PlanResult>,
+    recipe: usize,
+}
+
+impl Object for Lines {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let line = key.as_usize()?;
+        (line < self.plan.recipes[self.recipe].ingredients.len()).then(|| {
+            Value::from_object(Line {
+                plan: Arc::clone(&self.plan),
+                recipe: self.recipe,
+                line,
+            })
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.plan.recipes[self.recipe].ingredients.len())
+    }
+}
+
+/// One ingredient line of a recipe.
+#[derive(Debug)]
+struct Line {
+    plan: Arc<PlanResult>,
+    recipe: usize,
+    line: usize,
+}
+
+impl Line {
+    fn row(&self) -> &RecipeLineRow {
+        &self.plan.recipes[self.recipe].ingredients[self.line]
+    }
+}
+
+impl Object for Line {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        pick(self.row(), key.as_str()?)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        keys(self.row())
+    }
+}
+
+/// Field `name` of a row as its `Serialize` writes it (`None` when it writes no such field).
+fn pick<T: Serialize>(row: &T, name: &str) -> Option<Value> {
+    let mut walk = Walk {
+        wanted: Some(name),
+        found: None,
+        keys: Vec::new(),
+    };
+    match row.serialize(&mut walk) {
+        Ok(()) => walk.found,
+        // Not written as a plain struct: look the field up in the whole value.
+        Err(NotAStruct) => Value::from(Serde(row))
+            .get_attr(name)
+            .ok()
+            .filter(|v| !v.is_undefined()),
+    }
+}
+
+/// The fields a row's `Serialize` writes, in its order.
+fn keys<T: Serialize>(row: &T) -> Enumerator {
+    let mut walk = Walk {
+        wanted: None,
+        found: None,
+        keys: Vec::new(),
+    };
+    match row.serialize(&mut walk) {
+        Ok(()) => Enumerator::Values(walk.keys.into_iter().map(Value::from).collect()),
+        Err(NotAStruct) => Value::from(Serde(row))
+            .try_iter()
+            .map_or(Enumerator::Empty, |keys| Enumerator::Values(keys.collect())),
+    }
+}
+
+/// A serializer that only walks a struct's fields: it keeps the value of the field it is
+/// asked for (converting nothing else), or the names of all of them.
+struct Walk<'a> {
+    wanted: Option<&'a str>,
+    found: Option<Value>,
+    keys: Vec<&'static str>,
+}
+
+/// What [`Walk`] meets when the row is not a plain struct.
+#[derive(Debug)]
+struct NotAStruct;
+
+impl fmt::Display for NotAStruct {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a struct")
+    }
+}
+
+impl std::error::Error for NotAStruct {}
+
+impl ser::Error for NotAStruct {
+    fn custom<M: fmt::Display>(_: M) -> Self {
+        NotAStruct
+    }
+}
+
+impl SerializeStruct for &mut Walk<'_> {
+    type Ok = ();
+    type Error = NotAStruct;
+
+    fn serialize_field<F: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &F,
+    ) -> Result<(), NotAStruct> {
+        match self.wanted {
+            Some(wanted) if wanted == key => self.found = Some(Value::from(Serde(value))),
+            Some(_) => {}
+            None => self.keys.push(key),
+        }
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), NotAStruct> {
+        Ok(())
+    }
+}
+
+/// Every kind of value but a struct is [`NotAStruct`].
+macro_rules! not_a_struct {
+    ($($name:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<(), NotAStruct> { Err(NotAStruct) })*
+    };
+}
+
+impl ser::Serializer for &mut Walk<'_> {
+    type Ok = ();
+    type Error = NotAStruct;
+    type SerializeSeq = Impossible<(), NotAStruct>;
+    type SerializeTuple = Impossible<(), NotAStruct>;
+    type SerializeTupleStruct = Impossible<(), NotAStruct>;
+    type SerializeTupleVariant = Impossible<(), NotAStruct>;
+    type SerializeMap = Impossible<(), NotAStruct>;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Impossible<(), NotAStruct>;
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, NotAStruct> {
+        Ok(self)
+    }
+
+    not_a_struct!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str),
+    );
+
+    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<(), NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, NotAStruct> {
+        Err(NotAStruct)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use minijinja::{Environment, context};
+
+    use super::*;
+
+    /// Every event of the sample catalogue, planned.
+    fn sample_plans() -> Vec<PlanResult> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
+        let loaded = crate::catalog::load::load(&dir, crate::catalog::load::LoadOptions::default())
+            .expect("the sample loads");
+        let plans: Vec<PlanResult> = loaded
+            .catalog
+            .events
+            .values()
+            .map(|event| {
+                crate::plan::compute(&crate::plan::Snapshot {
+                    plan: crate::plan::PlanMeta::default(),
+                    catalog: crate::catalog::reach::subset(&loaded.catalog, event),
+                })
+                .expect("plan")
+            })
+            .collect();
+        assert!(
+            plans
+                .iter()
+                .any(|p| p.recipes.iter().any(|r| r.made_ahead.is_none()))
+        );
+        assert!(plans.iter().any(|p| p.recipes.len() > 1));
+        plans
+    }
+
+    #[test]
+    fn recipes_made_field_by_field_render_as_the_whole_list_does() {
+        // Fields read one by one, missing ones, whole rows and lists printed, filters
+        // over the sequences, negative indexes and slices.
+        let template = "{{ recipes | length }} {{ recipes[-1].name }} {{ recipes[0] }}\n\
+            {% for r in recipes %}{{ loop.index }} {{ r.recipe }} {{ r.batches }} \
+            {{ r.made_ahead is defined }} {{ r.made_ahead }} {{ r.nothing is defined }} \
+            {{ r.made_on }} {{ r.yields }} {{ r.components }} \
+            {% if r.ingredients %}{{ r.ingredients | length }} \
+            {% for line in r.ingredients %}{{ line.name }} {{ line.kitchen_qty }} \
+            {{ line.kitchen_unit }} {{ line.note or '-' }} {{ line }} {% endfor %}\
+            {{ r.ingredients | map(attribute='qty') | list }} {{ r.ingredients[-1] }}\
+            {% endif %}{{ r | list }} {{ r | items | list | length }}\n{% endfor %}\
+            {{ recipes | selectattr('is_component') | map(attribute='name') | join(',') }} \
+            {{ recipes[1:] | map(attribute='recipe') | list }} {{ recipes }}";
+        let env = Environment::new();
+        for plan in sample_plans() {
+            let plan = Arc::new(plan);
+            let lazy = env
+                .render_str(template, context! { recipes => recipes(Arc::clone(&plan)) })
+                .expect("lazy");
+            let whole = env
+                .render_str(template, context! { recipes => Serde(&plan.recipes) })
+                .expect("whole");
+            assert_eq!(lazy, whole);
+        }
+    }
+
+    #[test]
+    fn a_row_that_is_not_a_plain_struct_is_looked_up_whole() {
+        let row = std::collections::BTreeMap::from([("a", 1), ("b", 2)]);
+        assert_eq!(pick(&row, "b"), Some(Value::from(2)));
+        assert_eq!(pick(&row, "c"), None);
+        match keys(&row) {
+            Enumerator::Values(keys) => assert_eq!(keys, vec![Value::from("a"), Value::from("b")]),
+            _ => panic!("keys"),
+        }
+    }
+}
