@@ -62,7 +62,7 @@ impl PlanContext {
                 4 => Value::from(Serde(&p.targets)),
                 5 => Value::from(Serde(&p.warnings)),
                 6 => Value::from(Serde(&p.batches)),
-                7 => super::lazy::recipes(Arc::clone(&self.plan)),
+                7 => super::lazy::table(&self.plan, 0, |p, _| &p.recipes),
                 8 => Value::from(Serde(&p.ingredients)),
                 9 => Value::from(Serde(&p.materials)),
                 10 => Value::from(Serde(&p.shopping)),

@@ -1,12 +1,12 @@
 //! A plan's recipes as template values made one field at a time.
 //!
-//! `recipes` is the largest part of a plan the sheets read: a chain event has hundreds of
-//! recipes with a dozen ingredient lines each, every line a dozen fields. Made into template
-//! values all at once, they were a quarter of the memory a night's rendering touched for the
-//! first time, while the sheets read half the fields of each line. Here a recipe and each of
-//! its ingredient lines are template objects over the plan itself: reading `line.name` makes
-//! that one value, from the row's own `Serialize` (so the fields, their names and the ones
-//! left out are exactly the plan JSON's).
+//! A chain event's plan has hundreds of recipes with a dozen ingredient lines each, every
+//! line a dozen fields. Made into template values all at once, the recipes were a quarter of
+//! the memory a night's rendering touched for the first time, while the sheets read half the
+//! fields of each line. Here a row is a
+//! template object over the plan itself: reading `line.name` makes that one value, from the
+//! row's own `Serialize` (so the fields, their names and the ones left out are exactly the plan
+//! JSON's).
 
 use std::fmt;
 use std::sync::Arc;
@@ -19,108 +19,103 @@ use serde::ser::{self, Impossible, SerializeStruct};
 use crate::plan::PlanResult;
 use crate::plan::result::{RecipeLineRow, RecipeRow};
 
-/// `recipes`: the plan's recipes as a template sequence.
-pub(super) fn recipes(plan: Arc<PlanResult>) -> Value {
-    Value::from_object(Recipes(plan))
+/// Where a list of rows is in a plan, given the index of the row that holds it (ignored for
+/// the plan's own lists).
+type At<T> = fn(&PlanResult, usize) -> &[T];
+
+/// A row that templates read field by field. Its `Serialize` must write a plain struct (no
+/// `flatten`): another row would be converted whole for every field read. Worth it only for
+/// rows the templates read a few fields of: shopping lines made this way (the shopping list
+/// reads most of their fields, the summary filters them) made the ¼ chain's night 4% slower.
+pub(super) trait Lazy: Serialize + fmt::Debug + Send + Sync + Sized + 'static {
+    /// Field `name` of row `index` when it is a list of rows to read field by field too.
+    fn nested(_plan: &Arc<PlanResult>, _index: usize, _name: &str) -> Option<Value> {
+        None
+    }
 }
 
-#[derive(Debug)]
-struct Recipes(Arc<PlanResult>);
+impl Lazy for RecipeRow {
+    fn nested(plan: &Arc<PlanResult>, index: usize, name: &str) -> Option<Value> {
+        (name == "ingredients").then(|| table(plan, index, |p, r| &p.recipes[r].ingredients))
+    }
+}
 
-impl Object for Recipes {
+impl Lazy for RecipeLineRow {}
+
+/// A list of the plan's rows (`at`, within row `parent` of the list that holds it) as a
+/// template sequence.
+pub(super) fn table<T: Lazy>(plan: &Arc<PlanResult>, parent: usize, at: At<T>) -> Value {
+    Value::from_object(Table {
+        plan: Arc::clone(plan),
+        at,
+        parent,
+    })
+}
+
+struct Table<T: 'static> {
+    plan: Arc<PlanResult>,
+    at: At<T>,
+    parent: usize,
+}
+
+impl<T> Table<T> {
+    fn rows(&self) -> &[T] {
+        (self.at)(&self.plan, self.parent)
+    }
+}
+
+impl<T> fmt::Debug for Table<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Table")
+            .field("parent", &self.parent)
+            .finish()
+    }
+}
+
+impl<T: Lazy> Object for Table<T> {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Seq
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let recipe = key.as_usize()?;
-        (recipe < self.0.recipes.len()).then(|| {
-            Value::from_object(Recipe {
-                plan: Arc::clone(&self.0),
-                recipe,
+        let index = key.as_usize()?;
+        (index < self.rows().len()).then(|| {
+            Value::from_object(Record {
+                table: Arc::clone(self),
+                index,
             })
         })
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.0.recipes.len())
+        Enumerator::Seq(self.rows().len())
     }
 }
 
-/// One recipe; its `ingredients` are a sequence of [`Line`]s.
-#[derive(Debug)]
-struct Recipe {
-    plan: Arc<PlanResult>,
-    recipe: usize,
+/// One row of a [`Table`].
+struct Record<T: 'static> {
+    table: Arc<Table<T>>,
+    index: usize,
 }
 
-impl Recipe {
-    fn row(&self) -> &RecipeRow {
-        &self.plan.recipes[self.recipe]
+impl<T> Record<T> {
+    fn row(&self) -> &T {
+        &self.table.rows()[self.index]
     }
 }
 
-impl Object for Recipe {
+impl<T> fmt::Debug for Record<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record")
+            .field("index", &self.index)
+            .finish()
+    }
+}
+
+impl<T: Lazy> Object for Record<T> {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str()? {
-            "ingredients" => Some(Value::from_object(Lines {
-                plan: Arc::clone(&self.plan),
-                recipe: self.recipe,
-            })),
-            field => pick(self.row(), field),
-        }
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        keys(self.row())
-    }
-}
-
-/// A recipe's ingredient lines.
-#[derive(Debug)]
-struct Lines {
-    plan: Arc<PlanResult>,
-    recipe: usize,
-}
-
-impl Object for Lines {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Seq
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let line = key.as_usize()?;
-        (line < self.plan.recipes[self.recipe].ingredients.len()).then(|| {
-            Value::from_object(Line {
-                plan: Arc::clone(&self.plan),
-                recipe: self.recipe,
-                line,
-            })
-        })
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.plan.recipes[self.recipe].ingredients.len())
-    }
-}
-
-/// One ingredient line of a recipe.
-#[derive(Debug)]
-struct Line {
-    plan: Arc<PlanResult>,
-    recipe: usize,
-    line: usize,
-}
-
-impl Line {
-    fn row(&self) -> &RecipeLineRow {
-        &self.plan.recipes[self.recipe].ingredients[self.line]
-    }
-}
-
-impl Object for Line {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        pick(self.row(), key.as_str()?)
+        let name = key.as_str()?;
+        T::nested(&self.table.plan, self.index, name).or_else(|| pick(self.row(), name))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -345,6 +340,11 @@ mod tests {
                 .any(|p| p.recipes.iter().any(|r| r.made_ahead.is_none()))
         );
         assert!(plans.iter().any(|p| p.recipes.len() > 1));
+        assert!(
+            plans
+                .iter()
+                .any(|p| p.shopping.len() > 1 && p.batches.len() > 1)
+        );
         plans
     }
 
@@ -367,7 +367,10 @@ mod tests {
         for plan in sample_plans() {
             let plan = Arc::new(plan);
             let lazy = env
-                .render_str(template, context! { recipes => recipes(Arc::clone(&plan)) })
+                .render_str(
+                    template,
+                    context! { recipes => table(&plan, 0, |p, _| &p.recipes) },
+                )
                 .expect("lazy");
             let whole = env
                 .render_str(template, context! { recipes => Serde(&plan.recipes) })
