@@ -165,7 +165,7 @@ fn aggregation(c: &mut Criterion) {
     for count in [300, 100_000, 1_000_000] {
         let data = lines(count);
         group.bench_function(BenchmarkId::new("polars", count), |b| {
-            b.iter(|| aggregate::aggregate(black_box(&data), &[]).expect("aggregate"))
+            b.iter(|| aggregate::aggregate(black_box(&[&data]), &[]).expect("aggregate"))
         });
         group.bench_function(BenchmarkId::new("hash-baseline", count), |b| {
             b.iter(|| hash_aggregate(black_box(&data)))

@@ -241,18 +241,23 @@ fn too_large(what: &str) -> PlanError {
     ))
 }
 
-/// Sums `lines` per path and per total, and nets the totals against `stock` (total key,
+/// Sums the lines of `parts` (one slice per event of the batch, as drafted: no copy of them
+/// all is made) per path and per total, and nets the totals against `stock` (total key,
 /// usable amount): all events of the batch in one frame.
-pub fn aggregate(lines: &[Line], stock: &[(TotalKey, i64)]) -> Result<Tables, PlanError> {
-    if lines.is_empty() {
+pub fn aggregate(parts: &[&[Line]], stock: &[(TotalKey, i64)]) -> Result<Tables, PlanError> {
+    let count = parts.iter().map(|part| part.len()).sum();
+    if count == 0 {
         return Ok(Tables::default());
     }
-    check_sums(lines)?;
-    let ids = lines
-        .iter()
-        .map(|line| line.packed().ok_or_else(|| too_large("a plan")))
-        .collect::<Result<Vec<u64>, PlanError>>()?;
-    let tables = run_queries(ids, lines, stock).map_err(PlanError::Table)?;
+    let lines = || parts.iter().flat_map(|part| part.iter());
+    check_sums(lines())?;
+    let mut ids = Vec::with_capacity(count);
+    let mut qty = Vec::with_capacity(count);
+    for line in lines() {
+        ids.push(line.packed().ok_or_else(|| too_large("a plan"))?);
+        qty.push(line.qty);
+    }
+    let tables = run_queries(ids, qty, stock).map_err(PlanError::Table)?;
     if let Some(total) = tables
         .totals
         .iter()
@@ -270,7 +275,7 @@ pub fn aggregate(lines: &[Line], stock: &[(TotalKey, i64)]) -> Result<Tables, Pl
 /// Refuses lines whose sums could leave the fixed-point range: each event's lines together
 /// must stay within it (then no sum of some of them can overflow), and every line must fit
 /// the packed key.
-pub fn check_sums(lines: &[Line]) -> Result<(), PlanError> {
+pub fn check_sums<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Result<(), PlanError> {
     let mut per_event: foldhash::HashMap<u32, i128> = foldhash::HashMap::default();
     for line in lines {
         let packed = line.packed().ok_or_else(|| too_large("a plan"))?;
@@ -285,15 +290,12 @@ pub fn check_sums(lines: &[Line]) -> Result<(), PlanError> {
     Ok(())
 }
 
-fn run_queries(ids: Vec<u64>, lines: &[Line], stock: &[(TotalKey, i64)]) -> PolarsResult<Tables> {
+fn run_queries(ids: Vec<u64>, qty: Vec<i64>, stock: &[(TotalKey, i64)]) -> PolarsResult<Tables> {
     let frame = DataFrame::new(
-        lines.len(),
+        ids.len(),
         vec![
             Column::new("id".into(), ids),
-            Column::new(
-                "qty".into(),
-                lines.iter().map(|l| l.qty).collect::<Vec<i64>>(),
-            ),
+            Column::new("qty".into(), qty),
         ],
     )?;
     let sources = group_sums(&frame, "id", &["qty"])?;
@@ -440,7 +442,7 @@ mod tests {
             (key(2, 4), 99),
             (key(1, 0), 250),
         ];
-        let tables = aggregate(&lines, &stock).unwrap();
+        let tables = aggregate(&[&lines], &stock).unwrap();
         let sources: Vec<(u32, u32, u32, i64)> = tables
             .sources
             .iter()
@@ -491,7 +493,7 @@ mod tests {
             for (k, qty) in &stock {
                 *on_hand.entry(*k).or_default() += qty;
             }
-            let tables = aggregate(&lines, &stock).unwrap();
+            let tables = aggregate(&[&lines], &stock).unwrap();
             let got: Vec<(TotalKey, u32, i64)> = tables.sources.iter().map(|s| (s.key, s.path, s.qty)).collect();
             let want: Vec<(TotalKey, u32, i64)> = sources.into_iter().map(|((k, p), q)| (k, p, q)).collect();
             proptest::prop_assert_eq!(got, want);
@@ -540,7 +542,7 @@ mod tests {
         let big = (MAX_AMOUNT as i64) * 1_000_000_000;
         let lines: Vec<Line> = (0..10).map(|p| line(0, 0, p, big)).collect();
         assert!(matches!(
-            aggregate(&lines, &[]),
+            aggregate(&[&lines], &[]),
             Err(PlanError::TooLarge(_))
         ));
     }

@@ -160,15 +160,12 @@ impl<'c> Engine<'c> {
                 aggregate::MAX_EVENTS
             )));
         }
-        let drafts: Vec<Draft<'c>> = jobs
+        let mut drafts: Vec<Draft<'c>> = jobs
             .par_iter()
             .enumerate()
             .map(|(n, job)| self.draft(n as u32, job.event))
             .collect::<Result<_, PlanError>>()?;
-        let lines: Vec<Line> = drafts
-            .iter()
-            .flat_map(|d| d.lines.iter().copied())
-            .collect();
+        let lines: Vec<&[Line]> = drafts.iter().map(|d| d.lines.as_slice()).collect();
         let stock: Vec<(TotalKey, i64)> = drafts
             .iter()
             .enumerate()
@@ -183,6 +180,10 @@ impl<'c> Engine<'c> {
             .collect();
         let tables = aggregate::aggregate(&lines, &stock)?;
         drop(lines);
+        // Their sums are in `tables`: free the lines before the plans are made.
+        for draft in &mut drafts {
+            draft.lines = Vec::new();
+        }
         jobs.par_iter()
             .zip(drafts)
             .enumerate()
