@@ -16,13 +16,14 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// How long freed memory stays with the process before it goes back to the system.
 #[cfg(feature = "mimalloc")]
-const PURGE_DELAY_MS: std::ffi::c_long = 100;
+const PURGE_DELAY_MS: std::ffi::c_long = 500;
 
 /// Freed memory goes back to the system after [`PURGE_DELAY_MS`] instead of mimalloc 3's
 /// default of a second. A chain's night frees megabytes of report buffers and plans every few
-/// milliseconds. Measured on the chain catalogue (docs/scale-out.md): after 100 ms the peak
-/// RSS is 461–481 MB and the night 31.5–33.2 s; after 10 ms, 431–437 MB but 33.4–36.2 s
-/// (page faults taking freed memory back); kept for a second, the peak passed 600 MB.
+/// milliseconds, and memory given back is faulted in (and zeroed) again when the next batch
+/// of plans is made. Measured on the chain catalogue (docs/scale-out.md), three alternating
+/// pairs: after 500 ms the night took 24.6–25.3 s with a peak RSS of 427–452 MB, after 100 ms
+/// 25.3–26.0 s and 408–432 MB; kept for a second, an earlier release passed 600 MB.
 #[cfg(feature = "mimalloc")]
 #[allow(unsafe_code)]
 fn return_freed_memory_promptly() {

@@ -61,7 +61,8 @@ impl From<StoreError> for Failure {
             StoreError::UnknownEvent { .. }
             | StoreError::UnknownPlan(_)
             | StoreError::PlanInUse(_)
-            | StoreError::WouldPrune { .. } => Failure::Usage(error.to_string()),
+            | StoreError::WouldPrune { .. }
+            | StoreError::NoFolder { .. } => Failure::Usage(error.to_string()),
             other => Failure::Internal(other.to_string()),
         }
     }

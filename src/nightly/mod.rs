@@ -261,7 +261,9 @@ pub fn run(options: &RunOptions, progress: &(dyn Fn(Step) + Sync)) -> Result<Run
             report.errors = errors.clone();
             report.stopped(RunStatus::InputError);
         }
-        Err(error @ RunError::UnknownEvent { .. }) => {
+        Err(
+            error @ (RunError::UnknownEvent { .. } | RunError::Store(StoreError::NoFolder { .. })),
+        ) => {
             report.failure = Some(error.to_string());
             report.stopped(RunStatus::InputError);
         }

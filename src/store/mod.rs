@@ -39,6 +39,16 @@ pub enum StoreError {
     /// SQLite reported an error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The database's folder does not exist (a mistyped `--db`, or a folder not made yet).
+    #[error(
+        "cannot open the database {}: the folder {} does not exist; create it, or give --db a path in an existing folder",
+        path.display(),
+        path.parent().unwrap_or(path).display()
+    )]
+    NoFolder {
+        /// The database path given.
+        path: std::path::PathBuf,
+    },
     /// A migration failed.
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
@@ -152,6 +162,14 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if path
+            .parent()
+            .is_some_and(|folder| !folder.as_os_str().is_empty() && !folder.is_dir())
+        {
+            return Err(StoreError::NoFolder {
+                path: path.to_owned(),
+            });
+        }
         let conn = Connection::open(path)?;
         Store::setup(conn)
     }
