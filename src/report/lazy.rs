@@ -64,11 +64,11 @@ impl<T> Table<T> {
     }
 }
 
+// Not derived: that would print the whole plan (megabytes) wherever a template value is
+// debugged.
 impl<T> fmt::Debug for Table<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Table")
-            .field("parent", &self.parent)
-            .finish()
+        write!(f, "Table({} rows)", self.rows().len())
     }
 }
 
@@ -106,9 +106,7 @@ impl<T> Record<T> {
 
 impl<T> fmt::Debug for Record<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Record")
-            .field("index", &self.index)
-            .finish()
+        write!(f, "Record({} of {:?})", self.index, self.table)
     }
 }
 
