@@ -3,10 +3,9 @@
 //! A chain event's plan has hundreds of recipes with a dozen ingredient lines each, every
 //! line a dozen fields. Made into template values all at once, the recipes were a quarter of
 //! the memory a night's rendering touched for the first time, while the sheets read half the
-//! fields of each line. Here a row is a
-//! template object over the plan itself: reading `line.name` makes that one value, from the
-//! row's own `Serialize` (so the fields, their names and the ones left out are exactly the plan
-//! JSON's).
+//! fields of each line. Here a row is a template object over the plan itself: reading
+//! `line.name` makes that one value, from the row's own `Serialize` (so the fields, their names
+//! and the ones left out are exactly the plan JSON's).
 
 use std::fmt;
 use std::sync::Arc;
@@ -27,7 +26,7 @@ type At<T> = fn(&PlanResult, usize) -> &[T];
 /// `flatten`): another row would be converted whole for every field read. Worth it only for
 /// rows the templates read a few fields of: shopping lines made this way (the shopping list
 /// reads most of their fields, the summary filters them) made the ¼ chain's night 4% slower.
-pub(super) trait Lazy: Serialize + fmt::Debug + Send + Sync + Sized + 'static {
+pub(super) trait Lazy: Serialize + Send + Sync + Sized + 'static {
     /// Field `name` of row `index` when it is a list of rows to read field by field too.
     fn nested(_plan: &Arc<PlanResult>, _index: usize, _name: &str) -> Option<Value> {
         None
@@ -123,11 +122,7 @@ impl<T: Lazy> Object for Record<T> {
 
 /// Field `name` of a row as its `Serialize` writes it (`None` when it writes no such field).
 fn pick<T: Serialize>(row: &T, name: &str) -> Option<Value> {
-    let mut walk = Walk {
-        wanted: Some(name),
-        found: None,
-        keys: Vec::new(),
-    };
+    let mut walk = Walk::new(Some(name));
     match row.serialize(&mut walk) {
         Ok(()) => walk.found,
         // Not written as a plain struct: look the field up in the whole value.
@@ -140,11 +135,7 @@ fn pick<T: Serialize>(row: &T, name: &str) -> Option<Value> {
 
 /// The fields a row's `Serialize` writes, in its order.
 fn keys<T: Serialize>(row: &T) -> Enumerator {
-    let mut walk = Walk {
-        wanted: None,
-        found: None,
-        keys: Vec::new(),
-    };
+    let mut walk = Walk::new(None);
     match row.serialize(&mut walk) {
         Ok(()) => Enumerator::Values(walk.keys.into_iter().map(Value::from).collect()),
         Err(NotAStruct) => Value::from(Serde(row))
@@ -161,17 +152,21 @@ struct Walk<'a> {
     keys: Vec<&'static str>,
 }
 
-/// What [`Walk`] meets when the row is not a plain struct.
-#[derive(Debug)]
-struct NotAStruct;
-
-impl fmt::Display for NotAStruct {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not a struct")
+impl<'a> Walk<'a> {
+    /// A walk for field `wanted`, or for the names of all fields.
+    fn new(wanted: Option<&'a str>) -> Self {
+        Walk {
+            wanted,
+            found: None,
+            keys: Vec::new(),
+        }
     }
 }
 
-impl std::error::Error for NotAStruct {}
+/// What [`Walk`] meets when the row is not a plain struct.
+#[derive(Debug, thiserror::Error)]
+#[error("not a struct")]
+struct NotAStruct;
 
 impl ser::Error for NotAStruct {
     fn custom<M: fmt::Display>(_: M) -> Self {
