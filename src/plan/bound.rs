@@ -25,15 +25,35 @@ use crate::catalog::{Event, Unit};
 /// the plan runs before summing succeeds, the magnitudes of all its contribution lines
 /// together stay within [`MAX_AMOUNT`] (so each line, each total and each event's sum fit),
 /// and it has at most [`MAX_PLAN_PATHS`] paths. `false` means "not proved", never "too
-/// large".
+/// large". With `catalogue_fits` ([`catalogue_fits`] of the same catalogue) the keys and the
+/// stock are not looked at again.
 pub fn fits(
     index: &Index<'_>,
     bundles: &Bundles<'_>,
     expansions: &Expansions,
     event: &Event,
     needs: &Needs,
+    catalogue_fits: bool,
 ) -> bool {
-    matches!(bounded(index, bundles, expansions, event, needs), Ok(true))
+    matches!(
+        bounded(index, bundles, expansions, event, needs, catalogue_fits),
+        Ok(true)
+    )
+}
+
+/// Whether what does not depend on the event fits, for every event of the catalogue: every
+/// ingredient's and material's id packs into a [`TotalKey`] and its stock counts exactly in
+/// any unit ([`Stock::fits_in_any_unit`]). Proved once per catalogue, it spares `check` the
+/// per-event keys and stock count.
+pub fn catalogue_fits(index: &Index<'_>) -> bool {
+    let packs = |kind, count: usize| {
+        count
+            .checked_sub(1)
+            .is_none_or(|last| TotalKey::new(0, kind, last as u32, Unit::Each).is_some())
+    };
+    packs(LineKind::Ingredient, index.ingredient_count())
+        && packs(LineKind::Material, index.material_count())
+        && Stock::fits_in_any_unit(index)
 }
 
 fn bounded(
@@ -42,6 +62,7 @@ fn bounded(
     expansions: &Expansions,
     event: &Event,
     needs: &Needs,
+    catalogue_fits: bool,
 ) -> Result<bool, PlanError> {
     let batches = plan_batches(index, event, needs)?;
     let roots = batches.roots();
@@ -64,6 +85,9 @@ fn bounded(
         };
         bound = part;
         paths += expansion.groups.len();
+        if catalogue_fits {
+            continue;
+        }
         keys.extend(
             expansion
                 .groups
@@ -78,6 +102,9 @@ fn bounded(
         };
         bound = sum;
         paths += 1;
+        if catalogue_fits {
+            continue;
+        }
         keys.insert((
             LineKind::Material,
             material,
@@ -93,6 +120,8 @@ fn bounded(
         return Ok(false);
     }
     // Stock is counted in every unit a line could be totalled in (a superset of the plan's).
-    Stock::usable(index, event, &Stock::units(index, keys))?;
+    if !catalogue_fits {
+        Stock::usable(index, event, &Stock::units(index, keys))?;
+    }
     Ok(true)
 }

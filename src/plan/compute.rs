@@ -74,6 +74,8 @@ pub struct Engine<'c> {
     index: Index<'c>,
     bundles: Bundles<'c>,
     expansions: Expansions,
+    /// [`bound::catalogue_fits`], proved on first use.
+    catalogue_fits: std::sync::OnceLock<bool>,
 }
 
 /// Computes one snapshot's plan.
@@ -115,6 +117,7 @@ impl<'c> Engine<'c> {
             index,
             bundles,
             expansions,
+            catalogue_fits: std::sync::OnceLock::new(),
         }
     }
 
@@ -140,7 +143,17 @@ impl<'c> Engine<'c> {
 
     /// Whether the cheap bound alone proves that `event`'s plan fits (see [`bound`]).
     pub(super) fn provably_fits(&self, event: &Event, needs: &Needs) -> bool {
-        bound::fits(&self.index, &self.bundles, &self.expansions, event, needs)
+        let catalogue_fits = *self
+            .catalogue_fits
+            .get_or_init(|| bound::catalogue_fits(&self.index));
+        bound::fits(
+            &self.index,
+            &self.bundles,
+            &self.expansions,
+            event,
+            needs,
+            catalogue_fits,
+        )
     }
 
     /// Drafts `event` and sums its contribution lines exactly.

@@ -159,6 +159,11 @@ impl<'a> Index<'a> {
         self.ingredients.len()
     }
 
+    /// Number of packaging materials.
+    pub fn material_count(&self) -> usize {
+        self.materials.len()
+    }
+
     /// Products of an ingredient or material (by kind and dense id), in key order.
     pub fn products(&self, kind: LineKind, id: u32) -> &[&'a Product] {
         match kind {

@@ -2,7 +2,7 @@
 //! totals are counted in; rows that expire before the event, or cannot be converted, are
 //! named instead of silently counted as nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::PlanError;
 use super::aggregate::to_fixed;
@@ -27,24 +27,22 @@ impl Stock {
         index: &Index<'_>,
         keys: impl IntoIterator<Item = (LineKind, u32, Unit)>,
     ) -> BTreeMap<(LineKind, u32), Vec<Unit>> {
-        let mut units: BTreeMap<(LineKind, u32), BTreeSet<Unit>> = BTreeMap::new();
-        for (kind, id, unit) in keys {
-            units.entry((kind, id)).or_default().insert(unit);
+        // An event's lines repeat each key tens of times: drop the repeats before sorting.
+        let distinct: foldhash::HashSet<(LineKind, u32, Unit)> = keys.into_iter().collect();
+        let mut keys: Vec<(LineKind, u32, Unit)> = distinct.into_iter().collect();
+        keys.sort_unstable();
+        let mut units = BTreeMap::new();
+        for group in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (kind, id, _) = group[0];
+            let first = match kind {
+                LineKind::Ingredient => index.ingredient_at(id).reporting_unit,
+                LineKind::Material => index.material_at(id).unit,
+            };
+            let mut list: Vec<Unit> = group.iter().map(|&(_, _, unit)| unit).collect();
+            list.sort_by_key(|&u| (u != first, u.symbol()));
+            units.insert((kind, id), list);
         }
         units
-            .into_iter()
-            .map(|((kind, id), set)| {
-                let first = match kind {
-                    LineKind::Ingredient => index.ingredient_at(id).reporting_unit,
-                    LineKind::Material => index.material_at(id).unit,
-                };
-                let mut list: Vec<Unit> = set.iter().copied().filter(|u| *u == first).collect();
-                let mut rest: Vec<Unit> = set.into_iter().filter(|u| *u != first).collect();
-                rest.sort_by_key(|u| u.symbol());
-                list.extend(rest);
-                ((kind, id), list)
-            })
-            .collect()
     }
 
     /// Counts the stock of everything in `units` — the units each needed ingredient or
@@ -103,6 +101,29 @@ impl Stock {
             }
         }
         Ok(stock)
+    }
+
+    /// Whether the stock of every ingredient and material, every row counted in every unit
+    /// it converts to, fits exact arithmetic. Then no event's [`Stock::usable`] can fail (it
+    /// counts a subset of those rows in a subset of those units), and `check` need not count
+    /// stock event by event.
+    pub fn fits_in_any_unit(index: &Index<'_>) -> bool {
+        let ingredients = (0..index.ingredient_count()).map(|id| {
+            let density = index.ingredient_at(id as u32).density.as_ref();
+            (LineKind::Ingredient, id as u32, density)
+        });
+        let materials = (0..index.material_count()).map(|id| (LineKind::Material, id as u32, None));
+        ingredients.chain(materials).all(|(kind, id, density)| {
+            let rows = index.stock(kind, id);
+            Unit::ALL.iter().all(|&unit| {
+                rows.iter()
+                    .filter_map(|row| convert(row.qty.value, row.qty.unit, unit, density).ok())
+                    .try_fold(0_i64, |sum, value| {
+                        sum.checked_add(to_fixed(value)?.checked_abs()?)
+                    })
+                    .is_some()
+            })
+        })
     }
 
     /// The remarks of one ingredient or material.

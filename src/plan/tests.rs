@@ -261,6 +261,48 @@ fn expired_stock_does_not_count_and_is_named() {
     );
 }
 
+/// Stock is proved to fit once per catalogue, in every unit; where that proof fails (a row
+/// too large in some unit), each event's own units are counted as before: the bound refuses
+/// exactly the plans the engine refuses.
+#[test]
+fn stock_beyond_exact_arithmetic_is_refused_only_in_the_units_counted() {
+    // (stock in kg, refused): 2·10⁶ kg is 2·10⁹ g (beyond the limit in grams, never counted
+    // in grams here); 2·10⁹ kg is beyond it in kilograms too.
+    for (stock, catalogue_fits, refused) in [
+        ("40", true, false),
+        ("2000000", false, false),
+        ("2000000000", false, true),
+    ] {
+        let mut c = Catalog::default();
+        ingredient(&mut c, "sugar", Unit::Kg, None);
+        c.recipes
+            .insert("r".into(), recipe("r", &[("sugar", "4", Unit::Kg)], &[]));
+        c.inventory.push(StockRow {
+            counted_at: None,
+            lot: None,
+            of: Stocked::Ingredient("sugar".into()),
+            qty: Quantity::new(dec(stock), Unit::Kg),
+            expires: None,
+            location: None,
+        });
+        let e = event(vec![recipe_target("r", "1")]);
+        let engine = super::Engine::new(&c);
+        assert_eq!(
+            super::bound::catalogue_fits(engine.index()),
+            catalogue_fits,
+            "{stock}"
+        );
+        let needs = engine.needs(&e).unwrap();
+        assert_eq!(engine.bounds(&e, &needs).is_err(), refused, "{stock}");
+        let computed = compute(&Snapshot {
+            plan: PlanMeta::default(),
+            catalog: subset(&c, &e),
+        });
+        assert_eq!(computed.is_err(), refused, "{stock}");
+        assert_eq!(super::check_event(&engine, &e).len(), usize::from(refused));
+    }
+}
+
 #[test]
 fn unconvertible_lines_stay_apart_with_their_reason() {
     let mut c = Catalog::default();
