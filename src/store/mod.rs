@@ -137,6 +137,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/005-views.sql")),
         M::up(include_str!("../../migrations/006-results.sql")),
         M::up(include_str!("../../migrations/007-suppliers.sql")),
+        M::up(include_str!("../../migrations/008-ingredient-rows.sql")),
     ])
 }
 
@@ -146,7 +147,7 @@ pub fn schema_version() -> usize {
 }
 
 /// How many migrations [`migrations`] lists; a test checks it against `migrations/`.
-const MIGRATION_FILES: usize = 7;
+const MIGRATION_FILES: usize = 8;
 
 /// Begins a write transaction: it takes the write lock at once (waiting for another run's
 /// to end), so that what it reads stays true until it commits.

@@ -604,3 +604,63 @@ fn a_schema_5_database_gains_the_result_tables_and_keeps_its_plans() {
     assert_eq!(plans, vec![1, 3]);
     assert_eq!(tables_equal_show(dir.path()), 2);
 }
+
+/// Every row of a table or view, in key order, as SQL values.
+fn all_rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
+    let mut statement = conn.prepare(sql).expect("prepare");
+    let columns = statement.column_count();
+    statement
+        .query_map([], |row| {
+            (0..columns)
+                .map(|i| row.get::<_, Value>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[test]
+fn a_schema_7_database_keeps_its_ingredient_rows_in_a_rowid_table() {
+    // Written by the previous release: the sample run on 2026-12-01.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("bakeplan.db");
+    fs::copy(super::root().join("fixtures/databases/schema-v7.db"), &db).expect("copy");
+    let ingredients = "SELECT * FROM plan_ingredients ORDER BY computation_id, line";
+    let sources = "SELECT * FROM plan_ingredient_sources ORDER BY computation_id, line, source";
+    let (before, before_sources) = {
+        let conn = Connection::open(&db).expect("db");
+        (all_rows(&conn, ingredients), all_rows(&conn, sources))
+    };
+    assert!(!before.is_empty() && !before_sources.is_empty());
+    bakeplan(dir.path())
+        .args(["plans", "list"])
+        .assert()
+        .success();
+    let conn = Connection::open(&db).expect("db");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, 8);
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'plan_ingredients'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("table");
+    assert!(!sql.contains("WITHOUT ROWID"), "{sql}");
+    assert_eq!(all_rows(&conn, ingredients), before);
+    assert_eq!(all_rows(&conn, sources), before_sources);
+    // Still immutable, still removed only by `plans delete`.
+    for statement in [
+        "UPDATE plan_ingredients SET qty = 0",
+        "DELETE FROM plan_ingredients",
+    ] {
+        let error = conn.execute(statement, []).expect_err(statement);
+        assert!(error.to_string().contains("plan results"), "{error}");
+    }
+    // And the next night stores and reads back as before.
+    run_all(dir.path(), &fixture("sample"));
+    assert_eq!(tables_equal_show(dir.path()), 2);
+}
