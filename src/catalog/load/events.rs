@@ -67,12 +67,6 @@ impl Loader {
                 }
                 None => None,
             };
-            if let (Some(event), Some(_)) = (&record, &target) {
-                self.locations.put(
-                    format!("events/{event}/targets/{}", targets.len()),
-                    lf.loc(),
-                );
-            }
             self.finish(lf);
             targets.extend(target);
         }
