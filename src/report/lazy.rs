@@ -124,9 +124,9 @@ impl<T: Lazy> Object for Record<T> {
 fn pick<T: Serialize>(row: &T, name: &str) -> Option<Value> {
     let mut walk = Walk::new(Some(name));
     match row.serialize(&mut walk) {
-        Ok(()) => walk.found,
+        Ok(()) | Err(Stop::Found) => walk.found,
         // Not written as a plain struct: look the field up in the whole value.
-        Err(NotAStruct) => Value::from(Serde(row))
+        Err(Stop::NotAStruct) => Value::from(Serde(row))
             .get_attr(name)
             .ok()
             .filter(|v| !v.is_undefined()),
@@ -137,8 +137,10 @@ fn pick<T: Serialize>(row: &T, name: &str) -> Option<Value> {
 fn keys<T: Serialize>(row: &T) -> Enumerator {
     let mut walk = Walk::new(None);
     match row.serialize(&mut walk) {
-        Ok(()) => Enumerator::Values(walk.keys.into_iter().map(Value::from).collect()),
-        Err(NotAStruct) => Value::from(Serde(row))
+        Ok(()) | Err(Stop::Found) => {
+            Enumerator::Values(walk.keys.into_iter().map(Value::from).collect())
+        }
+        Err(Stop::NotAStruct) => Value::from(Serde(row))
             .try_iter()
             .map_or(Enumerator::Empty, |keys| Enumerator::Values(keys.collect())),
     }
@@ -163,58 +165,67 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// What [`Walk`] meets when the row is not a plain struct.
+/// Why a [`Walk`] stops before the row's end.
 #[derive(Debug, thiserror::Error)]
-#[error("not a struct")]
-struct NotAStruct;
+enum Stop {
+    /// The row is not a plain struct.
+    #[error("not a struct")]
+    NotAStruct,
+    /// The wanted field is found: the fields after it are not looked at.
+    #[error("found")]
+    Found,
+}
 
-impl ser::Error for NotAStruct {
+impl ser::Error for Stop {
     fn custom<M: fmt::Display>(_: M) -> Self {
-        NotAStruct
+        Stop::NotAStruct
     }
 }
 
 impl SerializeStruct for &mut Walk<'_> {
     type Ok = ();
-    type Error = NotAStruct;
+    type Error = Stop;
 
     fn serialize_field<F: ?Sized + Serialize>(
         &mut self,
         key: &'static str,
         value: &F,
-    ) -> Result<(), NotAStruct> {
+    ) -> Result<(), Stop> {
         match self.wanted {
-            Some(wanted) if wanted == key => self.found = Some(Value::from(Serde(value))),
+            Some(wanted) if wanted == key => {
+                self.found = Some(Value::from(Serde(value)));
+                return Err(Stop::Found);
+            }
             Some(_) => {}
             None => self.keys.push(key),
         }
         Ok(())
     }
 
-    fn end(self) -> Result<(), NotAStruct> {
+    fn end(self) -> Result<(), Stop> {
         Ok(())
     }
 }
 
-/// Every kind of value but a struct is [`NotAStruct`].
+/// Every kind of value but a struct is [`Stop::NotAStruct`].
 macro_rules! not_a_struct {
     ($($name:ident($($arg:ty),*)),* $(,)?) => {
-        $(fn $name(self, $(_: $arg),*) -> Result<(), NotAStruct> { Err(NotAStruct) })*
+        $(fn $name(self, $(_: $arg),*) -> Result<(), Stop> { Err(Stop::NotAStruct) })*
     };
 }
 
 impl ser::Serializer for &mut Walk<'_> {
     type Ok = ();
-    type Error = NotAStruct;
-    type SerializeSeq = Impossible<(), NotAStruct>;
-    type SerializeTuple = Impossible<(), NotAStruct>;
-    type SerializeTupleStruct = Impossible<(), NotAStruct>;
-    type SerializeTupleVariant = Impossible<(), NotAStruct>;
-    type SerializeMap = Impossible<(), NotAStruct>;
+    type Error = Stop;
+    type SerializeSeq = Impossible<(), Stop>;
+    type SerializeTuple = Impossible<(), Stop>;
+    type SerializeTupleStruct = Impossible<(), Stop>;
+    type SerializeTupleVariant = Impossible<(), Stop>;
+    type SerializeMap = Impossible<(), Stop>;
     type SerializeStruct = Self;
-    type SerializeStructVariant = Impossible<(), NotAStruct>;
+    type SerializeStructVariant = Impossible<(), Stop>;
 
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, NotAStruct> {
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Stop> {
         Ok(self)
     }
 
@@ -239,16 +250,16 @@ impl ser::Serializer for &mut Walk<'_> {
         serialize_unit_variant(&'static str, u32, &'static str),
     );
 
-    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<(), NotAStruct> {
-        Err(NotAStruct)
+    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<(), Stop> {
+        Err(Stop::NotAStruct)
     }
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _: &'static str,
         _: &T,
-    ) -> Result<(), NotAStruct> {
-        Err(NotAStruct)
+    ) -> Result<(), Stop> {
+        Err(Stop::NotAStruct)
     }
 
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -257,24 +268,24 @@ impl ser::Serializer for &mut Walk<'_> {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<(), NotAStruct> {
-        Err(NotAStruct)
+    ) -> Result<(), Stop> {
+        Err(Stop::NotAStruct)
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAStruct> {
-        Err(NotAStruct)
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Stop> {
+        Err(Stop::NotAStruct)
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotAStruct> {
-        Err(NotAStruct)
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Stop> {
+        Err(Stop::NotAStruct)
     }
 
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleStruct, NotAStruct> {
-        Err(NotAStruct)
+    ) -> Result<Self::SerializeTupleStruct, Stop> {
+        Err(Stop::NotAStruct)
     }
 
     fn serialize_tuple_variant(
@@ -283,12 +294,12 @@ impl ser::Serializer for &mut Walk<'_> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, NotAStruct> {
-        Err(NotAStruct)
+    ) -> Result<Self::SerializeTupleVariant, Stop> {
+        Err(Stop::NotAStruct)
     }
 
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAStruct> {
-        Err(NotAStruct)
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Stop> {
+        Err(Stop::NotAStruct)
     }
 
     fn serialize_struct_variant(
@@ -297,8 +308,8 @@ impl ser::Serializer for &mut Walk<'_> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, NotAStruct> {
-        Err(NotAStruct)
+    ) -> Result<Self::SerializeStructVariant, Stop> {
+        Err(Stop::NotAStruct)
     }
 }
 
