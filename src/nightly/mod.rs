@@ -415,12 +415,26 @@ fn run_stages(
             },
             plans,
         );
-        for manifest in &selected.per_run {
-            for rendered in reports.render_run(manifest, &context) {
-                let (path, bytes) = rendered.map_err(RunError::Render)?;
-                write(&options.out, &path, &bytes)?;
-                progress(Step::Done(path.display().to_string()));
-                run_files.push(path.display().to_string());
+        // The run's reports are independent of each other: rendered side by side (a chain's
+        // roll-up and orders are tens of megabytes each), each written as it is made.
+        use rayon::prelude::*;
+        let written: Vec<Result<Vec<String>, RunError>> = selected
+            .per_run
+            .par_iter()
+            .map(|manifest| {
+                let mut paths = Vec::new();
+                for rendered in reports.render_run(manifest, &context) {
+                    let (path, bytes) = rendered.map_err(RunError::Render)?;
+                    write(&options.out, &path, &bytes)?;
+                    paths.push(path.display().to_string());
+                }
+                Ok(paths)
+            })
+            .collect();
+        for paths in written {
+            for path in paths? {
+                progress(Step::Done(path.clone()));
+                run_files.push(path);
             }
         }
     }
