@@ -74,6 +74,8 @@ pub struct Engine<'c> {
     index: Index<'c>,
     bundles: Bundles<'c>,
     expansions: Expansions,
+    /// Unit prices and batch costs, worked out once for every event.
+    prices: cost::PriceBook,
     /// [`bound::catalogue_fits`], proved on first use.
     catalogue_fits: std::sync::OnceLock<bool>,
 }
@@ -113,7 +115,9 @@ impl<'c> Engine<'c> {
         let index = Index::new(catalog);
         let bundles = Bundles::new(&index);
         let expansions = Expansions::all(&index);
+        let prices = cost::PriceBook::new(&index);
         Engine {
+            prices,
             index,
             bundles,
             expansions,
@@ -339,6 +343,7 @@ impl<'c> Engine<'c> {
         let reached = self.bundles_reached(&draft.needs);
         let costs = cost::costs(
             index,
+            &self.prices,
             &reached,
             &ingredients,
             &materials,

@@ -3,6 +3,7 @@
 //! unknown, never priced at 0.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use foldhash::HashMap;
 
@@ -17,38 +18,76 @@ use super::result::{
     RecipeRow, ShoppingRow,
 };
 use super::shopping::unit_price;
-use crate::catalog::{BundleLine, Unit};
+use crate::catalog::{BundleLine, Recipe, Unit};
 
-/// Unit prices, looked up once per (ingredient or material, unit).
-struct Prices<'i, 'a> {
-    index: &'i Index<'a>,
-    known: HashMap<(LineKind, u32, Unit), Option<Decimal>>,
+/// Unit prices and recipe batch costs: they depend on the catalogue only, so an engine works
+/// each out once (on whichever thread first needs it) for all the events it plans, instead
+/// of once per plan.
+pub struct PriceBook {
+    /// Per (ingredient or material, unit): ingredients first, then materials.
+    units: Vec<OnceLock<Option<Decimal>>>,
+    /// Per recipe (dense id): the cost of one batch, sub-recipes included.
+    batches: Vec<OnceLock<Option<Decimal>>>,
 }
 
-impl Prices<'_, '_> {
-    fn ingredient(&mut self, slug: &str, unit: Unit) -> Option<Decimal> {
-        let id = self.index.ingredient_id(slug)?;
-        let index = self.index;
-        *self
-            .known
-            .entry((LineKind::Ingredient, id, unit))
-            .or_insert_with(|| {
-                unit_price(
-                    index.products(LineKind::Ingredient, id),
-                    unit,
-                    index.ingredient_at(id).density.as_ref(),
-                )
-            })
+impl PriceBook {
+    /// An empty book for the catalogue of `index`.
+    pub fn new(index: &Index<'_>) -> PriceBook {
+        let cells = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+        PriceBook {
+            units: cells((index.ingredient_count() + index.material_count()) * Unit::ALL.len()),
+            batches: cells(index.recipe_count()),
+        }
     }
 
-    fn material(&mut self, slug: &str) -> Option<Decimal> {
-        let id = self.index.material_id(slug)?;
-        let index = self.index;
+    /// Price of one `unit` of ingredient `slug` (`None`: no product price reaches it).
+    fn ingredient(&self, index: &Index<'_>, slug: &str, unit: Unit) -> Option<Decimal> {
+        let id = index.ingredient_id(slug)?;
+        let cell = self
+            .units
+            .get(id as usize * Unit::ALL.len() + unit as usize)?;
+        *cell.get_or_init(|| {
+            unit_price(
+                index.products(LineKind::Ingredient, id),
+                unit,
+                index.ingredient_at(id).density.as_ref(),
+            )
+        })
+    }
+
+    /// Price of one unit of packaging material `slug`.
+    fn material(&self, index: &Index<'_>, slug: &str) -> Option<Decimal> {
+        let id = index.material_id(slug)?;
         let unit = index.material_at(id).unit;
+        let at = (index.ingredient_count() + id as usize) * Unit::ALL.len() + unit as usize;
         *self
-            .known
-            .entry((LineKind::Material, id, unit))
-            .or_insert_with(|| unit_price(index.products(LineKind::Material, id), unit, None))
+            .units
+            .get(at)?
+            .get_or_init(|| unit_price(index.products(LineKind::Material, id), unit, None))
+    }
+
+    /// Cost of one batch of `recipe`; its sub-recipes' costs must be known already (they are
+    /// when recipes are taken in production order), or it has none.
+    fn batch(&self, index: &Index<'_>, recipe: &Recipe) -> Option<Decimal> {
+        let cell = self.batches.get(index.recipe_id(&recipe.slug)? as usize)?;
+        *cell.get_or_init(|| {
+            let mut cost = Some(Decimal::ZERO);
+            for line in &recipe.ingredients {
+                cost = cost
+                    .zip(self.ingredient(index, &line.ingredient, line.qty.unit))
+                    .and_then(|(sum, price)| sum.checked_add(price.checked_mul(line.qty.value)?));
+            }
+            for component in &recipe.components {
+                let child = index
+                    .recipe_id(&component.recipe)
+                    .and_then(|id| self.batches.get(id as usize))
+                    .and_then(|cell| cell.get().copied().flatten());
+                cost = cost.zip(child).and_then(|(sum, child)| {
+                    sum.checked_add(child.checked_mul(component.batches)?)
+                });
+            }
+            cost
+        })
     }
 }
 
@@ -56,16 +95,13 @@ impl Prices<'_, '_> {
 /// slug order.
 pub fn costs<'a>(
     index: &Index<'a>,
+    prices: &PriceBook,
     bundles_reached: &[&'a str],
     ingredients: &[IngredientRow],
     materials: &[MaterialRow],
     shopping: &[ShoppingRow],
     production: &Production<'_>,
 ) -> Costs {
-    let mut prices = Prices {
-        index,
-        known: HashMap::default(),
-    };
     let mut total = Decimal::ZERO;
     let mut unknown_lines = 0;
     let mut add = |price: Option<Decimal>, qty: Decimal, total: &mut Decimal| match price
@@ -77,36 +113,26 @@ pub fn costs<'a>(
     };
     for row in ingredients {
         add(
-            prices.ingredient(&row.ingredient, row.unit),
+            prices.ingredient(index, &row.ingredient, row.unit),
             row.qty.0,
             &mut total,
         );
     }
     for row in materials {
-        add(prices.material(&row.material), row.qty.0, &mut total);
+        add(prices.material(index, &row.material), row.qty.0, &mut total);
     }
     // Batch cost per recipe, sub-recipes first (production order guarantees children first).
-    let mut batch_cost: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
-    for recipe in &production.order {
-        let mut cost = Some(Decimal::ZERO);
-        for line in &recipe.ingredients {
-            cost = cost
-                .zip(prices.ingredient(&line.ingredient, line.qty.unit))
-                .and_then(|(sum, price)| sum.checked_add(price.checked_mul(line.qty.value)?));
-        }
-        for component in &recipe.components {
-            cost = cost
-                .zip(batch_cost.get(component.recipe.as_str()).copied().flatten())
-                .and_then(|(sum, child)| sum.checked_add(child.checked_mul(component.batches)?));
-        }
-        batch_cost.insert(&recipe.slug, cost);
-    }
+    let batch_cost: Vec<Option<Decimal>> = production
+        .order
+        .iter()
+        .map(|recipe| prices.batch(index, recipe))
+        .collect();
     let money = |d: Decimal| Num(d.round_dp(6));
     let per_recipe = production
         .order
         .iter()
-        .map(|r| {
-            let cost = batch_cost.get(r.slug.as_str()).copied().flatten();
+        .zip(&batch_cost)
+        .map(|(r, &cost)| {
             let batches = production
                 .totals
                 .get(r.slug.as_str())
@@ -122,14 +148,10 @@ pub fn costs<'a>(
         .collect();
     let mut item_cost: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
     let mut per_item = Vec::new();
-    for recipe in &production.order {
+    for (recipe, batch) in production.order.iter().zip(&batch_cost) {
         for y in &recipe.yields {
             let usable = usable_per_batch(recipe, y);
-            let cost = batch_cost
-                .get(recipe.slug.as_str())
-                .copied()
-                .flatten()
-                .and_then(|b| b.checked_div(usable));
+            let cost = batch.and_then(|b| b.checked_div(usable));
             item_cost.insert(&y.slug, cost);
             per_item.push(ItemCost {
                 item: y.slug.clone(),
@@ -139,7 +161,7 @@ pub fn costs<'a>(
             });
         }
     }
-    let unit_costs = bundle_costs(index, bundles_reached, &item_cost, &mut prices);
+    let unit_costs = bundle_costs(index, bundles_reached, &item_cost, prices);
     let per_bundle = bundles_reached
         .iter()
         .filter_map(|slug| index.catalog.bundles.get(*slug))
@@ -180,7 +202,7 @@ fn bundle_costs<'a>(
     index: &Index<'a>,
     roots: &[&'a str],
     items: &BTreeMap<&str, Option<Decimal>>,
-    prices: &mut Prices<'_, '_>,
+    prices: &PriceBook,
 ) -> HashMap<&'a str, Option<Decimal>> {
     let mut memo: HashMap<&'a str, Option<Decimal>> = HashMap::default();
     let mut visiting: foldhash::HashSet<&'a str> = foldhash::HashSet::default();
@@ -223,9 +245,9 @@ fn bundle_costs<'a>(
                         .copied()
                         .flatten()
                         .and_then(|p| p.checked_mul(Decimal::from(*qty))),
-                    BundleLine::Material { material, qty } => {
-                        prices.material(material).and_then(|p| p.checked_mul(*qty))
-                    }
+                    BundleLine::Material { material, qty } => prices
+                        .material(index, material)
+                        .and_then(|p| p.checked_mul(*qty)),
                 };
                 sum = sum.zip(part).and_then(|(a, b)| a.checked_add(b));
             }
