@@ -21,13 +21,21 @@ use catalog::{Diagnostic, LoadOptions, Loaded};
 /// that need the plan rules (decisions for items an event does not need, unconfirmed
 /// shortfalls, amounts beyond exact arithmetic).
 pub fn check(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
-    use rayon::prelude::*;
     let loaded = catalog::load(dir, options)?;
     let engine = plan::Engine::new(&loaded.catalog);
+    check_events(&loaded, &engine)?;
+    drop(engine);
+    Ok(loaded)
+}
+
+/// The plan rules of [`check`] for a loaded catalogue, with an engine built over it (the
+/// nightly run plans with the same engine afterwards).
+pub fn check_events(loaded: &Loaded, engine: &plan::Engine<'_>) -> Result<(), Vec<Diagnostic>> {
+    use rayon::prelude::*;
     let events: Vec<&catalog::Event> = loaded.catalog.events.values().collect();
     let found: Vec<(&catalog::Event, Vec<plan::EventProblem>)> = events
         .par_iter()
-        .map(|event| (*event, plan::check_event(&engine, event)))
+        .map(|event| (*event, plan::check_event(engine, event)))
         .collect();
     let mut problems = Vec::new();
     for (event, event_problems) in found {
@@ -54,9 +62,8 @@ pub fn check(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>
             );
         }
     }
-    drop(engine);
     if problems.is_empty() {
-        Ok(loaded)
+        Ok(())
     } else {
         Err(problems)
     }

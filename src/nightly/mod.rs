@@ -324,7 +324,13 @@ fn run_stages(
             .iter()
             .any(|m| m.per != Per::Plan && reports.reads(m, "plans")),
     };
-    let loaded = crate::check(&options.catalogue, options.load).map_err(RunError::Input)?;
+    let loaded =
+        crate::catalog::load(&options.catalogue, options.load).map_err(RunError::Input)?;
+    // One engine over the catalogue checks the events now and plans them after the import.
+    let indexed = Instant::now();
+    let engine = Engine::new(&loaded.catalog);
+    timings.insert("index", ms(indexed));
+    crate::check_events(&loaded, &engine).map_err(RunError::Input)?;
     let mut events = select_events(
         &loaded.catalog,
         &options.events,
@@ -351,9 +357,6 @@ fn run_stages(
         progress,
     )?;
 
-    let started = Instant::now();
-    let engine = Engine::new(&loaded.catalog);
-    timings.insert("index", ms(started));
     let jobs: Vec<Job<'_>> = events
         .iter()
         .zip(&frozen)
