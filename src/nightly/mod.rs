@@ -324,8 +324,7 @@ fn run_stages(
             .iter()
             .any(|m| m.per != Per::Plan && reports.reads(m, "plans")),
     };
-    let loaded =
-        crate::catalog::load(&options.catalogue, options.load).map_err(RunError::Input)?;
+    let loaded = crate::catalog::load(&options.catalogue, options.load).map_err(RunError::Input)?;
     // One engine over the catalogue checks the events now and plans them after the import.
     let indexed = Instant::now();
     let engine = Engine::new(&loaded.catalog);

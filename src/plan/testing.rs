@@ -100,6 +100,23 @@ pub fn add_stock(c: &mut Catalog, of: Stocked, count: u64) {
     });
 }
 
+/// A stock row of ingredient `slug`: `qty` in `unit`, good until `expires`.
+pub fn ingredient_stock(
+    slug: &str,
+    qty: Decimal,
+    unit: Unit,
+    expires: Option<NaiveDate>,
+) -> StockRow {
+    StockRow {
+        counted_at: None,
+        lot: None,
+        of: Stocked::Ingredient(slug.into()),
+        qty: Quantity::new(qty, unit),
+        expires,
+        location: None,
+    }
+}
+
 /// An event on 2026-12-20 with these targets.
 pub fn event(targets: Vec<Target>) -> Event {
     Event {

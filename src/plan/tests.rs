@@ -169,14 +169,8 @@ fn shopping_case(
     ingredient(&mut c, "x", unit, density);
     c.recipes
         .insert("r".into(), recipe("r", &[("x", need, unit)], &[]));
-    c.inventory.push(StockRow {
-        counted_at: None,
-        lot: None,
-        of: Stocked::Ingredient("x".into()),
-        qty: Quantity::new(dec(have), stock_unit),
-        expires: None,
-        location: None,
-    });
+    c.inventory
+        .push(ingredient_stock("x", dec(have), stock_unit, None));
     plan(&c, &event(vec![recipe_target("r", "1")]))
 }
 
@@ -242,14 +236,12 @@ fn expired_stock_does_not_count_and_is_named() {
     ingredient(&mut c, "butter", Unit::Lb, None);
     c.recipes
         .insert("r".into(), recipe("r", &[("butter", "4", Unit::Lb)], &[]));
-    c.inventory.push(StockRow {
-        counted_at: None,
-        lot: None,
-        of: Stocked::Ingredient("butter".into()),
-        qty: Quantity::new(dec("3"), Unit::Lb),
-        expires: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
-        location: None,
-    });
+    c.inventory.push(ingredient_stock(
+        "butter",
+        dec("3"),
+        Unit::Lb,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+    ));
     let r = plan(&c, &event(vec![recipe_target("r", "1")]));
     assert_eq!(r.shopping[0].to_buy.0, dec("4"));
     assert!(
@@ -277,14 +269,8 @@ fn stock_beyond_exact_arithmetic_is_refused_only_in_the_units_counted() {
         ingredient(&mut c, "sugar", Unit::Kg, None);
         c.recipes
             .insert("r".into(), recipe("r", &[("sugar", "4", Unit::Kg)], &[]));
-        c.inventory.push(StockRow {
-            counted_at: None,
-            lot: None,
-            of: Stocked::Ingredient("sugar".into()),
-            qty: Quantity::new(dec(stock), Unit::Kg),
-            expires: None,
-            location: None,
-        });
+        c.inventory
+            .push(ingredient_stock("sugar", dec(stock), Unit::Kg, None));
         let e = event(vec![recipe_target("r", "1")]);
         let engine = super::Engine::new(&c);
         assert_eq!(
@@ -559,14 +545,12 @@ fn arb_case() -> impl Strategy<Value = (Catalog, Event)> {
                     );
                 }
                 for (i, q, u) in stock {
-                    c.inventory.push(StockRow {
-                        counted_at: None,
-                        lot: None,
-                        of: Stocked::Ingredient(format!("i{i}")),
-                        qty: Quantity::new(Decimal::from(q), u),
-                        expires: None,
-                        location: None,
-                    });
+                    c.inventory.push(ingredient_stock(
+                        &format!("i{i}"),
+                        Decimal::from(q),
+                        u,
+                        None,
+                    ));
                 }
                 let mut e = event(
                     targets
