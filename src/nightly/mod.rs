@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Diagnostic, Event, LoadOptions};
 use crate::plan::{Engine, Job, PlanError};
@@ -419,7 +420,6 @@ fn run_stages(
         );
         // The run's reports are independent of each other: rendered side by side (a chain's
         // roll-up and orders are tens of megabytes each), each written as it is made.
-        use rayon::prelude::*;
         let written: Vec<Result<Vec<String>, RunError>> = selected
             .per_run
             .par_iter()
