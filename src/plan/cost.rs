@@ -24,7 +24,10 @@ use crate::catalog::{BundleLine, Recipe, Unit};
 /// each out once (on whichever thread first needs it) for all the events it plans, instead
 /// of once per plan.
 pub struct PriceBook {
-    /// Per (ingredient or material, unit): ingredients first, then materials.
+    /// Where the price of each (ingredient or material, unit) a plan can total or a recipe
+    /// line names is kept in `units`: its reporting unit, its recipe lines' units, a
+    /// material's unit. Other pairs are priced each time they are asked for.
+    slots: HashMap<(LineKind, u32, Unit), usize>,
     units: Vec<OnceLock<Option<Decimal>>>,
     /// Per recipe (dense id): the cost of one batch, sub-recipes included.
     batches: Vec<OnceLock<Option<Decimal>>>,
@@ -33,37 +36,61 @@ pub struct PriceBook {
 impl PriceBook {
     /// An empty book for the catalogue of `index`.
     pub fn new(index: &Index<'_>) -> PriceBook {
+        let mut slots: HashMap<(LineKind, u32, Unit), usize> = HashMap::default();
+        let mut slot = |key| {
+            let next = slots.len();
+            slots.entry(key).or_insert(next);
+        };
+        for id in 0..index.ingredient_count() as u32 {
+            slot((
+                LineKind::Ingredient,
+                id,
+                index.ingredient_at(id).reporting_unit,
+            ));
+        }
+        for id in 0..index.material_count() as u32 {
+            slot((LineKind::Material, id, index.material_at(id).unit));
+        }
+        for recipe in (0..index.recipe_count() as u32).map(|id| index.recipe_at(id)) {
+            for line in &recipe.ingredients {
+                if let Some(id) = index.ingredient_id(&line.ingredient) {
+                    slot((LineKind::Ingredient, id, line.qty.unit));
+                }
+            }
+        }
         let cells = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
         PriceBook {
-            units: cells((index.ingredient_count() + index.material_count()) * Unit::ALL.len()),
+            units: cells(slots.len()),
+            slots,
             batches: cells(index.recipe_count()),
+        }
+    }
+
+    /// The price of one `unit` of `kind` `id`, kept in the book when it has a place there.
+    fn price(&self, index: &Index<'_>, kind: LineKind, id: u32, unit: Unit) -> Option<Decimal> {
+        let work = || {
+            let density = match kind {
+                LineKind::Ingredient => index.ingredient_at(id).density.as_ref(),
+                LineKind::Material => None,
+            };
+            unit_price(index.products(kind, id), unit, density)
+        };
+        match self.slots.get(&(kind, id, unit)) {
+            Some(&slot) => *self.units[slot].get_or_init(work),
+            None => work(),
         }
     }
 
     /// Price of one `unit` of ingredient `slug` (`None`: no product price reaches it).
     fn ingredient(&self, index: &Index<'_>, slug: &str, unit: Unit) -> Option<Decimal> {
         let id = index.ingredient_id(slug)?;
-        let cell = self
-            .units
-            .get(id as usize * Unit::ALL.len() + unit as usize)?;
-        *cell.get_or_init(|| {
-            unit_price(
-                index.products(LineKind::Ingredient, id),
-                unit,
-                index.ingredient_at(id).density.as_ref(),
-            )
-        })
+        self.price(index, LineKind::Ingredient, id, unit)
     }
 
     /// Price of one unit of packaging material `slug`.
     fn material(&self, index: &Index<'_>, slug: &str) -> Option<Decimal> {
         let id = index.material_id(slug)?;
-        let unit = index.material_at(id).unit;
-        let at = (index.ingredient_count() + id as usize) * Unit::ALL.len() + unit as usize;
-        *self
-            .units
-            .get(at)?
-            .get_or_init(|| unit_price(index.products(LineKind::Material, id), unit, None))
+        self.price(index, LineKind::Material, id, index.material_at(id).unit)
     }
 
     /// Cost of one batch of `recipe`; its sub-recipes' costs must be known already (they are
