@@ -15,12 +15,18 @@ pub struct Loc {
     /// Path of the file, relative to the catalogue directory.
     pub file: Arc<str>,
     /// 1-based line; 0 when the error concerns the whole file.
-    pub line: u64,
+    pub line: u32,
     /// 1-based column (YAML) or column index (CSV); 0 when unknown.
-    pub column: u64,
+    pub column: u32,
 }
 
 impl Loc {
+    /// A line or column number as a location holds it (numbers past `u32::MAX`, which no
+    /// accepted file reaches, stay at the maximum).
+    pub fn number(n: impl TryInto<u32>) -> u32 {
+        n.try_into().unwrap_or(u32::MAX)
+    }
+
     /// A location pointing at a whole file.
     pub fn file(file: &Arc<str>) -> Loc {
         Loc {

@@ -137,8 +137,8 @@ impl<'de> Deserialize<'de> for Raw {
 fn locate(file: &Arc<str>, spanned: &serde_saphyr::Location) -> Loc {
     Loc {
         file: Arc::clone(file),
-        line: spanned.line(),
-        column: spanned.column(),
+        line: Loc::number(spanned.line()),
+        column: Loc::number(spanned.column()),
     }
 }
 
@@ -233,8 +233,8 @@ fn read_text(
         Diagnostic::new(
             &Loc {
                 file: Arc::clone(file),
-                line,
-                column,
+                line: Loc::number(line),
+                column: Loc::number(column),
             },
             table,
             "not-utf8",
@@ -379,8 +379,8 @@ pub fn parse_csv(
     let lines = Lines::new(text);
     let at = |line: u64, column: u64| Loc {
         file: Arc::clone(file),
-        line,
-        column,
+        line: Loc::number(line),
+        column: Loc::number(column),
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)

@@ -119,11 +119,11 @@ fn snippet(diagnostic: &Diagnostic, dir: &Path, color: bool) -> String {
 
 /// Byte offset and length of the token at a 1-based line and column (for CSV, the column is
 /// the cell index).
-fn span_of(text: &str, line: u64, column: u64, csv: bool) -> (usize, usize) {
+fn span_of(text: &str, line: u32, column: u32, csv: bool) -> (usize, usize) {
     let mut offset = 0;
     let mut current = "";
     for (index, content) in text.split_inclusive('\n').enumerate() {
-        if index as u64 + 1 == line {
+        if index as u64 + 1 == u64::from(line) {
             current = content.trim_end_matches(['\n', '\r']);
             break;
         }
@@ -146,7 +146,7 @@ fn span_of(text: &str, line: u64, column: u64, csv: bool) -> (usize, usize) {
     (offset + start.min(current.len()), length.max(1))
 }
 
-fn csv_cell_start(line: &str, column: u64) -> usize {
+fn csv_cell_start(line: &str, column: u32) -> usize {
     let mut cell = 1;
     let mut quoted = false;
     for (index, c) in line.char_indices() {

@@ -43,7 +43,7 @@ fn report_error(
 ) -> ReportError {
     let loc = Loc {
         file: Arc::from(file),
-        line: line as u64,
+        line: Loc::number(line),
         column: 0,
     };
     ReportError(vec![
