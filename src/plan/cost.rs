@@ -41,15 +41,8 @@ impl PriceBook {
             let next = slots.len();
             slots.entry(key).or_insert(next);
         };
-        for id in 0..index.ingredient_count() as u32 {
-            slot((
-                LineKind::Ingredient,
-                id,
-                index.ingredient_at(id).reporting_unit,
-            ));
-        }
-        for id in 0..index.material_count() as u32 {
-            slot((LineKind::Material, id, index.material_at(id).unit));
+        for (kind, id) in index.stocked() {
+            slot((kind, id, index.reporting_unit(kind, id)));
         }
         for recipe in (0..index.recipe_count() as u32).map(|id| index.recipe_at(id)) {
             for line in &recipe.ingredients {
@@ -68,13 +61,7 @@ impl PriceBook {
 
     /// The price of one `unit` of `kind` `id`, kept in the book when it has a place there.
     fn price(&self, index: &Index<'_>, kind: LineKind, id: u32, unit: Unit) -> Option<Decimal> {
-        let work = || {
-            let density = match kind {
-                LineKind::Ingredient => index.ingredient_at(id).density.as_ref(),
-                LineKind::Material => None,
-            };
-            unit_price(index.products(kind, id), unit, density)
-        };
+        let work = || unit_price(index.products(kind, id), unit, index.density(kind, id));
         match self.slots.get(&(kind, id, unit)) {
             Some(&slot) => *self.units[slot].get_or_init(work),
             None => work(),
@@ -90,7 +77,12 @@ impl PriceBook {
     /// Price of one unit of packaging material `slug`.
     fn material(&self, index: &Index<'_>, slug: &str) -> Option<Decimal> {
         let id = index.material_id(slug)?;
-        self.price(index, LineKind::Material, id, index.material_at(id).unit)
+        self.price(
+            index,
+            LineKind::Material,
+            id,
+            index.reporting_unit(LineKind::Material, id),
+        )
     }
 
     /// Cost of one batch of `recipe`; its sub-recipes' costs must be known already (they are

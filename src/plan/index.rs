@@ -12,7 +12,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::kinds::LineKind;
-use crate::catalog::{Catalog, Ingredient, Material, Product, Recipe, StockRow, Stocked, Yield};
+use crate::catalog::{
+    Catalog, Density, Ingredient, Material, Product, Recipe, StockRow, Stocked, Unit, Yield,
+};
 
 /// Lookups over one catalogue (a snapshot, or the catalogue a run froze its snapshots from).
 pub struct Index<'a> {
@@ -162,6 +164,29 @@ impl<'a> Index<'a> {
     /// Number of packaging materials.
     pub fn material_count(&self) -> usize {
         self.materials.len()
+    }
+
+    /// Every ingredient and material, as (kind, dense id): ingredients first.
+    pub fn stocked(&self) -> impl Iterator<Item = (LineKind, u32)> + use<> {
+        let ingredients = (0..self.ingredients.len() as u32).map(|id| (LineKind::Ingredient, id));
+        let materials = (0..self.materials.len() as u32).map(|id| (LineKind::Material, id));
+        ingredients.chain(materials)
+    }
+
+    /// The unit an ingredient's or material's totals are reported in.
+    pub fn reporting_unit(&self, kind: LineKind, id: u32) -> Unit {
+        match kind {
+            LineKind::Ingredient => self.ingredient_at(id).reporting_unit,
+            LineKind::Material => self.material_at(id).unit,
+        }
+    }
+
+    /// An ingredient's density (a material has none).
+    pub fn density(&self, kind: LineKind, id: u32) -> Option<&'a Density> {
+        match kind {
+            LineKind::Ingredient => self.ingredient_at(id).density.as_ref(),
+            LineKind::Material => None,
+        }
     }
 
     /// Products of an ingredient or material (by kind and dense id), in key order.

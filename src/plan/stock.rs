@@ -34,10 +34,7 @@ impl Stock {
         let mut units = BTreeMap::new();
         for group in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (kind, id, _) = group[0];
-            let first = match kind {
-                LineKind::Ingredient => index.ingredient_at(id).reporting_unit,
-                LineKind::Material => index.material_at(id).unit,
-            };
+            let first = index.reporting_unit(kind, id);
             let mut list: Vec<Unit> = group.iter().map(|&(_, _, unit)| unit).collect();
             list.sort_by_key(|&u| (u != first, u.symbol()));
             units.insert((kind, id), list);
@@ -108,13 +105,8 @@ impl Stock {
     /// counts a subset of those rows in a subset of those units), and `check` need not count
     /// stock event by event.
     pub fn fits_in_any_unit(index: &Index<'_>) -> bool {
-        let ingredients = (0..index.ingredient_count()).map(|id| {
-            let density = index.ingredient_at(id as u32).density.as_ref();
-            (LineKind::Ingredient, id as u32, density)
-        });
-        let materials = (0..index.material_count()).map(|id| (LineKind::Material, id as u32, None));
-        ingredients.chain(materials).all(|(kind, id, density)| {
-            let rows = index.stock(kind, id);
+        index.stocked().all(|(kind, id)| {
+            let (rows, density) = (index.stock(kind, id), index.density(kind, id));
             Unit::ALL.iter().all(|&unit| {
                 rows.iter()
                     .filter_map(|row| convert(row.qty.value, row.qty.unit, unit, density).ok())
