@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDate;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
@@ -23,10 +24,11 @@ use super::kinds::{LineKind, ShoppingStatus, TargetKind};
 use super::recipes::{Production, production, recipe_rows};
 use super::result::*;
 use super::rollup::Need;
+use super::schedule::{self, Schedule};
 use super::shopping::{remarks, shopping_row, sort_rows, unconvertible};
 use super::stock::Stock;
 use super::{cost, feasibility};
-use crate::catalog::{Catalog, Event, Target, Unit};
+use crate::catalog::{Catalog, Event, Settings, Target, Unit};
 use crate::store::{PlanMeta, Snapshot};
 
 /// Events whose contribution lines share one frame. A batch's plans are all in memory at
@@ -264,7 +266,8 @@ impl<'c> Engine<'c> {
         )
     }
 
-    /// §5.4–§5.7 for one event, from its summed lines: totals, shopping, feasibility, cost.
+    /// §5.4–§5.7 for one event, from its summed lines: totals, shopping, feasibility, cost,
+    /// schedule.
     fn finish(
         &self,
         job: &Job<'c>,
@@ -273,59 +276,20 @@ impl<'c> Engine<'c> {
         n: u32,
     ) -> Result<Computed, PlanError> {
         let (index, event) = (&self.index, job.event);
+        let settings = &index.catalog.settings;
         let (sources, totals) = tables.of_event(n);
         let (ingredients, materials) =
             self.total_rows(totals, sources, (&event.slug, &draft.paths));
-        let mut warnings: Vec<String> = ingredients
-            .iter()
-            .filter_map(|row| {
-                let reason = row.unconvertible.as_deref()?;
-                Some(format!(
-                    "{} {} {} kept apart: {reason}",
-                    row.name,
-                    row.qty.0.normalize(),
-                    row.unit
-                ))
-            })
-            .collect();
+        let mut warnings = unconvertible_warnings(&ingredients);
         warnings.extend(draft.stock.notes.values().flatten().cloned());
-
-        let mut shopping = Vec::with_capacity(totals.len());
-        let mut needs = Vec::with_capacity(totals.len());
-        for netted in totals {
-            let notes = remarks(index, netted.key, &draft.stock);
-            needs.push(Need {
-                event: 0,
-                key: netted.key,
-                needed: netted.needed,
-                on_hand: netted.on_hand,
-                remarks: notes.clone(),
-                needed_by: None,
-            });
-            shopping.push(shopping_row(
-                index,
-                netted.key,
-                [netted.needed, netted.on_hand, netted.to_buy],
-                notes,
-            ));
-        }
-        sort_rows(&mut shopping, index);
-        warnings.extend(
-            shopping
-                .iter()
-                .filter(|r| r.status == ShoppingStatus::Buy && r.product.is_none())
-                .map(|r| format!("no product to buy {} from", r.name)),
-        );
-
+        let (mut shopping, mut needs) = self.shopping(totals, &draft.stock);
+        warnings.extend(unbuyable_warnings(&shopping));
         let batches = batch_rows(&draft.batches);
-        warnings.extend(batch_warnings(
-            &batches,
-            index.catalog.settings.waste_warn_pct,
-        ));
+        warnings.extend(batch_warnings(&batches, settings.waste_warn_pct));
         let produced = produced_items(index, &draft.batches, &batches);
-        let recipes = recipe_rows(index, &draft.production, &produced);
+        let mut recipes = recipe_rows(index, &draft.production, &produced);
         let production = feasibility::production_rows(index, &draft.production, &draft.stock)?;
-        let assembly = feasibility::assembly_rows(
+        let mut assembly = feasibility::assembly_rows(
             index,
             &self.bundles,
             event,
@@ -350,40 +314,23 @@ impl<'c> Engine<'c> {
             &shopping,
             &draft.production,
         );
-        let (mut recipes, mut assembly) = (recipes, assembly);
         cost::annotate(&costs, &mut recipes, &mut assembly);
-        let settings = &index.catalog.settings;
         let schedule =
-            super::schedule::schedule(&draft.production, event.date, settings.work_minutes_per_day);
+            schedule::schedule(&draft.production, event.date, settings.work_minutes_per_day);
         warnings.extend(schedule.warnings.iter().cloned());
-        super::schedule::in_schedule_order(&schedule, &mut recipes);
-        let first_needed = super::schedule::first_needed(&schedule, &ingredients, event.date);
-        super::schedule::order_dates(&first_needed, &mut shopping, event.date);
-        for need in &mut needs {
-            need.needed_by = Some(match need.key.kind() {
-                LineKind::Ingredient => first_needed
-                    .get(index.ingredient_at(need.key.id()).slug.as_str())
-                    .copied()
-                    .unwrap_or(event.date),
-                LineKind::Material => event.date,
-            });
-        }
+        schedule::in_schedule_order(&schedule, &mut recipes);
+        self.date_purchases(
+            &schedule,
+            &ingredients,
+            event.date,
+            (&mut shopping, &mut needs),
+        );
         Ok(Computed {
             result: PlanResult {
                 schema_version: SCHEMA_VERSION,
                 plan: job.plan.clone(),
-                event: EventInfo {
-                    slug: event.slug.clone(),
-                    name: event.name.clone(),
-                    date: event.date,
-                    overage_pct: event.overage_pct.into(),
-                },
-                settings: SettingsInfo {
-                    currency: settings.currency.clone(),
-                    decimals: settings.decimals,
-                    waste_warn_pct: settings.waste_warn_pct.into(),
-                    paper: settings.paper.unwrap_or(crate::catalog::Paper::Letter),
-                },
+                event: event_info(event),
+                settings: settings_info(settings),
                 targets: event.targets.iter().map(|t| target_row(index, t)).collect(),
                 warnings,
                 batches,
@@ -400,6 +347,56 @@ impl<'c> Engine<'c> {
             },
             needs,
         })
+    }
+
+    /// §5.5: the shopping list of an event's netted totals (by category and name), and the
+    /// same lines as needs for the run's purchase roll-up (in total order, dated later).
+    fn shopping(&self, totals: &[Netted], stock: &Stock) -> (Vec<ShoppingRow>, Vec<Need>) {
+        let index = &self.index;
+        let mut shopping = Vec::with_capacity(totals.len());
+        let mut needs = Vec::with_capacity(totals.len());
+        for netted in totals {
+            let notes = remarks(index, netted.key, stock);
+            needs.push(Need {
+                event: 0,
+                key: netted.key,
+                needed: netted.needed,
+                on_hand: netted.on_hand,
+                remarks: notes.clone(),
+                needed_by: None,
+            });
+            shopping.push(shopping_row(
+                index,
+                netted.key,
+                [netted.needed, netted.on_hand, netted.to_buy],
+                notes,
+            ));
+        }
+        sort_rows(&mut shopping, index);
+        (shopping, needs)
+    }
+
+    /// Dates what to buy from the schedule: each line by the first day a recipe its sources
+    /// pass through is made (packaging by the event day), on the shopping list and the
+    /// needs alike.
+    fn date_purchases(
+        &self,
+        schedule: &Schedule,
+        ingredients: &[IngredientRow],
+        date: NaiveDate,
+        (shopping, needs): (&mut [ShoppingRow], &mut [Need]),
+    ) {
+        let first_needed = schedule::first_needed(schedule, ingredients, date);
+        schedule::order_dates(&first_needed, shopping, date);
+        for need in needs {
+            need.needed_by = Some(match need.key.kind() {
+                LineKind::Ingredient => first_needed
+                    .get(self.index.ingredient_at(need.key.id()).slug.as_str())
+                    .copied()
+                    .unwrap_or(date),
+                LineKind::Material => date,
+            });
+        }
     }
 
     /// Ingredient rows (by category and name, lines kept apart after the converted total)
@@ -626,6 +623,50 @@ fn produced_items<'c>(
         }
     }
     produced
+}
+
+/// A warning per ingredient line kept apart because it could not be converted.
+fn unconvertible_warnings(ingredients: &[IngredientRow]) -> Vec<String> {
+    ingredients
+        .iter()
+        .filter_map(|row| {
+            let reason = row.unconvertible.as_deref()?;
+            Some(format!(
+                "{} {} {} kept apart: {reason}",
+                row.name,
+                row.qty.0.normalize(),
+                row.unit
+            ))
+        })
+        .collect()
+}
+
+/// A warning per line to buy that no product sells.
+fn unbuyable_warnings(shopping: &[ShoppingRow]) -> impl Iterator<Item = String> + '_ {
+    shopping
+        .iter()
+        .filter(|r| r.status == ShoppingStatus::Buy && r.product.is_none())
+        .map(|r| format!("no product to buy {} from", r.name))
+}
+
+/// The event as the plan shows it.
+fn event_info(event: &Event) -> EventInfo {
+    EventInfo {
+        slug: event.slug.clone(),
+        name: event.name.clone(),
+        date: event.date,
+        overage_pct: event.overage_pct.into(),
+    }
+}
+
+/// The settings the reports format with.
+fn settings_info(settings: &Settings) -> SettingsInfo {
+    SettingsInfo {
+        currency: settings.currency.clone(),
+        decimals: settings.decimals,
+        waste_warn_pct: settings.waste_warn_pct.into(),
+        paper: settings.paper.unwrap_or(crate::catalog::Paper::Letter),
+    }
 }
 
 fn target_row(index: &Index<'_>, target: &Target) -> TargetRow {

@@ -9,7 +9,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::PlanError;
 use super::aggregate::{fixed_product, from_fixed};
-use super::explode::{Bundles, Content, Needs};
+use super::explode::{BundleDemand, Bundles, Content, Needs};
 use super::index::Index;
 use super::kinds::{
     AssemblyStatus, BlockerKind, LineKind, ProductionStatus, ShoppingStatus, TargetKind, Verdict,
@@ -136,6 +136,38 @@ pub fn assembly_rows(
     produced: &BTreeMap<&str, (u64, u64)>,
     stock: &Stock,
 ) -> Result<Vec<AssemblyRow>, PlanError> {
+    let mut available = available_parts(index, event, needs, produced, stock);
+    let mut rows = Vec::new();
+    let mut demands = needs.bundles.iter();
+    for target in &event.targets {
+        match target {
+            Target::Item { item, qty } => {
+                let entry = available
+                    .entry((TargetKind::Item, item.clone()))
+                    .or_default();
+                *entry -= Decimal::from(*qty).min(*entry);
+            }
+            Target::Recipe { .. } => {}
+            Target::Bundle { bundle, .. } => {
+                let Some(demand) = demands.next() else {
+                    continue;
+                };
+                rows.push(assemble(index, bundles, (bundle, demand), &mut available)?);
+            }
+        }
+    }
+    with_inner_bundles(index, rows)
+}
+
+/// What bundles can be assembled from: the items produced and in baked stock, and the
+/// packaging in stock (in the material's own unit).
+fn available_parts(
+    index: &Index<'_>,
+    event: &Event,
+    needs: &Needs,
+    produced: &BTreeMap<&str, (u64, u64)>,
+    stock: &Stock,
+) -> BTreeMap<Part, Decimal> {
     let mut available: BTreeMap<Part, Decimal> = BTreeMap::new();
     for (item, (made, _)) in produced {
         *available
@@ -159,118 +191,124 @@ pub fn assembly_rows(
                 .or_default() += from_fixed(qty);
         }
     }
-    let display = |kind: TargetKind, slug: &str| -> (String, Unit) {
-        match kind {
-            TargetKind::Material => index
-                .material_id(slug)
-                .map(|id| index.material_at(id))
-                .map_or_else(
-                    || (slug.to_owned(), Unit::Each),
-                    |m| (m.name.clone(), m.unit),
-                ),
-            _ => (index.item_name(slug), Unit::Each),
-        }
-    };
-    let mut rows = Vec::new();
-    let mut demands = needs.bundles.iter();
-    for target in &event.targets {
-        match target {
-            Target::Item { item, qty } => {
-                let entry = available
-                    .entry((TargetKind::Item, item.clone()))
-                    .or_default();
-                *entry -= Decimal::from(*qty).min(*entry);
-            }
-            Target::Recipe { .. } => {}
-            Target::Bundle { bundle, .. } => {
-                let Some(demand) = demands.next() else {
-                    continue;
-                };
-                let per_bundle: Vec<(Part, Decimal)> = bundles
-                    .totals(bundle)?
-                    .into_iter()
-                    .map(|(content, qty)| (part(index, content), qty))
-                    .collect();
-                let can_make = per_bundle
-                    .iter()
-                    .map(|(key, per)| {
-                        if per.is_zero() {
-                            demand.to_assemble
-                        } else {
-                            (available.get(key).copied().unwrap_or_default() / per)
-                                .floor()
-                                .to_u64()
-                                .unwrap_or(0)
-                        }
-                    })
-                    .min()
-                    .unwrap_or(demand.to_assemble)
-                    .min(demand.to_assemble);
-                let mut blockers = Vec::new();
-                for (key, per) in &per_bundle {
-                    let have = available.get(key).copied().unwrap_or_default();
-                    let wanted = *per * Decimal::from(demand.to_assemble);
-                    if wanted > have {
-                        let (name, unit) = display(key.0, &key.1);
-                        blockers.push(Blocker {
-                            kind: if key.0 == TargetKind::Material {
-                                BlockerKind::Material
-                            } else {
-                                BlockerKind::Stock
-                            },
-                            item: key.1.clone(),
-                            needed: wanted.into(),
-                            available: have.into(),
-                            unit,
-                            message: format!(
-                                "{}: need {}{} more {}",
-                                demand.bundle,
-                                (wanted - have).normalize(),
-                                if unit == Unit::Each {
-                                    String::new()
-                                } else {
-                                    format!(" {unit}")
-                                },
-                                name
-                            ),
-                        });
-                    }
-                    available.insert(key.clone(), have - *per * Decimal::from(can_make));
-                }
-                let assemblable = demand.from_stock + can_make;
-                let status = if assemblable >= demand.qty {
-                    AssemblyStatus::Ok
-                } else if assemblable > 0 {
-                    AssemblyStatus::Partial
-                } else {
-                    AssemblyStatus::Blocked
-                };
-                let record = index.catalog.bundles.get(bundle);
-                rows.push(AssemblyRow {
-                    bundle: bundle.clone(),
-                    name: record.map_or_else(|| bundle.clone(), |b| b.name.clone()),
-                    instructions: record.and_then(|b| b.instructions.clone()),
-                    target: demand.qty,
-                    in_stock: demand.from_stock,
-                    inside: 0,
-                    inside_of: Vec::new(),
-                    to_assemble: demand.to_assemble,
-                    unit_cost: None,
-                    margin: super::result::Margin::default(),
-                    assemblable,
-                    status,
-                    contents: record.map_or_else(Vec::new, |b| {
-                        b.contents
-                            .iter()
-                            .map(|line| content_row(index, line, &display))
-                            .collect()
-                    }),
-                    blockers,
-                });
-            }
-        }
+    available
+}
+
+/// The display name and unit of an item or material.
+fn display(index: &Index<'_>, kind: TargetKind, slug: &str) -> (String, Unit) {
+    match kind {
+        TargetKind::Material => index
+            .material_id(slug)
+            .map(|id| index.material_at(id))
+            .map_or_else(
+                || (slug.to_owned(), Unit::Each),
+                |m| (m.name.clone(), m.unit),
+            ),
+        _ => (index.item_name(slug), Unit::Each),
     }
-    with_inner_bundles(index, rows, &display)
+}
+
+/// One bundle target (its slug and demand): as many as `available` makes (taking what they
+/// use from it), and a blocker per part short of the whole target.
+fn assemble(
+    index: &Index<'_>,
+    bundles: &Bundles<'_>,
+    (bundle, demand): (&String, &BundleDemand),
+    available: &mut BTreeMap<Part, Decimal>,
+) -> Result<AssemblyRow, PlanError> {
+    let per_bundle: Vec<(Part, Decimal)> = bundles
+        .totals(bundle)?
+        .into_iter()
+        .map(|(content, qty)| (part(index, content), qty))
+        .collect();
+    let can_make = per_bundle
+        .iter()
+        .map(|(key, per)| {
+            if per.is_zero() {
+                demand.to_assemble
+            } else {
+                (available.get(key).copied().unwrap_or_default() / per)
+                    .floor()
+                    .to_u64()
+                    .unwrap_or(0)
+            }
+        })
+        .min()
+        .unwrap_or(demand.to_assemble)
+        .min(demand.to_assemble);
+    let mut blockers = Vec::new();
+    for (key, per) in &per_bundle {
+        let have = available.get(key).copied().unwrap_or_default();
+        let wanted = *per * Decimal::from(demand.to_assemble);
+        if wanted > have {
+            blockers.push(part_short(index, demand, key, wanted, have));
+        }
+        available.insert(key.clone(), have - *per * Decimal::from(can_make));
+    }
+    let assemblable = demand.from_stock + can_make;
+    let status = if assemblable >= demand.qty {
+        AssemblyStatus::Ok
+    } else if assemblable > 0 {
+        AssemblyStatus::Partial
+    } else {
+        AssemblyStatus::Blocked
+    };
+    let record = index.catalog.bundles.get(bundle);
+    Ok(AssemblyRow {
+        bundle: bundle.clone(),
+        name: record.map_or_else(|| bundle.clone(), |b| b.name.clone()),
+        instructions: record.and_then(|b| b.instructions.clone()),
+        target: demand.qty,
+        in_stock: demand.from_stock,
+        inside: 0,
+        inside_of: Vec::new(),
+        to_assemble: demand.to_assemble,
+        unit_cost: None,
+        margin: super::result::Margin::default(),
+        assemblable,
+        status,
+        contents: record.map_or_else(Vec::new, |b| {
+            b.contents
+                .iter()
+                .map(|line| content_row(index, line))
+                .collect()
+        }),
+        blockers,
+    })
+}
+
+/// The blocker of a part a bundle target is short of: `wanted` for the whole target,
+/// `have` available.
+fn part_short(
+    index: &Index<'_>,
+    demand: &BundleDemand,
+    (kind, slug): &Part,
+    wanted: Decimal,
+    have: Decimal,
+) -> Blocker {
+    let (name, unit) = display(index, *kind, slug);
+    Blocker {
+        kind: if *kind == TargetKind::Material {
+            BlockerKind::Material
+        } else {
+            BlockerKind::Stock
+        },
+        item: slug.clone(),
+        needed: wanted.into(),
+        available: have.into(),
+        unit,
+        message: format!(
+            "{}: need {}{} more {}",
+            demand.bundle,
+            (wanted - have).normalize(),
+            if unit == Unit::Each {
+                String::new()
+            } else {
+                format!(" {unit}")
+            },
+            name
+        ),
+    }
 }
 
 /// Adds what bundles being assembled hold to the rows: the count on a target's row, and a
@@ -279,7 +317,6 @@ pub fn assembly_rows(
 fn with_inner_bundles(
     index: &Index<'_>,
     mut rows: Vec<AssemblyRow>,
-    display: &dyn Fn(TargetKind, &str) -> (String, Unit),
 ) -> Result<Vec<AssemblyRow>, PlanError> {
     let assembling: Vec<(String, u64)> = rows
         .iter()
@@ -358,7 +395,7 @@ fn with_inner_bundles(
             contents: record.map_or_else(Vec::new, |b| {
                 b.contents
                     .iter()
-                    .map(|line| content_row(index, line, display))
+                    .map(|line| content_row(index, line))
                     .collect()
             }),
             blockers: Vec::new(),
@@ -384,16 +421,12 @@ fn with_inner_bundles(
     Ok(ranked.into_iter().map(|(_, r)| r).collect())
 }
 
-fn content_row(
-    index: &Index<'_>,
-    line: &BundleLine,
-    display: &dyn Fn(TargetKind, &str) -> (String, Unit),
-) -> ContentRow {
+fn content_row(index: &Index<'_>, line: &BundleLine) -> ContentRow {
     match line {
         BundleLine::Item { item, qty } => ContentRow {
             kind: TargetKind::Item,
             slug: item.clone(),
-            name: display(TargetKind::Item, item).0,
+            name: display(index, TargetKind::Item, item).0,
             qty: (*qty).into(),
             unit: Unit::Each,
         },
@@ -409,7 +442,7 @@ fn content_row(
             unit: Unit::Each,
         },
         BundleLine::Material { material, qty } => {
-            let (name, unit) = display(TargetKind::Material, material);
+            let (name, unit) = display(index, TargetKind::Material, material);
             ContentRow {
                 kind: TargetKind::Material,
                 slug: material.clone(),

@@ -8,7 +8,7 @@
 //! Recipes are placed parents first, so each sub-recipe's day is known to be on or before
 //! every parent batch's day; perishables take the late days and keepers move earlier.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::HashMap;
 
@@ -110,7 +110,7 @@ fn placing_order<'a>(
         })
         .collect();
     let key = |r: &Recipe| (r.keeps_days.unwrap_or(u32::MAX), r.slug.clone());
-    let mut ready: std::collections::BTreeSet<(u32, String)> = waiting
+    let mut ready: BTreeSet<(u32, String)> = waiting
         .iter()
         .filter(|(_, n)| **n == 0)
         .filter_map(|(slug, _)| in_plan.get(slug).map(|r| key(r)))
@@ -137,6 +137,21 @@ fn placing_order<'a>(
 
 /// Schedules the batches of `production` for an event on `date`.
 pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u32>) -> Schedule {
+    let used_by = used_by(production);
+    let placed = place(production, &used_by, capacity);
+    let components: BTreeSet<&str> = used_by.keys().copied().collect();
+    let mut days = into_days(production, placed, &components, date);
+    number_batches(&mut days);
+    let warnings = order_and_flag(production, &mut days, capacity);
+    Schedule {
+        capacity_minutes: capacity,
+        days,
+        warnings,
+    }
+}
+
+/// The recipes of the plan that use each sub-recipe, by the sub-recipe's slug.
+fn used_by<'a>(production: &Production<'a>) -> BTreeMap<&'a str, Vec<&'a str>> {
     let mut used_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for recipe in &production.order {
         for c in &recipe.components {
@@ -146,12 +161,25 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
                 .push(recipe.slug.as_str());
         }
     }
-    let parents_first = placing_order(production, &used_by);
-    // Minutes planned per day (days before the event), and each recipe's latest day used.
+    used_by
+}
+
+/// A run of one recipe's batches on one day: batches, first and last batch number (counted
+/// from the event backwards until [`number_batches`]), minutes.
+type Run = (Decimal, u32, u32, u64);
+
+/// Places every batch on a day (days before the event), parents first: the runs by day and
+/// recipe.
+fn place<'a>(
+    production: &Production<'a>,
+    used_by: &BTreeMap<&'a str, Vec<&'a str>>,
+    capacity: Option<u32>,
+) -> BTreeMap<(u32, &'a str), Run> {
+    // Minutes planned per day, and each recipe's earliest day used.
     let mut load: BTreeMap<u32, u64> = BTreeMap::new();
     let mut earliest_day: BTreeMap<&str, u32> = BTreeMap::new();
-    let mut placed: BTreeMap<(u32, &str), (Decimal, u32, u32, u64)> = BTreeMap::new();
-    for recipe in &parents_first {
+    let mut placed = BTreeMap::new();
+    for recipe in placing_order(production, used_by) {
         let total = production
             .totals
             .get(recipe.slug.as_str())
@@ -171,58 +199,78 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
             .make_ahead_days
             .unwrap_or(0)
             .max(parents_day.unwrap_or(0));
-        let keeps_until = recipe.keeps_days.map(|k| k.max(latest));
-        let per_batch = u64::from(recipe.time_minutes.unwrap_or(0));
-        let mut day = latest;
-        let mut first_day = latest;
-        // The run of batches placed on `day` so far: (batches, first, last, minutes). A
-        // recipe's days only move earlier, so a run is complete when the day changes; keeping
-        // it here spares a map update per batch (a chain's recipe has hundreds).
-        let mut run: Option<(Decimal, u32, u32, u64)> = None;
-        for (n, share) in pieces(total).into_iter().enumerate() {
-            let minutes = if share == Decimal::ONE {
-                per_batch
-            } else {
-                (Decimal::from(per_batch) * share)
-                    .ceil()
-                    .to_u64()
-                    .unwrap_or(u64::MAX)
-            };
-            if let Some(cap) = capacity {
-                // Move earlier while the day is full and the batch still keeps.
-                let before = day;
-                while load.get(&day).copied().unwrap_or(0).saturating_add(minutes) > u64::from(cap)
-                    && keeps_until.is_none_or(|k| day < k)
-                    && day < HORIZON_DAYS
-                {
-                    day += 1;
-                }
-                if day != before
-                    && let Some(done) = run.take()
-                {
-                    placed.insert((before, recipe.slug.as_str()), done);
-                }
-            }
-            *load.entry(day).or_default() += minutes;
-            first_day = first_day.max(day);
-            let number = u32::try_from(n + 1).unwrap_or(u32::MAX);
-            let slot = run.get_or_insert((Decimal::ZERO, number, number, 0));
-            slot.0 += share;
-            slot.2 = number;
-            slot.3 += minutes;
-        }
-        if let Some(done) = run {
-            placed.insert((day, recipe.slug.as_str()), done);
+        let days = place_recipe(recipe, total, latest, capacity, &mut load);
+        let first_day = days.iter().map(|(day, _)| *day).fold(latest, u32::max);
+        for (day, run) in days {
+            placed.insert((day, recipe.slug.as_str()), run);
         }
         earliest_day.insert(recipe.slug.as_str(), first_day);
     }
-    let components: std::collections::BTreeSet<&str> = used_by.keys().copied().collect();
-    let position: BTreeMap<&str, usize> = production
-        .order
-        .iter()
-        .enumerate()
-        .map(|(n, r)| (r.slug.as_str(), n))
-        .collect();
+    placed
+}
+
+/// Places `total` batches of `recipe` from day `latest` earlier, as far as it keeps while a
+/// day is full: its runs, day by day (the days only move earlier).
+fn place_recipe(
+    recipe: &Recipe,
+    total: Decimal,
+    latest: u32,
+    capacity: Option<u32>,
+    load: &mut BTreeMap<u32, u64>,
+) -> Vec<(u32, Run)> {
+    let keeps_until = recipe.keeps_days.map(|k| k.max(latest));
+    let per_batch = u64::from(recipe.time_minutes.unwrap_or(0));
+    let mut day = latest;
+    let mut runs = Vec::new();
+    // The run of batches placed on `day` so far. A recipe's days only move earlier, so a run
+    // is complete when the day changes; keeping it here spares a map update per batch (a
+    // chain's recipe has hundreds).
+    let mut run: Option<Run> = None;
+    for (n, share) in pieces(total).into_iter().enumerate() {
+        let minutes = if share == Decimal::ONE {
+            per_batch
+        } else {
+            (Decimal::from(per_batch) * share)
+                .ceil()
+                .to_u64()
+                .unwrap_or(u64::MAX)
+        };
+        if let Some(cap) = capacity {
+            // Move earlier while the day is full and the batch still keeps.
+            let before = day;
+            while load.get(&day).copied().unwrap_or(0).saturating_add(minutes) > u64::from(cap)
+                && keeps_until.is_none_or(|k| day < k)
+                && day < HORIZON_DAYS
+            {
+                day += 1;
+            }
+            if day != before
+                && let Some(done) = run.take()
+            {
+                runs.push((before, done));
+            }
+        }
+        *load.entry(day).or_default() += minutes;
+        let number = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        let slot = run.get_or_insert((Decimal::ZERO, number, number, 0));
+        slot.0 += share;
+        slot.2 = number;
+        slot.3 += minutes;
+    }
+    if let Some(done) = run {
+        runs.push((day, done));
+    }
+    runs
+}
+
+/// The placed runs as working days, earliest first (entries by recipe slug until
+/// [`order_and_flag`]).
+fn into_days(
+    production: &Production<'_>,
+    placed: BTreeMap<(u32, &str), Run>,
+    components: &BTreeSet<&str>,
+    date: NaiveDate,
+) -> Vec<Day> {
     let names: BTreeMap<&str, &str> = production
         .order
         .iter()
@@ -250,11 +298,13 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
             is_component: components.contains(slug),
         });
     }
-    let mut warnings = Vec::new();
-    let mut out: Vec<Day> = days.into_values().rev().collect();
-    // Batches were placed from the event backwards; number them from the earliest day.
+    days.into_values().rev().collect()
+}
+
+/// Batches were placed from the event backwards; numbers them from the earliest day.
+fn number_batches(days: &mut [Day]) {
     let mut next: BTreeMap<String, u32> = BTreeMap::new();
-    for day in &mut out {
+    for day in days {
         for e in &mut day.entries {
             let count = e.last_batch.saturating_sub(e.first_batch).saturating_add(1);
             let first = next.entry(e.recipe.clone()).or_insert(1);
@@ -263,7 +313,23 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
             *first = first.saturating_add(count);
         }
     }
-    for day in &mut out {
+}
+
+/// Puts each day's entries in production order and flags the days over `capacity`: the
+/// warnings for them.
+fn order_and_flag(
+    production: &Production<'_>,
+    days: &mut [Day],
+    capacity: Option<u32>,
+) -> Vec<String> {
+    let position: BTreeMap<&str, usize> = production
+        .order
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r.slug.as_str(), n))
+        .collect();
+    let mut warnings = Vec::new();
+    for day in days {
         day.entries.sort_by_key(|e| {
             position
                 .get(e.recipe.as_str())
@@ -280,11 +346,7 @@ pub fn schedule(production: &Production<'_>, date: NaiveDate, capacity: Option<u
             ));
         }
     }
-    Schedule {
-        capacity_minutes: capacity,
-        days: out,
-        warnings,
-    }
+    warnings
 }
 
 /// Gives each recipe row the days it is made, and orders the rows by the first of them
