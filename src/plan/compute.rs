@@ -27,7 +27,7 @@ use super::rollup::Need;
 use super::schedule::{self, Schedule};
 use super::shopping::{remarks, shopping_row, sort_rows, unconvertible};
 use super::stock::Stock;
-use super::{cost, feasibility};
+use super::{assembly, cost, feasibility};
 use crate::catalog::{Catalog, Event, Settings, Target, Unit};
 use crate::store::{PlanMeta, Snapshot};
 
@@ -289,7 +289,7 @@ impl<'c> Engine<'c> {
         let produced = produced_items(index, &draft.batches, &batches);
         let mut recipes = recipe_rows(index, &draft.production, &produced);
         let production = feasibility::production_rows(index, &draft.production, &draft.stock)?;
-        let mut assembly = feasibility::assembly_rows(
+        let mut assembly = assembly::assembly_rows(
             index,
             &self.bundles,
             event,

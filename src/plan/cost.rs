@@ -121,36 +121,70 @@ pub fn costs<'a>(
     shopping: &[ShoppingRow],
     production: &Production<'_>,
 ) -> Costs {
-    let mut total = Decimal::ZERO;
-    let mut unknown_lines = 0;
-    let mut add = |price: Option<Decimal>, qty: Decimal, total: &mut Decimal| match price
-        .and_then(|p| p.checked_mul(qty))
-        .and_then(|v| total.checked_add(v))
-    {
-        Some(sum) => *total = sum,
-        None => unknown_lines += 1,
-    };
-    for row in ingredients {
-        add(
-            prices.ingredient(index, &row.ingredient, row.unit),
-            row.qty.0,
-            &mut total,
-        );
-    }
-    for row in materials {
-        add(prices.material(index, &row.material), row.qty.0, &mut total);
-    }
+    let (total, unknown_lines) = lines_total(index, prices, ingredients, materials);
     // Batch cost per recipe, sub-recipes first (production order guarantees children first).
     let batch_cost: Vec<Option<Decimal>> = production
         .order
         .iter()
         .map(|recipe| prices.batch(index, recipe))
         .collect();
-    let money = |d: Decimal| Num(d.round_dp(6));
-    let per_recipe = production
+    let (per_item, item_cost) = per_item(production, &batch_cost);
+    let shopping_total = shopping
+        .iter()
+        .filter_map(|r| r.cost.map(|n| n.0))
+        .fold(Decimal::ZERO, |sum, cost| {
+            sum.checked_add(cost).unwrap_or(sum)
+        });
+    Costs {
+        currency: index.catalog.settings.currency.clone(),
+        total: money(total),
+        shopping_total: Num(shopping_total),
+        unknown_lines,
+        per_recipe: per_recipe(production, &batch_cost),
+        per_item,
+        per_bundle: per_bundle(index, prices, bundles_reached, &item_cost),
+    }
+}
+
+/// Money kept to six places.
+fn money(d: Decimal) -> Num {
+    Num(d.round_dp(6))
+}
+
+/// What every ingredient and material total costs, and how many have no known price.
+fn lines_total(
+    index: &Index<'_>,
+    prices: &PriceBook,
+    ingredients: &[IngredientRow],
+    materials: &[MaterialRow],
+) -> (Decimal, usize) {
+    let mut total = Decimal::ZERO;
+    let mut unknown_lines = 0;
+    let mut add = |price: Option<Decimal>, qty: Decimal| match price
+        .and_then(|p| p.checked_mul(qty))
+        .and_then(|v| total.checked_add(v))
+    {
+        Some(sum) => total = sum,
+        None => unknown_lines += 1,
+    };
+    for row in ingredients {
+        add(
+            prices.ingredient(index, &row.ingredient, row.unit),
+            row.qty.0,
+        );
+    }
+    for row in materials {
+        add(prices.material(index, &row.material), row.qty.0);
+    }
+    (total, unknown_lines)
+}
+
+/// Each recipe's cost per batch and for all its batches, in production order.
+fn per_recipe(production: &Production<'_>, batch_cost: &[Option<Decimal>]) -> Vec<RecipeCost> {
+    production
         .order
         .iter()
-        .zip(&batch_cost)
+        .zip(batch_cost)
         .map(|(r, &cost)| {
             let batches = production
                 .totals
@@ -164,10 +198,18 @@ pub fn costs<'a>(
                 total: cost.and_then(|b| b.checked_mul(batches)).map(money),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Each finished item's unit cost (its recipe's batch cost over the usable items of a
+/// batch) and margin; the unit costs by item slug too, for the bundles.
+fn per_item<'a>(
+    production: &Production<'a>,
+    batch_cost: &[Option<Decimal>],
+) -> (Vec<ItemCost>, BTreeMap<&'a str, Option<Decimal>>) {
     let mut item_cost: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
     let mut per_item = Vec::new();
-    for (recipe, batch) in production.order.iter().zip(&batch_cost) {
+    for (recipe, batch) in production.order.iter().zip(batch_cost) {
         for y in &recipe.yields {
             let usable = usable_per_batch(recipe, y);
             let cost = batch.and_then(|b| b.checked_div(usable));
@@ -180,8 +222,18 @@ pub fn costs<'a>(
             });
         }
     }
-    let unit_costs = bundle_costs(index, bundles_reached, &item_cost, prices);
-    let per_bundle = bundles_reached
+    (per_item, item_cost)
+}
+
+/// Each bundle the event reaches: its unit cost from its contents, and margin.
+fn per_bundle<'a>(
+    index: &Index<'a>,
+    prices: &PriceBook,
+    bundles_reached: &[&'a str],
+    item_cost: &BTreeMap<&str, Option<Decimal>>,
+) -> Vec<BundleCost> {
+    let unit_costs = bundle_costs(index, bundles_reached, item_cost, prices);
+    bundles_reached
         .iter()
         .filter_map(|slug| index.catalog.bundles.get(*slug))
         .map(|b| {
@@ -197,22 +249,7 @@ pub fn costs<'a>(
                 margin: Margin::of(b.price, unit_cost.map(|c| c.0)),
             }
         })
-        .collect();
-    let shopping_total = shopping
-        .iter()
-        .filter_map(|r| r.cost.map(|n| n.0))
-        .fold(Decimal::ZERO, |sum, cost| {
-            sum.checked_add(cost).unwrap_or(sum)
-        });
-    Costs {
-        currency: index.catalog.settings.currency.clone(),
-        total: money(total),
-        shopping_total: Num(shopping_total),
-        unknown_lines,
-        per_recipe,
-        per_item,
-        per_bundle,
-    }
+        .collect()
 }
 
 /// Each bundle's contents at item and material prices (nested bundles through their own

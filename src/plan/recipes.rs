@@ -11,9 +11,10 @@ use rust_decimal::Decimal;
 use super::PlanError;
 use super::batches::Root;
 use super::index::Index;
+use super::kitchen::Kitchen;
 use super::result::{ComponentRow, RecipeLineRow, RecipeRow, YieldRow};
 use crate::catalog::units::convert;
-use crate::catalog::{Recipe, Unit};
+use crate::catalog::{Component, Recipe, RecipeLine, Unit};
 
 /// The recipes of a plan in production order, with their total batches.
 pub struct Production<'a> {
@@ -164,7 +165,7 @@ pub fn recipe_rows(
     production: &Production<'_>,
     produced: &BTreeMap<&str, (u64, u64)>,
 ) -> Vec<RecipeRow> {
-    let kitchen = super::kitchen::Kitchen::of(&index.catalog.settings);
+    let kitchen = Kitchen::of(&index.catalog.settings);
     let components: HashSet<&str> = production
         .order
         .iter()
@@ -214,47 +215,56 @@ pub fn recipe_rows(
                 ingredients: recipe
                     .ingredients
                     .iter()
-                    .map(|l| {
-                        let all = l.qty.value.checked_mul(total);
-                        let (total_qty, total_unit) =
-                            all.map_or((l.qty.value, l.qty.unit), |v| kitchen_total(v, l.qty.unit));
-                        let record = index
-                            .ingredient_id(&l.ingredient)
-                            .map(|i| index.ingredient_at(i));
-                        let density = record.and_then(|i| i.density.as_ref());
-                        let (kitchen_per_batch, kitchen_per_batch_unit) =
-                            kitchen.amount(l.qty.value, l.qty.unit, density);
-                        let (kitchen_qty, kitchen_unit) =
-                            kitchen.amount(all.unwrap_or(l.qty.value), l.qty.unit, density);
-                        RecipeLineRow {
-                            ingredient: l.ingredient.clone(),
-                            name: record.map_or_else(|| l.ingredient.clone(), |i| i.name.clone()),
-                            per_batch: l.qty.value.into(),
-                            per_batch_unit: l.qty.unit,
-                            kitchen_per_batch: kitchen_per_batch.into(),
-                            kitchen_per_batch_unit,
-                            kitchen_qty: kitchen_qty.into(),
-                            kitchen_unit,
-                            qty: total_qty.into(),
-                            unit: total_unit,
-                            note: l.note.clone(),
-                        }
-                    })
+                    .map(|l| line_row(index, kitchen, l, total))
                     .collect(),
                 components: recipe
                     .components
                     .iter()
-                    .map(|k| ComponentRow {
-                        recipe: k.recipe.clone(),
-                        name: index
-                            .recipe(&k.recipe)
-                            .map_or_else(|| k.recipe.clone(), |r| r.name.clone()),
-                        per_batch: k.batches.into(),
-                        batches: k.batches.checked_mul(total).unwrap_or_default().into(),
-                        note: k.note.clone(),
-                    })
+                    .map(|k| component_row(index, k, total))
                     .collect(),
             }
         })
         .collect()
+}
+
+/// An ingredient line of a recipe made `total` batches: per batch and in all, as written
+/// and in kitchen units.
+fn line_row(index: &Index<'_>, kitchen: Kitchen, l: &RecipeLine, total: Decimal) -> RecipeLineRow {
+    let all = l.qty.value.checked_mul(total);
+    let (total_qty, total_unit) =
+        all.map_or((l.qty.value, l.qty.unit), |v| kitchen_total(v, l.qty.unit));
+    let record = index
+        .ingredient_id(&l.ingredient)
+        .map(|i| index.ingredient_at(i));
+    let density = record.and_then(|i| i.density.as_ref());
+    let (kitchen_per_batch, kitchen_per_batch_unit) =
+        kitchen.amount(l.qty.value, l.qty.unit, density);
+    let (kitchen_qty, kitchen_unit) =
+        kitchen.amount(all.unwrap_or(l.qty.value), l.qty.unit, density);
+    RecipeLineRow {
+        ingredient: l.ingredient.clone(),
+        name: record.map_or_else(|| l.ingredient.clone(), |i| i.name.clone()),
+        per_batch: l.qty.value.into(),
+        per_batch_unit: l.qty.unit,
+        kitchen_per_batch: kitchen_per_batch.into(),
+        kitchen_per_batch_unit,
+        kitchen_qty: kitchen_qty.into(),
+        kitchen_unit,
+        qty: total_qty.into(),
+        unit: total_unit,
+        note: l.note.clone(),
+    }
+}
+
+/// A sub-recipe of a recipe made `total` batches.
+fn component_row(index: &Index<'_>, k: &Component, total: Decimal) -> ComponentRow {
+    ComponentRow {
+        recipe: k.recipe.clone(),
+        name: index
+            .recipe(&k.recipe)
+            .map_or_else(|| k.recipe.clone(), |r| r.name.clone()),
+        per_batch: k.batches.into(),
+        batches: k.batches.checked_mul(total).unwrap_or_default().into(),
+        note: k.note.clone(),
+    }
 }
