@@ -6,13 +6,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Diagnostic, Event, LoadOptions};
-use crate::plan::{Engine, Job, PlanError};
+use crate::plan::rollup::RollupRow;
+use crate::plan::{Engine, Job, PlanError, PlanResult};
 use crate::report::{Manifest, Per, ReportError, Reports, RunContext, RunInfo};
 use crate::store::{self, Frozen, ImportSummary, Store, StoreError};
 
@@ -309,39 +311,14 @@ fn run_stages(
         total: 1,
     });
     let reports = Reports::load(options.reports_dir.as_deref())?;
-    let chosen = reports.select(&options.report_names)?;
-    let selected = Selected {
-        per_plan: chosen
-            .iter()
-            .copied()
-            .filter(|m| m.per == Per::Plan)
-            .collect(),
-        per_run: chosen
-            .iter()
-            .copied()
-            .filter(|m| m.per != Per::Plan)
-            .collect(),
-        keep_plans: chosen
-            .iter()
-            .any(|m| m.per != Per::Plan && reports.reads(m, "plans")),
-    };
+    let selected = Selected::of(&reports, &options.report_names)?;
     let loaded = crate::catalog::load(&options.catalogue, options.load).map_err(RunError::Input)?;
     // One engine over the catalogue checks the events now and plans them after the import.
     let indexed = Instant::now();
     let engine = Engine::new(&loaded.catalog);
     timings.insert("index", ms(indexed));
     crate::check_events(&loaded, &engine).map_err(RunError::Input)?;
-    let mut events = select_events(
-        &loaded.catalog,
-        &options.events,
-        options.now.date_naive(),
-        &mut out.skipped,
-    )?;
-    if let Some(shard) = options.shard {
-        events.retain(|e| shard.holds(&e.slug));
-        out.skipped.retain(|s| shard.holds(&s.event));
-        out.shard = Some(shard);
-    }
+    let events = events_to_plan(options, &loaded.catalog, out)?;
     progress(Step::Done(format!(
         "{} checked",
         options.catalogue.display()
@@ -389,63 +366,129 @@ fn run_stages(
     timings.insert("compute", planned.compute_ms);
     timings.insert("store", planned.store_ms);
     timings.insert("render", planned.render_ms);
-    let (outcomes, rollup) = (planned.outcomes, planned.rollup);
 
     let started = Instant::now();
-    let mut plans = Vec::new();
-    let mut event_reports = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        plans.extend(outcome.plan);
-        event_reports.push(outcome.report);
-    }
+    let (plans, event_reports): (Vec<_>, Vec<_>) = planned
+        .outcomes
+        .into_iter()
+        .map(|outcome| (outcome.plan, outcome.report))
+        .unzip();
     log_slowest(&event_reports);
-    let mut run_files = Vec::new();
-    if !selected.per_run.is_empty() {
+    let run_files = if selected.per_run.is_empty() {
+        Vec::new()
+    } else {
         let slugs: Vec<String> = events.iter().map(|e| e.slug.clone()).collect();
-        let context = RunContext::new(
-            rollup.finish(engine.index(), &slugs),
-            &loaded.catalog.suppliers,
-            RunInfo {
-                now: now.clone(),
-                events: slugs,
-                currency: loaded.catalog.settings.currency.clone(),
-                decimals: loaded.catalog.settings.decimals,
-                paper: loaded
-                    .catalog
-                    .settings
-                    .paper
-                    .unwrap_or(crate::catalog::Paper::Letter),
-            },
-            plans,
-        );
-        // The run's reports are independent of each other: rendered side by side (a chain's
-        // roll-up and orders are tens of megabytes each), each written as it is made.
-        let written: Vec<Result<Vec<String>, RunError>> = selected
-            .per_run
-            .par_iter()
-            .map(|manifest| {
-                let mut paths = Vec::new();
-                for rendered in reports.render_run(manifest, &context) {
-                    let (path, bytes) = rendered.map_err(RunError::Render)?;
-                    write(&options.out, &path, &bytes)?;
-                    paths.push(path.display().to_string());
-                }
-                Ok(paths)
-            })
-            .collect();
-        for paths in written {
-            for path in paths? {
-                progress(Step::Done(path.clone()));
-                run_files.push(path);
-            }
-        }
-    }
+        let plans = plans.into_iter().flatten().collect();
+        let rollup = planned.rollup.finish(engine.index(), &slugs);
+        let context = run_context(&loaded.catalog, slugs, rollup, plans, &now);
+        write_run_reports(options, &reports, &selected.per_run, &context, progress)?
+    };
     timings.insert("run_reports", ms(started));
     out.import = import;
     out.events = event_reports;
     out.run_files = run_files;
     out.timings_ms = timings;
     Ok(())
+}
+
+impl<'r> Selected<'r> {
+    /// The reports named (all when none is), per plan and per run.
+    fn of(reports: &'r Reports, names: &[String]) -> Result<Selected<'r>, RunError> {
+        let chosen = reports.select(names)?;
+        Ok(Selected {
+            per_plan: chosen
+                .iter()
+                .copied()
+                .filter(|m| m.per == Per::Plan)
+                .collect(),
+            per_run: chosen
+                .iter()
+                .copied()
+                .filter(|m| m.per != Per::Plan)
+                .collect(),
+            keep_plans: chosen
+                .iter()
+                .any(|m| m.per != Per::Plan && reports.reads(m, "plans")),
+        })
+    }
+}
+
+/// The events this run plans: those asked for, within this machine's shard (the others are
+/// listed as skipped in `out`).
+fn events_to_plan<'c>(
+    options: &RunOptions,
+    catalog: &'c Catalog,
+    out: &mut RunReport,
+) -> Result<Vec<&'c Event>, RunError> {
+    let mut events = select_events(
+        catalog,
+        &options.events,
+        options.now.date_naive(),
+        &mut out.skipped,
+    )?;
+    if let Some(shard) = options.shard {
+        events.retain(|e| shard.holds(&e.slug));
+        out.skipped.retain(|s| shard.holds(&s.event));
+        out.shard = Some(shard);
+    }
+    Ok(events)
+}
+
+/// The context of the run's own reports: the purchase roll-up, the suppliers, the plans
+/// kept for them, and the run's settings.
+fn run_context(
+    catalog: &Catalog,
+    events: Vec<String>,
+    rollup: Vec<Arc<RollupRow>>,
+    plans: Vec<Arc<PlanResult>>,
+    now: &str,
+) -> RunContext {
+    RunContext::new(
+        rollup,
+        &catalog.suppliers,
+        RunInfo {
+            now: now.to_owned(),
+            events,
+            currency: catalog.settings.currency.clone(),
+            decimals: catalog.settings.decimals,
+            paper: catalog
+                .settings
+                .paper
+                .unwrap_or(crate::catalog::Paper::Letter),
+        },
+        plans,
+    )
+}
+
+/// Renders and writes the run's own reports, side by side (a chain's roll-up and orders are
+/// tens of megabytes each), each file written as it is made: their paths, in manifest order.
+fn write_run_reports(
+    options: &RunOptions,
+    reports: &Reports,
+    per_run: &[&Manifest],
+    context: &RunContext,
+    progress: &(dyn Fn(Step) + Sync),
+) -> Result<Vec<String>, RunError> {
+    let written: Vec<Result<Vec<String>, RunError>> = per_run
+        .par_iter()
+        .map(|manifest| {
+            let mut paths = Vec::new();
+            for rendered in reports.render_run(manifest, context) {
+                let (path, bytes) = rendered.map_err(RunError::Render)?;
+                write(&options.out, &path, &bytes)?;
+                paths.push(path.display().to_string());
+            }
+            Ok(paths)
+        })
+        .collect();
+    let mut run_files = Vec::new();
+    for paths in written {
+        for path in paths? {
+            progress(Step::Done(path.clone()));
+            run_files.push(path);
+        }
+    }
+    Ok(run_files)
 }
 
 /// Names the events whose reports took longest (`-v`), to see where a night's time goes.
