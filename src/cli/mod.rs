@@ -342,7 +342,7 @@ fn export(ctx: &Context, db: &Path, out: &Path, format: args::ExportFormat) -> R
     let files = catalog::export::export(&catalog, format)
         .map_err(|e| Failure::Internal(format!("cannot write the CSV files: {e}")))?;
     let conn = store.conn();
-    let journal = bakeplan::plan::record::journal_files(
+    let journal = bakeplan::store::journal_csv::journal_files(
         &journal::production(conn, None)?,
         &journal::assembly(conn, None)?,
         &journal::purchases(conn, None)?,

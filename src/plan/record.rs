@@ -18,7 +18,7 @@ use crate::catalog::diag::did_you_mean;
 use crate::catalog::fields::{Bound, Fields};
 use crate::catalog::tree::{self, NodeKind};
 use crate::catalog::units::{convert, split_quantity};
-use crate::catalog::{Catalog, Diagnostic, Unit, dialect::Dialect};
+use crate::catalog::{Catalog, Diagnostic, Loc, Unit, dialect::Dialect};
 use crate::store::journal::{
     Assembly, Entry, PlanState, Production, Purchase, PurchaseKind, StateChange,
 };
@@ -354,82 +354,22 @@ fn file_row(
     states: &mut BTreeMap<String, PlanState>,
 ) -> Option<Entry> {
     let kind = f.req_text("kind", "production")?;
-    let at = match f.text("at") {
-        None => default_at.to_owned(),
-        Some((text, loc)) => {
-            if let Some(at) = normalize_time(&text) {
-                at
-            } else {
-                f.error(
-                    &loc,
-                    "at",
-                    "bad-value",
-                    format!("{text:?} is neither an RFC 3339 timestamp nor a date"),
-                    Some("write 2026-12-05 or 2026-12-05T14:30:00Z".into()),
-                );
-                return None;
-            }
-        }
-    };
+    let at = at_field(f, default_at)?;
     let event = f.text("event");
-    let plan = |f: &mut Fields<'_>, lookup: &mut dyn Lookup| {
-        let Some((event, loc)) = event.clone() else {
-            let loc = f.loc().clone();
-            f.error(
-                &loc,
-                "event",
-                "missing-field",
-                "missing required field `event`",
-                None,
-            );
-            return None;
-        };
-        match lookup.plan(&event) {
-            Ok(plan) => Some(plan),
-            Err(message) => {
-                f.error(&loc, "event", "no-plan", message, None);
-                None
-            }
-        }
-    };
-    let located = |f: &mut Fields<'_>, problem: Problem| {
-        let loc = f
-            .node(problem.field)
-            .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
-        f.error(
-            &loc,
-            problem.field,
-            "bad-entry",
-            problem.message,
-            problem.hint,
-        );
-    };
-    match kind.as_str() {
+    let entry = match kind.as_str() {
         "production" => {
             let recipe = f.req_text("recipe", "cookies");
             let batches = f.req_decimal("batches", Bound::Positive);
             let actual = f.whole("yield", 0);
             let reason = f.text("loss_reason").map(|(t, _)| t);
-            let plan = plan(f, lookup)?;
-            match production(&plan, &recipe?, batches?, actual, reason, &at) {
-                Ok(p) => Some(Entry::Production(p)),
-                Err(problem) => {
-                    located(f, problem);
-                    None
-                }
-            }
+            let plan = row_plan(f, event.as_ref(), lookup)?;
+            production(&plan, &recipe?, batches?, actual, reason, &at).map(Entry::Production)
         }
         "assembly" => {
             let bundle = f.req_text("bundle", "cookie-tin");
             let qty = f.req_whole("qty", 1);
-            let plan = plan(f, lookup)?;
-            match assembly(&plan, &bundle?, qty?, &at) {
-                Ok(a) => Some(Entry::Assembly(a)),
-                Err(problem) => {
-                    located(f, problem);
-                    None
-                }
-            }
+            let plan = row_plan(f, event.as_ref(), lookup)?;
+            assembly(&plan, &bundle?, qty?, &at).map(Entry::Assembly)
         }
         "purchase" => {
             let which = f.one_of(&["ingredient", "material"])?;
@@ -442,53 +382,9 @@ fn file_row(
                 PurchaseKind::Ingredient
             };
             let event = event.map(|(e, _)| e);
-            match purchase(catalog, kind, &item, &qty, cost, event, &at) {
-                Ok(p) => Some(Entry::Purchase(p)),
-                Err(problem) => {
-                    located(f, problem);
-                    None
-                }
-            }
+            purchase(catalog, kind, &item, &qty, cost, event, &at).map(Entry::Purchase)
         }
-        "state" => {
-            let name = f.req_text("state", "in_production")?;
-            let loc = f
-                .node("state")
-                .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
-            let plan = plan(f, lookup)?;
-            let event = plan.event.slug.clone();
-            let Some(to) = PlanState::parse(&name) else {
-                f.error(
-                    &loc,
-                    "state",
-                    "bad-value",
-                    format!("unknown state {name:?}"),
-                    Some("state is locked, in_production or completed".into()),
-                );
-                return None;
-            };
-            let from = match states.get(&event) {
-                Some(state) => *state,
-                None => match lookup.state(&event) {
-                    Ok(state) => state,
-                    Err(message) => {
-                        f.error(&loc, "state", "bad-entry", message, None);
-                        return None;
-                    }
-                },
-            };
-            if let Err(message) = from.check_transition(&event, to) {
-                f.error(&loc, "state", "bad-entry", message, None);
-                return None;
-            }
-            states.insert(event.clone(), to);
-            Some(Entry::State(StateChange {
-                event,
-                plan_id: plan.plan.id,
-                state: to,
-                at,
-            }))
-        }
+        "state" => return state_row(f, event.as_ref(), lookup, states, at),
         other => {
             let loc = f.loc().clone();
             f.error(
@@ -498,130 +394,115 @@ fn file_row(
                 format!("unknown kind {other:?}"),
                 Some("kind is production, assembly, purchase or state".into()),
             );
+            return None;
+        }
+    };
+    match entry {
+        Ok(entry) => Some(entry),
+        Err(problem) => {
+            let loc = f
+                .node(problem.field)
+                .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
+            f.error(
+                &loc,
+                problem.field,
+                "bad-entry",
+                problem.message,
+                problem.hint,
+            );
             None
         }
     }
 }
 
-/// The journal as files `record --file` reads back: `journal/production.csv`,
-/// `journal/assembly.csv`, `journal/purchases.csv`, `journal/states.csv` (only those with
-/// entries), oldest first. State rows apply to the event's current plan when read back;
-/// amendments stay in the database (each is a frozen snapshot of its own).
-pub fn journal_files(
-    production: &[Production],
-    assembly: &[Assembly],
-    purchases: &[Purchase],
-    states: &[StateChange],
-) -> Result<Vec<(String, Vec<u8>)>, csv::Error> {
-    fn file(
-        name: &str,
-        header: &[&str],
-        rows: Vec<Vec<String>>,
-    ) -> Result<Option<(String, Vec<u8>)>, csv::Error> {
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let mut writer = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
-        writer.write_record(header)?;
-        for row in rows {
-            writer.write_record(row)?;
-        }
-        let bytes = writer
-            .into_inner()
-            .map_err(|e| csv::Error::from(e.into_error()))?;
-        Ok(Some((format!("journal/{name}.csv"), bytes)))
+/// The row's `at` (the file's default when absent) as an RFC 3339 timestamp.
+fn at_field(f: &mut Fields<'_>, default_at: &str) -> Option<String> {
+    let Some((text, loc)) = f.text("at") else {
+        return Some(default_at.to_owned());
+    };
+    let at = normalize_time(&text);
+    if at.is_none() {
+        f.error(
+            &loc,
+            "at",
+            "bad-value",
+            format!("{text:?} is neither an RFC 3339 timestamp nor a date"),
+            Some("write 2026-12-05 or 2026-12-05T14:30:00Z".into()),
+        );
     }
-    let text = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-    let files = [
-        file(
-            "production",
-            &[
-                "kind",
-                "event",
-                "recipe",
-                "batches",
-                "yield",
-                "loss_reason",
-                "at",
-            ],
-            production
-                .iter()
-                .map(|p| {
-                    vec![
-                        "production".into(),
-                        p.event.clone(),
-                        p.recipe.clone(),
-                        p.batches.normalize().to_string(),
-                        text(p.actual_yield),
-                        p.loss_reason.clone().unwrap_or_default(),
-                        p.at.clone(),
-                    ]
-                })
-                .collect(),
-        )?,
-        file(
-            "assembly",
-            &["kind", "event", "bundle", "qty", "at"],
-            assembly
-                .iter()
-                .map(|a| {
-                    vec![
-                        "assembly".into(),
-                        a.event.clone(),
-                        a.bundle.clone(),
-                        a.qty.to_string(),
-                        a.at.clone(),
-                    ]
-                })
-                .collect(),
-        )?,
-        file(
-            "purchases",
-            &[
-                "kind",
-                "event",
-                "ingredient",
-                "material",
-                "qty",
-                "cost",
-                "at",
-            ],
-            purchases
-                .iter()
-                .map(|p| {
-                    let (ingredient, material) = match p.kind {
-                        PurchaseKind::Ingredient => (p.item.clone(), String::new()),
-                        PurchaseKind::Material => (String::new(), p.item.clone()),
-                    };
-                    vec![
-                        "purchase".into(),
-                        p.event.clone().unwrap_or_default(),
-                        ingredient,
-                        material,
-                        format!("{} {}", p.qty.normalize(), p.unit),
-                        p.cost
-                            .map(|c| c.normalize().to_string())
-                            .unwrap_or_default(),
-                        p.at.clone(),
-                    ]
-                })
-                .collect(),
-        )?,
-        file(
-            "states",
-            &["kind", "event", "state", "at"],
-            states
-                .iter()
-                .map(|s| {
-                    vec![
-                        "state".into(),
-                        s.event.clone(),
-                        s.state.name().into(),
-                        s.at.clone(),
-                    ]
-                })
-                .collect(),
-        )?,
-    ];
-    Ok(files.into_iter().flatten().collect())
+    at
+}
+
+/// The current plan of the row's `event` (an error on the row when it has none).
+fn row_plan(
+    f: &mut Fields<'_>,
+    event: Option<&(String, Loc)>,
+    lookup: &mut dyn Lookup,
+) -> Option<Arc<PlanResult>> {
+    let Some((event, loc)) = event else {
+        let loc = f.loc().clone();
+        f.error(
+            &loc,
+            "event",
+            "missing-field",
+            "missing required field `event`",
+            None,
+        );
+        return None;
+    };
+    match lookup.plan(event) {
+        Ok(plan) => Some(plan),
+        Err(message) => {
+            f.error(loc, "event", "no-plan", message, None);
+            None
+        }
+    }
+}
+
+/// A `state` row: a move of the event's plan to another state, checked against the state
+/// it is in (after the file's earlier rows, kept in `states`).
+fn state_row(
+    f: &mut Fields<'_>,
+    event: Option<&(String, Loc)>,
+    lookup: &mut dyn Lookup,
+    states: &mut BTreeMap<String, PlanState>,
+    at: String,
+) -> Option<Entry> {
+    let name = f.req_text("state", "in_production")?;
+    let loc = f
+        .node("state")
+        .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
+    let plan = row_plan(f, event, lookup)?;
+    let event = plan.event.slug.clone();
+    let Some(to) = PlanState::parse(&name) else {
+        f.error(
+            &loc,
+            "state",
+            "bad-value",
+            format!("unknown state {name:?}"),
+            Some("state is locked, in_production or completed".into()),
+        );
+        return None;
+    };
+    let from = match states.get(&event) {
+        Some(state) => *state,
+        None => match lookup.state(&event) {
+            Ok(state) => state,
+            Err(message) => {
+                f.error(&loc, "state", "bad-entry", message, None);
+                return None;
+            }
+        },
+    };
+    if let Err(message) = from.check_transition(&event, to) {
+        f.error(&loc, "state", "bad-entry", message, None);
+        return None;
+    }
+    states.insert(event.clone(), to);
+    Some(Entry::State(StateChange {
+        event,
+        plan_id: plan.plan.id,
+        state: to,
+        at,
+    }))
 }

@@ -9,6 +9,7 @@
 mod freeze;
 mod import;
 pub mod journal;
+pub mod journal_csv;
 mod records;
 pub mod results;
 mod snapshot;
