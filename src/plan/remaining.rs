@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 
 use super::aggregate::TotalKey;
 use super::compute::{Computed, Engine, PlanError, compute_one};
-use super::kinds::LineKind;
+use super::kinds::{LineKind, TargetKind};
 use super::progress::items_made;
 use super::result::PlanResult;
 use crate::catalog::units::convert;
@@ -66,40 +66,7 @@ pub fn remaining_catalog(
     counted: &Counted,
 ) -> Catalog {
     let mut c = snapshot.clone();
-    let mut packed: BTreeMap<&str, u64> = BTreeMap::new();
-    for a in assembly {
-        *packed.entry(a.bundle.as_str()).or_default() += a.qty;
-    }
-    // Finished items and bundles on hand after packing.
-    let mut finished: BTreeMap<(bool, String), Decimal> = BTreeMap::new();
-    for (item, units) in items_made(plan, production) {
-        *finished.entry((false, item)).or_default() += units;
-    }
-    for (bundle, qty) in &packed {
-        *finished.entry((true, (*bundle).to_owned())).or_default() += Decimal::from(*qty);
-    }
-    let mut materials_used: BTreeMap<String, (Decimal, Unit)> = BTreeMap::new();
-    for row in &plan.assembly {
-        let n = Decimal::from(packed.get(row.bundle.as_str()).copied().unwrap_or(0));
-        for content in &row.contents {
-            let used = content.qty.0 * n;
-            match content.kind {
-                super::kinds::TargetKind::Item => {
-                    *finished.entry((false, content.slug.clone())).or_default() -= used;
-                }
-                super::kinds::TargetKind::Bundle => {
-                    *finished.entry((true, content.slug.clone())).or_default() -= used;
-                }
-                super::kinds::TargetKind::Material => {
-                    let entry = materials_used
-                        .entry(content.slug.clone())
-                        .or_insert((Decimal::ZERO, content.unit));
-                    entry.0 += used;
-                }
-                super::kinds::TargetKind::Recipe => {}
-            }
-        }
-    }
+    let (finished, materials_used) = after_packing(plan, production, assembly);
     // Made or packed beyond what packing used stays as stock. (What packing used of the
     // catalogue's own finished stock is taken from it below.)
     let mut from_stock: Vec<(Stocked, Decimal)> = Vec::new();
@@ -115,34 +82,102 @@ pub fn remaining_catalog(
             from_stock.push((of, -qty));
         }
     }
-    // Batches of recipes that yield no finished item here (sub-recipes, direct recipe
-    // targets) are stock of the recipe itself.
-    for p in production {
+    c.inventory.extend(recipe_stock(plan, production));
+    c.inventory.extend(
+        purchases
+            .iter()
+            .filter(|p| p.at.as_str() > counted.since(p.kind, &p.item))
+            .map(|p| {
+                let of = match p.kind {
+                    PurchaseKind::Ingredient => Stocked::Ingredient(p.item.clone()),
+                    PurchaseKind::Material => Stocked::Material(p.item.clone()),
+                };
+                stock_row(of, p.qty, p.unit)
+            }),
+    );
+    // Ingredients of the batches made, packaging of the bundles packed, finished stock
+    // packed.
+    let mut take = ingredients_used(plan, production);
+    for (material, (qty, unit)) in materials_used {
+        take.push((Stocked::Material(material), qty, unit));
+    }
+    for (of, qty) in from_stock {
+        take.push((of, qty, Unit::Each));
+    }
+    for (of, qty, unit) in take {
+        take_from_stock(&mut c, &of, qty, unit);
+    }
+    c.inventory.retain(|row| !row.qty.value.is_zero());
+    c
+}
+
+/// Finished items and bundles on hand after packing, by (is a bundle, slug): made and
+/// packed less what packing used (negative where packing used stock); and the packaging
+/// packing used, per material.
+fn after_packing(
+    plan: &PlanResult,
+    production: &[Production],
+    assembly: &[Assembly],
+) -> (FinishedCounts, BTreeMap<String, (Decimal, Unit)>) {
+    let mut packed: BTreeMap<&str, u64> = BTreeMap::new();
+    for a in assembly {
+        *packed.entry(a.bundle.as_str()).or_default() += a.qty;
+    }
+    let mut finished: FinishedCounts = BTreeMap::new();
+    for (item, units) in items_made(plan, production) {
+        *finished.entry((false, item)).or_default() += units;
+    }
+    for (bundle, qty) in &packed {
+        *finished.entry((true, (*bundle).to_owned())).or_default() += Decimal::from(*qty);
+    }
+    let mut materials_used: BTreeMap<String, (Decimal, Unit)> = BTreeMap::new();
+    for row in &plan.assembly {
+        let n = Decimal::from(packed.get(row.bundle.as_str()).copied().unwrap_or(0));
+        for content in &row.contents {
+            let used = content.qty.0 * n;
+            match content.kind {
+                TargetKind::Item => {
+                    *finished.entry((false, content.slug.clone())).or_default() -= used;
+                }
+                TargetKind::Bundle => {
+                    *finished.entry((true, content.slug.clone())).or_default() -= used;
+                }
+                TargetKind::Material => {
+                    let entry = materials_used
+                        .entry(content.slug.clone())
+                        .or_insert((Decimal::ZERO, content.unit));
+                    entry.0 += used;
+                }
+                TargetKind::Recipe => {}
+            }
+        }
+    }
+    (finished, materials_used)
+}
+
+/// Counts of finished items and bundles by (is a bundle, slug).
+type FinishedCounts = BTreeMap<(bool, String), Decimal>;
+
+/// Batches of recipes that yield no finished item here (sub-recipes, direct recipe
+/// targets): stock of the recipe itself.
+fn recipe_stock<'a>(
+    plan: &'a PlanResult,
+    production: &'a [Production],
+) -> impl Iterator<Item = StockRow> + 'a {
+    production.iter().filter_map(move |p| {
         let yields_items = plan
             .recipes
             .iter()
             .find(|r| r.recipe == p.recipe)
             .is_some_and(|r| r.yields.iter().any(|y| y.produced > 0));
-        if !yields_items && p.batches > Decimal::ZERO {
-            c.inventory.push(stock_row(
-                Stocked::Recipe(p.recipe.clone()),
-                p.batches,
-                Unit::Each,
-            ));
-        }
-    }
-    for p in purchases
-        .iter()
-        .filter(|p| p.at.as_str() > counted.since(p.kind, &p.item))
-    {
-        let of = match p.kind {
-            PurchaseKind::Ingredient => Stocked::Ingredient(p.item.clone()),
-            PurchaseKind::Material => Stocked::Material(p.item.clone()),
-        };
-        c.inventory.push(stock_row(of, p.qty, p.unit));
-    }
-    // Ingredients of the batches made, packaging of the bundles packed.
-    let mut take: Vec<(Stocked, Decimal, Unit)> = Vec::new();
+        (!yields_items && p.batches > Decimal::ZERO)
+            .then(|| stock_row(Stocked::Recipe(p.recipe.clone()), p.batches, Unit::Each))
+    })
+}
+
+/// What the batches made used of each ingredient, line by line, as written.
+fn ingredients_used(plan: &PlanResult, production: &[Production]) -> Vec<(Stocked, Decimal, Unit)> {
+    let mut take = Vec::new();
     for p in production {
         let Some(recipe) = plan.recipes.iter().find(|r| r.recipe == p.recipe) else {
             continue;
@@ -155,17 +190,7 @@ pub fn remaining_catalog(
             ));
         }
     }
-    for (material, (qty, unit)) in materials_used {
-        take.push((Stocked::Material(material), qty, unit));
-    }
-    for (of, qty) in from_stock {
-        take.push((of, qty, Unit::Each));
-    }
-    for (of, qty, unit) in take {
-        take_from_stock(&mut c, &of, qty, unit);
-    }
-    c.inventory.retain(|row| !row.qty.value.is_zero());
-    c
+    take
 }
 
 fn stock_row(of: Stocked, qty: Decimal, unit: Unit) -> StockRow {
