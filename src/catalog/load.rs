@@ -23,6 +23,7 @@ mod events;
 mod lines;
 mod recipes;
 mod records;
+mod tables;
 
 pub use checks::resolve_reporting_units;
 use lines::{list_len, scalar_field};
@@ -382,188 +383,46 @@ impl Loader {
 
     fn convert(&mut self, mut tables: BTreeMap<&'static str, Vec<Node>>) -> Catalog {
         self.attach_lines(&mut tables);
+        let mut rows = |name: &str| tables.remove(name).unwrap_or_default();
         let mut catalog = Catalog::default();
-        let rows = |name: &str, tables: &mut BTreeMap<&'static str, Vec<Node>>| {
-            tables.remove(name).unwrap_or_default()
-        };
-
-        let settings = rows("settings", &mut tables);
-        if let Some(first) = settings.first() {
-            for extra in settings.iter().skip(1) {
-                self.errors.push(
-                    Diagnostic::new(
-                        &extra.loc,
-                        "settings",
-                        "duplicate-record",
-                        "settings may be given once",
-                    )
-                    .hint(format!("merge it into the settings at {}", first.loc)),
-                );
-            }
-            if let Some(settings) = self.settings(first) {
-                catalog.settings = settings;
-            }
-        }
-        for node in rows("ingredients", &mut tables) {
-            match self.ingredient(&node) {
-                Some((record, loc)) => {
-                    self.insert_unique(
-                        &mut catalog.ingredients,
-                        record.slug.clone(),
-                        record,
-                        "ingredients",
-                        &loc,
-                    );
-                }
-                None => self.mark_broken("ingredients", &node),
-            }
-        }
+        self.convert_settings(rows("settings"), &mut catalog.settings);
+        self.convert_keyed(
+            rows("ingredients"),
+            ("ingredients", &mut catalog.ingredients),
+            Self::ingredient,
+            |r| r.slug.clone(),
+        );
         self.completed(
             "ingredients",
             catalog.ingredients.keys().map(String::as_str),
         );
-        for node in rows("materials", &mut tables) {
-            match self.material(&node) {
-                Some((record, loc)) => {
-                    self.insert_unique(
-                        &mut catalog.materials,
-                        record.slug.clone(),
-                        record,
-                        "materials",
-                        &loc,
-                    );
-                }
-                None => self.mark_broken("materials", &node),
-            }
-        }
+        self.convert_keyed(
+            rows("materials"),
+            ("materials", &mut catalog.materials),
+            Self::material,
+            |r| r.slug.clone(),
+        );
         self.completed("materials", catalog.materials.keys().map(String::as_str));
-        for node in rows("suppliers", &mut tables) {
-            match self.supplier(&node) {
-                Some((record, loc)) => {
-                    self.insert_unique(
-                        &mut catalog.suppliers,
-                        record.name.clone(),
-                        record,
-                        "suppliers",
-                        &loc,
-                    );
-                }
-                None => self.mark_broken("suppliers", &node),
-            }
-        }
-        let mut product_keys: BTreeMap<String, Loc> = BTreeMap::new();
-        let mut preferred: BTreeMap<Stocked, Loc> = BTreeMap::new();
-        for node in rows("products", &mut tables) {
-            if let Some(product) = self.product(&node, &catalog.suppliers) {
-                let key = product.key();
-                if let Some(first) = product_keys.get(&key) {
-                    self.errors.push(
-                        Diagnostic::new(&node.loc, "products", "duplicate-record", format!("product {:?}{} of {} {} is listed twice", product.name, product.brand.as_deref().map(|b| format!(" by {b}")).unwrap_or_default(), product.of.kind(), product.of.slug()))
-                            .record(Some(&product.name))
-                            .hint(format!("first listed at {first}; remove one, or tell them apart by name or brand")),
-                    );
-                    continue;
-                }
-                if product.preferred {
-                    if let Some(first) = preferred.get(&product.of) {
-                        self.errors.push(
-                            Diagnostic::new(&node.loc, "products", "two-preferred", format!("{} {} has more than one preferred product", product.of.kind(), product.of.slug()))
-                                .record(Some(&product.name))
-                                .field("preferred")
-                                .hint(format!("the other preferred product is at {first}; keep `preferred: true` on one")),
-                        );
-                    }
-                    preferred.insert(product.of.clone(), node.loc.clone());
-                }
-                self.locations.put(format!("products/{key}"), &node.loc);
-                product_keys.insert(key, node.loc.clone());
-                catalog.products.push(product);
-            }
-        }
-        let mut lots: BTreeMap<String, Loc> = BTreeMap::new();
-        for node in rows("inventory", &mut tables) {
-            if let Some(row) = self.stock_row(&node) {
-                if let Some(lot) = &row.lot {
-                    if let Some(first) = lots.get(lot) {
-                        self.errors.push(
-                            Diagnostic::new(
-                                &node.loc,
-                                "inventory",
-                                "duplicate-lot",
-                                format!("lot {lot:?} is listed twice"),
-                            )
-                            .record(Some(&format!("{} {}", row.of.kind(), row.of.slug())))
-                            .field("lot")
-                            .hint(format!(
-                                "first listed at {first}; give each stock row its own lot"
-                            )),
-                        );
-                        continue;
-                    }
-                    lots.insert(lot.clone(), node.loc.clone());
-                }
-                catalog.inventory.push(row);
-            }
-        }
-        let mut item_locs: BTreeMap<String, (String, Loc)> = BTreeMap::new();
-        let mut component_edges: Vec<(String, String, Loc)> = Vec::new();
-        for node in rows("recipes", &mut tables) {
-            let converted = self.recipe(&node, &mut component_edges);
-            if converted
-                .as_ref()
-                .is_none_or(|(recipe, _)| recipe.yields.len() < list_len(&node, "yields"))
-            {
-                self.mark_broken("recipes", &node);
-            }
-            if let Some((recipe, loc)) = converted {
-                for y in &recipe.yields {
-                    let yield_loc = self
-                        .locations
-                        .get(&format!("items/{}", y.slug))
-                        .cloned()
-                        .unwrap_or_else(|| loc.clone());
-                    match item_locs.get(&y.slug) {
-                        Some((other, first)) if other != &recipe.slug || first != &yield_loc => self.errors.push(
-                            Diagnostic::new(&yield_loc, "recipes", "duplicate-slug", format!("finished item {:?} is also made by recipe {other}", y.slug))
-                                .record(Some(&recipe.slug))
-                                .field("yields.slug")
-                                .hint(format!("first defined at {first}; finished item slugs must be unique across recipes")),
-                        ),
-                        _ => {
-                            item_locs.insert(y.slug.clone(), (recipe.slug.clone(), yield_loc));
-                        }
-                    }
-                }
-                if !self.insert_unique(
-                    &mut catalog.recipes,
-                    recipe.slug.clone(),
-                    recipe,
-                    "recipes",
-                    &loc,
-                ) {
-                    self.mark_broken("recipes", &node);
-                }
-            }
-        }
+        self.convert_keyed(
+            rows("suppliers"),
+            ("suppliers", &mut catalog.suppliers),
+            Self::supplier,
+            |r| r.name.clone(),
+        );
+        catalog.products = self.convert_products(rows("products"), &catalog.suppliers);
+        catalog.inventory = self.convert_inventory(rows("inventory"));
+        let component_edges = self.convert_recipes(rows("recipes"), &mut catalog.recipes);
         self.completed("recipes", catalog.recipes.keys().map(String::as_str));
         self.completed("items", catalog.items().into_keys());
         let mut bundle_edges: Vec<(String, String, Loc)> = Vec::new();
-        for node in rows("bundles", &mut tables) {
-            match self.bundle(&node, &mut bundle_edges) {
-                Some((bundle, loc)) => {
-                    self.insert_unique(
-                        &mut catalog.bundles,
-                        bundle.slug.clone(),
-                        bundle,
-                        "bundles",
-                        &loc,
-                    );
-                }
-                None => self.mark_broken("bundles", &node),
-            }
-        }
+        self.convert_keyed(
+            rows("bundles"),
+            ("bundles", &mut catalog.bundles),
+            |loader, node| loader.bundle(node, &mut bundle_edges),
+            |r| r.slug.clone(),
+        );
         self.completed("bundles", catalog.bundles.keys().map(String::as_str));
-        for node in rows("events", &mut tables) {
+        for node in rows("events") {
             if let Some((event, loc)) = self.event(&node) {
                 self.insert_unique(
                     &mut catalog.events,
