@@ -38,106 +38,16 @@ impl Loader {
         let make_ahead_days = days(&mut f, "make_ahead_days");
         let keeps_days = days(&mut f, "keeps_days");
         let record = f.record().map(str::to_owned);
-        let mut yields = Vec::new();
-        for (i, line) in f.list("yields").iter().enumerate() {
-            let Some(mut lf) = Fields::open(
-                line,
-                "recipes",
-                &["slug", "name", "per_batch", "portion_pct", "price"],
-                format!("yields[{}].", i + 1),
-                record.clone(),
-                &mut self.errors,
-            ) else {
-                continue;
-            };
-            let item = lf.req_slug("slug");
-            let item_name = lf.opt_text("name");
-            let size = match lf.one_of(&["per_batch", "portion_pct"]) {
-                Some("per_batch") => lf
-                    .decimal("per_batch", Bound::Positive)
-                    .map(YieldSize::PerBatch),
-                Some(_) => lf
-                    .decimal("portion_pct", Bound::PercentOfWhole)
-                    .map(YieldSize::PortionPct),
-                None => None,
-            };
-            if let Some((item, loc)) = &item {
-                self.locations.put(format!("items/{item}"), loc);
-            }
-            let price = lf.decimal("price", Bound::NonNegative);
-            let item_name = item_name.or_else(|| name.clone());
-            self.finish(lf);
-            if let (Some((slug, _)), Some(size), Some(name)) = (item, size, item_name) {
-                yields.push(Yield {
-                    slug,
-                    name,
-                    size,
-                    price,
-                });
-            }
-        }
-        let mut ingredients = Vec::new();
-        for (i, line) in f.list("ingredients").iter().enumerate() {
-            let Some(mut lf) = Fields::open(
-                line,
-                "recipes",
-                &["ingredient", "qty", "unit", "note"],
-                format!("ingredients[{}].", i + 1),
-                record.clone(),
-                &mut self.errors,
-            ) else {
-                continue;
-            };
-            let ingredient = self.reference(&mut lf, "ingredient", "ingredients");
-            let qty = lf.quantity("qty", "unit", Bound::Positive, None);
-            if let Some(q) =
-                qty.filter(|q| matches!(q.unit.kind(), UnitKind::Length | UnitKind::Area))
-            {
-                let loc = lf.loc().clone();
-                lf.error(
-                    &loc,
-                    "unit",
-                    "bad-unit-kind",
-                    format!("{} is a packaging unit, not a kitchen measure", q.unit),
-                    Some("measure ingredients by mass, volume or count".to_owned()),
-                );
-            }
-            let note = lf.opt_text("note");
-            self.finish(lf);
-            if let (Some(ingredient), Some(qty)) = (ingredient, qty) {
-                ingredients.push(RecipeLine {
-                    ingredient,
-                    qty,
-                    note,
-                });
-            }
-        }
-        let mut components = Vec::new();
-        for (i, line) in f.list("components").iter().enumerate() {
-            let Some(mut lf) = Fields::open(
-                line,
-                "recipes",
-                &["recipe", "batches", "note"],
-                format!("components[{}].", i + 1),
-                record.clone(),
-                &mut self.errors,
-            ) else {
-                continue;
-            };
-            let child = self.reference(&mut lf, "recipe", "recipes");
-            let batches = lf.req_decimal("batches", Bound::Positive);
-            let note = lf.opt_text("note");
-            let loc = lf.loc().clone();
-            self.finish(lf);
-            if let (Some(child), Some(batches), Some((parent, _))) = (child, batches, &slug) {
-                edges.push((parent.clone(), child.clone(), loc));
-                components.push(Component {
-                    recipe: child,
-                    batches,
-                    note,
-                });
-            }
-        }
+        let yields = (f.list("yields").iter().enumerate())
+            .filter_map(|(i, line)| self.yield_line(line, i, record.clone(), name.as_ref()))
+            .collect();
+        let ingredients = (f.list("ingredients").iter().enumerate())
+            .filter_map(|(i, line)| self.ingredient_line(line, i, record.clone()))
+            .collect();
+        let parent = slug.as_ref().map(|(slug, _)| slug.as_str());
+        let components = (f.list("components").iter().enumerate())
+            .filter_map(|(i, line)| self.component_line(line, i, record.clone(), parent, edges))
+            .collect();
         let loc = f.loc().clone();
         self.finish(f);
         let (slug, _) = slug?;
@@ -157,6 +67,117 @@ impl Loader {
             },
             loc,
         ))
+    }
+
+    /// Yield `i` of a recipe (named `recipe_name` unless it names itself).
+    fn yield_line(
+        &mut self,
+        line: &Node,
+        i: usize,
+        record: Option<String>,
+        recipe_name: Option<&String>,
+    ) -> Option<Yield> {
+        let mut lf = Fields::open(
+            line,
+            "recipes",
+            &["slug", "name", "per_batch", "portion_pct", "price"],
+            format!("yields[{}].", i + 1),
+            record,
+            &mut self.errors,
+        )?;
+        let item = lf.req_slug("slug");
+        let item_name = lf.opt_text("name");
+        let size = match lf.one_of(&["per_batch", "portion_pct"]) {
+            Some("per_batch") => lf
+                .decimal("per_batch", Bound::Positive)
+                .map(YieldSize::PerBatch),
+            Some(_) => lf
+                .decimal("portion_pct", Bound::PercentOfWhole)
+                .map(YieldSize::PortionPct),
+            None => None,
+        };
+        if let Some((item, loc)) = &item {
+            self.locations.put(format!("items/{item}"), loc);
+        }
+        let price = lf.decimal("price", Bound::NonNegative);
+        let item_name = item_name.or_else(|| recipe_name.cloned());
+        self.finish(lf);
+        let ((slug, _), size, name) = (item?, size?, item_name?);
+        Some(Yield {
+            slug,
+            name,
+            size,
+            price,
+        })
+    }
+
+    /// Ingredient line `i` of a recipe (measured by mass, volume or count).
+    fn ingredient_line(
+        &mut self,
+        line: &Node,
+        i: usize,
+        record: Option<String>,
+    ) -> Option<RecipeLine> {
+        let mut lf = Fields::open(
+            line,
+            "recipes",
+            &["ingredient", "qty", "unit", "note"],
+            format!("ingredients[{}].", i + 1),
+            record,
+            &mut self.errors,
+        )?;
+        let ingredient = self.reference(&mut lf, "ingredient", "ingredients");
+        let qty = lf.quantity("qty", "unit", Bound::Positive, None);
+        if let Some(q) = qty.filter(|q| matches!(q.unit.kind(), UnitKind::Length | UnitKind::Area))
+        {
+            let loc = lf.loc().clone();
+            lf.error(
+                &loc,
+                "unit",
+                "bad-unit-kind",
+                format!("{} is a packaging unit, not a kitchen measure", q.unit),
+                Some("measure ingredients by mass, volume or count".to_owned()),
+            );
+        }
+        let note = lf.opt_text("note");
+        self.finish(lf);
+        Some(RecipeLine {
+            ingredient: ingredient?,
+            qty: qty?,
+            note,
+        })
+    }
+
+    /// Sub-recipe line `i` of recipe `parent` (an edge of the recipe graph when both are
+    /// known).
+    fn component_line(
+        &mut self,
+        line: &Node,
+        i: usize,
+        record: Option<String>,
+        parent: Option<&str>,
+        edges: &mut Vec<(String, String, Loc)>,
+    ) -> Option<Component> {
+        let mut lf = Fields::open(
+            line,
+            "recipes",
+            &["recipe", "batches", "note"],
+            format!("components[{}].", i + 1),
+            record,
+            &mut self.errors,
+        )?;
+        let child = self.reference(&mut lf, "recipe", "recipes");
+        let batches = lf.req_decimal("batches", Bound::Positive);
+        let note = lf.opt_text("note");
+        let loc = lf.loc().clone();
+        self.finish(lf);
+        let (child, batches, parent) = (child?, batches?, parent?);
+        edges.push((parent.to_owned(), child.clone(), loc));
+        Some(Component {
+            recipe: child,
+            batches,
+            note,
+        })
     }
 
     pub(super) fn bundle(
