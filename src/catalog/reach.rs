@@ -95,6 +95,34 @@ pub struct Reach<'c> {
 /// What planning `event` reads from `catalog` (sets: callers order what they need).
 pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) -> Reach<'c> {
     let mut out = Reach::default();
+    let items = targets_down(owners, event, &mut out);
+    for item in &items {
+        if let Some(recipe) = owners.recipe_of(item) {
+            out.recipes.insert(&recipe.slug);
+        }
+    }
+    sub_recipes(owners, &mut out);
+    // Every finished item of a reached recipe may come from stock or count as surplus.
+    let mut reached_items: Vec<&str> = Vec::new();
+    for (_, recipe) in out.recipes.iter().filter_map(|r| owners.recipe(r)) {
+        for line in &recipe.ingredients {
+            if let Some(slug) = owners.ingredients.get(line.ingredient.as_str()) {
+                out.ingredients.insert(slug);
+            }
+        }
+        reached_items.extend(recipe.yields.iter().map(|y| y.slug.as_str()));
+    }
+    stock_and_products(catalog, owners, &reached_items, &mut out);
+    out
+}
+
+/// Walks the event's targets and the bundles they hold (into `out`: bundles, materials,
+/// recipes targeted directly): the finished items they name, with the items of decisions.
+fn targets_down<'c>(
+    owners: &Owners<'c>,
+    event: &'c Event,
+    out: &mut Reach<'c>,
+) -> HashSet<&'c str> {
     let mut items: HashSet<&str> = HashSet::default();
     let mut pending: Vec<&str> = Vec::new();
     for target in &event.targets {
@@ -132,11 +160,11 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
             }
         }
     }
-    for item in &items {
-        if let Some(recipe) = owners.recipe_of(item) {
-            out.recipes.insert(&recipe.slug);
-        }
-    }
+    items
+}
+
+/// Adds every sub-recipe of the recipes in `out`, all the way down.
+fn sub_recipes<'c>(owners: &Owners<'c>, out: &mut Reach<'c>) {
     let mut pending: Vec<&str> = out.recipes.iter().copied().collect();
     while let Some(slug) = pending.pop() {
         let Some((_, recipe)) = owners.recipe(slug) else {
@@ -150,16 +178,16 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
             }
         }
     }
-    // Every finished item of a reached recipe may come from stock or count as surplus.
-    let mut reached_items: Vec<&str> = Vec::new();
-    for (_, recipe) in out.recipes.iter().filter_map(|r| owners.recipe(r)) {
-        for line in &recipe.ingredients {
-            if let Some(slug) = owners.ingredients.get(line.ingredient.as_str()) {
-                out.ingredients.insert(slug);
-            }
-        }
-        reached_items.extend(recipe.yields.iter().map(|y| y.slug.as_str()));
-    }
+}
+
+/// The products (of ingredients and materials) and stock rows (of everything reached) of
+/// `out`, by position in the catalogue, and the suppliers of those products.
+fn stock_and_products<'c>(
+    catalog: &'c Catalog,
+    owners: &Owners<'c>,
+    reached_items: &[&'c str],
+    out: &mut Reach<'c>,
+) {
     let mut products = Vec::new();
     let mut inventory = Vec::new();
     let mut collect = |of: StockKey<'_>, with_products: bool| {
@@ -199,7 +227,6 @@ pub fn reach<'c>(catalog: &'c Catalog, owners: &Owners<'c>, event: &'c Event) ->
         .collect();
     out.products = products;
     out.inventory = inventory;
-    out
 }
 
 /// The part of `catalog` that planning `event` reads, as a catalogue of its own.
