@@ -47,179 +47,199 @@ fn qty(row: &mut Row, value: &Quantity) {
 
 /// Tables in file order, each with its parent-key column name for CSV line tables.
 fn tables(c: &Catalog) -> Vec<(&'static str, Vec<Row>)> {
-    let mut settings: Row = vec![
-        ("currency", text(&c.settings.currency)),
-        ("waste_warn_pct", num(c.settings.waste_warn_pct)),
-        ("decimals", text(c.settings.decimals)),
-    ];
-    push_opt(
-        &mut settings,
-        "work_minutes_per_day",
-        c.settings.work_minutes_per_day,
-    );
-    push_opt(
-        &mut settings,
-        "kitchen_units",
-        c.settings
-            .kitchen_units
-            .map(crate::catalog::KitchenUnits::name),
-    );
-    push_opt(
-        &mut settings,
-        "unit_system",
-        c.settings.unit_system.map(crate::catalog::UnitSystem::name),
-    );
-    push_opt(
-        &mut settings,
-        "paper",
-        c.settings.paper.map(crate::catalog::Paper::name),
-    );
-    let ingredients = c.ingredients.values().map(|i| {
-        let mut row: Row = vec![
-            ("slug", text(&i.slug)),
-            ("name", text(&i.name)),
-            ("category", text(&i.category)),
-        ];
-        push_opt(&mut row, "density", i.density);
-        push_opt(&mut row, "unit", i.unit);
-        row
-    });
-    let materials = c.materials.values().map(|m| {
-        vec![
-            ("slug", text(&m.slug)),
-            ("name", text(&m.name)),
-            ("category", text(&m.category)),
-            ("unit", text(m.unit)),
-        ]
-    });
-    let suppliers = c.suppliers.values().map(|s| {
-        let mut row: Row = vec![("name", text(&s.name))];
-        push_opt(&mut row, "contact", s.contact.as_ref());
-        push_opt(&mut row, "lead_days", s.lead_days);
-        push_opt(&mut row, "min_order", s.min_order.map(|d| d.normalize()));
-        row
-    });
-    let products = c.products.iter().map(|p| {
-        let mut row: Row = vec![(p.of.kind(), text(p.of.slug())), ("name", text(&p.name))];
-        push_opt(&mut row, "brand", p.brand.as_ref());
-        row.push(("pack", text(p.pack)));
-        push_opt(&mut row, "price", p.price.map(|d| d.normalize()));
-        if p.preferred {
-            row.push(("preferred", text(true)));
-        }
-        push_opt(&mut row, "min_packs", p.min_packs);
-        push_opt(&mut row, "lead_days", p.lead_days);
-        push_opt(&mut row, "supplier", p.supplier.as_ref());
-        push_opt(&mut row, "sku", p.sku.as_ref());
-        row
-    });
-    let inventory = c.inventory.iter().map(|s| {
-        let mut row: Row = vec![(s.of.kind(), text(s.of.slug()))];
-        qty(&mut row, &s.qty);
-        push_opt(&mut row, "expires", s.expires);
-        push_opt(&mut row, "location", s.location.as_ref());
-        push_opt(&mut row, "counted_at", s.counted_at);
-        push_opt(&mut row, "lot", s.lot.as_ref());
-        row
-    });
-    let recipes = c.recipes.values().map(|r| {
-        let mut row: Row = vec![
-            ("slug", text(&r.slug)),
-            ("name", text(&r.name)),
-            ("category", text(&r.category)),
-        ];
-        push_opt(&mut row, "notes", r.notes.as_ref());
-        push_opt(&mut row, "time_minutes", r.time_minutes);
-        push_opt(&mut row, "make_ahead_days", r.make_ahead_days);
-        push_opt(&mut row, "keeps_days", r.keeps_days);
-        if !r.loss_pct.is_zero() {
-            row.push(("loss_pct", num(r.loss_pct)));
-        }
-        let yields = r.yields.iter().map(|y| {
-            let size = match y.size {
-                YieldSize::PerBatch(n) => ("per_batch", num(n)),
-                YieldSize::PortionPct(p) => ("portion_pct", num(p)),
-            };
-            let mut line: Row = vec![("slug", text(&y.slug)), ("name", text(&y.name)), size];
-            push_opt(&mut line, "price", y.price.map(|d| d.normalize()));
-            line
-        });
-        row.push(("yields", Cell::Lines("recipe_yields", yields.collect())));
-        let lines = r.ingredients.iter().map(|l| {
-            let mut line: Row = vec![("ingredient", text(&l.ingredient))];
-            qty(&mut line, &l.qty);
-            push_opt(&mut line, "note", l.note.as_ref());
-            line
-        });
-        row.push(("ingredients", Cell::Lines("recipe_lines", lines.collect())));
-        let components = r.components.iter().map(|k| {
-            let mut line: Row = vec![("recipe", text(&k.recipe)), ("batches", num(k.batches))];
-            push_opt(&mut line, "note", k.note.as_ref());
-            line
-        });
-        row.push((
-            "components",
-            Cell::Lines("recipe_components", components.collect()),
-        ));
-        row
-    });
-    let bundles = c.bundles.values().map(|b| {
-        let mut row: Row = vec![("slug", text(&b.slug)), ("name", text(&b.name))];
-        push_opt(&mut row, "instructions", b.instructions.as_ref());
-        push_opt(&mut row, "price", b.price.map(|d| d.normalize()));
-        let contents = b.contents.iter().map(|line| match line {
-            BundleLine::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
-            BundleLine::Bundle { bundle, qty } => {
-                vec![("bundle", text(bundle)), ("qty", text(qty))]
-            }
-            BundleLine::Material { material, qty } => {
-                vec![("material", text(material)), ("qty", num(*qty))]
-            }
-        });
-        row.push((
-            "contents",
-            Cell::Lines("bundle_contents", contents.collect()),
-        ));
-        row
-    });
-    let events = c.events.values().map(|e| {
-        let mut row: Row = vec![
-            ("slug", text(&e.slug)),
-            ("name", text(&e.name)),
-            ("date", text(e.date)),
-        ];
-        if !e.overage_pct.is_zero() {
-            row.push(("overage_pct", num(e.overage_pct)));
-        }
-        let targets = e.targets.iter().map(|t| match t {
-            Target::Bundle { bundle, qty } => vec![("bundle", text(bundle)), ("qty", text(qty))],
-            Target::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
-            Target::Recipe { recipe, batches } => {
-                vec![("recipe", text(recipe)), ("batches", num(*batches))]
-            }
-        });
-        row.push(("targets", Cell::Lines("targets", targets.collect())));
-        let decisions = e.decisions.iter().map(|d| {
-            let mut line: Row = vec![("item", text(&d.item)), ("batches", text(d.batches))];
-            if d.confirm_shortfall {
-                line.push(("confirm_shortfall", text(true)));
-            }
-            line
-        });
-        row.push(("decisions", Cell::Lines("decisions", decisions.collect())));
-        row
-    });
     vec![
-        ("settings", vec![settings]),
-        ("ingredients", ingredients.collect()),
-        ("materials", materials.collect()),
-        ("suppliers", suppliers.collect()),
-        ("products", products.collect()),
-        ("inventory", inventory.collect()),
-        ("recipes", recipes.collect()),
-        ("bundles", bundles.collect()),
-        ("events", events.collect()),
+        ("settings", vec![settings_row(&c.settings)]),
+        (
+            "ingredients",
+            c.ingredients.values().map(ingredient_row).collect(),
+        ),
+        (
+            "materials",
+            c.materials.values().map(material_row).collect(),
+        ),
+        (
+            "suppliers",
+            c.suppliers.values().map(supplier_row).collect(),
+        ),
+        ("products", c.products.iter().map(product_row).collect()),
+        ("inventory", c.inventory.iter().map(stock_row).collect()),
+        ("recipes", c.recipes.values().map(recipe_row).collect()),
+        ("bundles", c.bundles.values().map(bundle_row).collect()),
+        ("events", c.events.values().map(event_row).collect()),
     ]
+}
+
+/// The settings record.
+fn settings_row(s: &Settings) -> Row {
+    let mut row: Row = vec![
+        ("currency", text(&s.currency)),
+        ("waste_warn_pct", num(s.waste_warn_pct)),
+        ("decimals", text(s.decimals)),
+    ];
+    push_opt(&mut row, "work_minutes_per_day", s.work_minutes_per_day);
+    push_opt(
+        &mut row,
+        "kitchen_units",
+        s.kitchen_units.map(crate::catalog::KitchenUnits::name),
+    );
+    push_opt(
+        &mut row,
+        "unit_system",
+        s.unit_system.map(crate::catalog::UnitSystem::name),
+    );
+    push_opt(&mut row, "paper", s.paper.map(crate::catalog::Paper::name));
+    row
+}
+
+/// An ingredient record.
+fn ingredient_row(i: &Ingredient) -> Row {
+    let mut row: Row = vec![
+        ("slug", text(&i.slug)),
+        ("name", text(&i.name)),
+        ("category", text(&i.category)),
+    ];
+    push_opt(&mut row, "density", i.density);
+    push_opt(&mut row, "unit", i.unit);
+    row
+}
+
+/// A material record.
+fn material_row(m: &Material) -> Row {
+    vec![
+        ("slug", text(&m.slug)),
+        ("name", text(&m.name)),
+        ("category", text(&m.category)),
+        ("unit", text(m.unit)),
+    ]
+}
+
+/// A supplier record.
+fn supplier_row(s: &Supplier) -> Row {
+    let mut row: Row = vec![("name", text(&s.name))];
+    push_opt(&mut row, "contact", s.contact.as_ref());
+    push_opt(&mut row, "lead_days", s.lead_days);
+    push_opt(&mut row, "min_order", s.min_order.map(|d| d.normalize()));
+    row
+}
+
+/// A product record.
+fn product_row(p: &Product) -> Row {
+    let mut row: Row = vec![(p.of.kind(), text(p.of.slug())), ("name", text(&p.name))];
+    push_opt(&mut row, "brand", p.brand.as_ref());
+    row.push(("pack", text(p.pack)));
+    push_opt(&mut row, "price", p.price.map(|d| d.normalize()));
+    if p.preferred {
+        row.push(("preferred", text(true)));
+    }
+    push_opt(&mut row, "min_packs", p.min_packs);
+    push_opt(&mut row, "lead_days", p.lead_days);
+    push_opt(&mut row, "supplier", p.supplier.as_ref());
+    push_opt(&mut row, "sku", p.sku.as_ref());
+    row
+}
+
+/// A stock row.
+fn stock_row(s: &StockRow) -> Row {
+    let mut row: Row = vec![(s.of.kind(), text(s.of.slug()))];
+    qty(&mut row, &s.qty);
+    push_opt(&mut row, "expires", s.expires);
+    push_opt(&mut row, "location", s.location.as_ref());
+    push_opt(&mut row, "counted_at", s.counted_at);
+    push_opt(&mut row, "lot", s.lot.as_ref());
+    row
+}
+
+/// A recipe with its yields, ingredient lines and sub-recipes as line tables.
+fn recipe_row(r: &Recipe) -> Row {
+    let mut row: Row = vec![
+        ("slug", text(&r.slug)),
+        ("name", text(&r.name)),
+        ("category", text(&r.category)),
+    ];
+    push_opt(&mut row, "notes", r.notes.as_ref());
+    push_opt(&mut row, "time_minutes", r.time_minutes);
+    push_opt(&mut row, "make_ahead_days", r.make_ahead_days);
+    push_opt(&mut row, "keeps_days", r.keeps_days);
+    if !r.loss_pct.is_zero() {
+        row.push(("loss_pct", num(r.loss_pct)));
+    }
+    let yields = r.yields.iter().map(|y| {
+        let size = match y.size {
+            YieldSize::PerBatch(n) => ("per_batch", num(n)),
+            YieldSize::PortionPct(p) => ("portion_pct", num(p)),
+        };
+        let mut line: Row = vec![("slug", text(&y.slug)), ("name", text(&y.name)), size];
+        push_opt(&mut line, "price", y.price.map(|d| d.normalize()));
+        line
+    });
+    row.push(("yields", Cell::Lines("recipe_yields", yields.collect())));
+    let lines = r.ingredients.iter().map(|l| {
+        let mut line: Row = vec![("ingredient", text(&l.ingredient))];
+        qty(&mut line, &l.qty);
+        push_opt(&mut line, "note", l.note.as_ref());
+        line
+    });
+    row.push(("ingredients", Cell::Lines("recipe_lines", lines.collect())));
+    let components = r.components.iter().map(|k| {
+        let mut line: Row = vec![("recipe", text(&k.recipe)), ("batches", num(k.batches))];
+        push_opt(&mut line, "note", k.note.as_ref());
+        line
+    });
+    row.push((
+        "components",
+        Cell::Lines("recipe_components", components.collect()),
+    ));
+    row
+}
+
+/// A bundle with its contents as a line table.
+fn bundle_row(b: &Bundle) -> Row {
+    let mut row: Row = vec![("slug", text(&b.slug)), ("name", text(&b.name))];
+    push_opt(&mut row, "instructions", b.instructions.as_ref());
+    push_opt(&mut row, "price", b.price.map(|d| d.normalize()));
+    let contents = b.contents.iter().map(|line| match line {
+        BundleLine::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
+        BundleLine::Bundle { bundle, qty } => {
+            vec![("bundle", text(bundle)), ("qty", text(qty))]
+        }
+        BundleLine::Material { material, qty } => {
+            vec![("material", text(material)), ("qty", num(*qty))]
+        }
+    });
+    row.push((
+        "contents",
+        Cell::Lines("bundle_contents", contents.collect()),
+    ));
+    row
+}
+
+/// An event with its targets and decisions as line tables.
+fn event_row(e: &Event) -> Row {
+    let mut row: Row = vec![
+        ("slug", text(&e.slug)),
+        ("name", text(&e.name)),
+        ("date", text(e.date)),
+    ];
+    if !e.overage_pct.is_zero() {
+        row.push(("overage_pct", num(e.overage_pct)));
+    }
+    let targets = e.targets.iter().map(|t| match t {
+        Target::Bundle { bundle, qty } => vec![("bundle", text(bundle)), ("qty", text(qty))],
+        Target::Item { item, qty } => vec![("item", text(item)), ("qty", text(qty))],
+        Target::Recipe { recipe, batches } => {
+            vec![("recipe", text(recipe)), ("batches", num(*batches))]
+        }
+    });
+    row.push(("targets", Cell::Lines("targets", targets.collect())));
+    let decisions = e.decisions.iter().map(|d| {
+        let mut line: Row = vec![("item", text(&d.item)), ("batches", text(d.batches))];
+        if d.confirm_shortfall {
+            line.push(("confirm_shortfall", text(true)));
+        }
+        line
+    });
+    row.push(("decisions", Cell::Lines("decisions", decisions.collect())));
+    row
 }
 
 /// Writes `catalog` as files: (file name, contents), in a fixed order.
