@@ -33,86 +33,13 @@ impl Loader {
             .decimal("overage_pct", Bound::NonNegative)
             .unwrap_or(Decimal::ZERO);
         let record = f.record().map(str::to_owned);
-        let mut targets = Vec::new();
-        for (i, line) in f.list("targets").iter().enumerate() {
-            let Some(mut lf) = Fields::open(
-                line,
-                "events",
-                &["bundle", "item", "recipe", "qty", "batches"],
-                format!("targets[{}].", i + 1),
-                record.clone(),
-                &mut self.errors,
-            ) else {
-                continue;
-            };
-            let target = match lf.one_of(&["bundle", "item", "recipe"]) {
-                Some("recipe") => {
-                    let recipe = self.reference(&mut lf, "recipe", "recipes");
-                    let batches = lf.req_decimal("batches", Bound::Positive);
-                    recipe
-                        .zip(batches)
-                        .map(|(recipe, batches)| Target::Recipe { recipe, batches })
-                }
-                Some("item") => {
-                    let item = self.reference(&mut lf, "item", "items");
-                    let qty = lf.req_whole("qty", 1);
-                    item.zip(qty).map(|(item, qty)| Target::Item { item, qty })
-                }
-                Some(_) => {
-                    let bundle = self.reference(&mut lf, "bundle", "bundles");
-                    let qty = lf.req_whole("qty", 1);
-                    bundle
-                        .zip(qty)
-                        .map(|(bundle, qty)| Target::Bundle { bundle, qty })
-                }
-                None => None,
-            };
-            self.finish(lf);
-            targets.extend(target);
-        }
+        let targets = (f.list("targets").iter().enumerate())
+            .filter_map(|(i, line)| self.target_line(line, i, record.clone()))
+            .collect();
         let mut decisions = Vec::new();
         for (i, line) in f.list("decisions").iter().enumerate() {
-            let Some(mut lf) = Fields::open(
-                line,
-                "events",
-                &["item", "batches", "confirm_shortfall"],
-                format!("decisions[{}].", i + 1),
-                record.clone(),
-                &mut self.errors,
-            ) else {
-                continue;
-            };
-            let item = self.reference(&mut lf, "item", "items");
-            let batches = lf.req_whole("batches", 0);
-            let confirm_shortfall = lf.flag("confirm_shortfall");
-            if let (Some(event), Some(_), Some(_)) = (&record, &item, &batches) {
-                self.locations.put(
-                    format!("events/{event}/decisions/{}", decisions.len()),
-                    lf.loc(),
-                );
-            }
-            self.finish(lf);
-            if let (Some(item), Some(batches)) = (item, batches) {
-                if decisions.iter().any(|d: &Decision| d.item == item) {
-                    let loc = line.loc.clone();
-                    self.errors.push(
-                        Diagnostic::new(
-                            &loc,
-                            "events",
-                            "duplicate-decision",
-                            format!("item {item} has two decisions"),
-                        )
-                        .record(record.as_deref())
-                        .field(&format!("decisions[{}].item", i + 1))
-                        .hint("keep one decision per finished item"),
-                    );
-                    continue;
-                }
-                decisions.push(Decision {
-                    item,
-                    batches,
-                    confirm_shortfall,
-                });
+            if let Some(decision) = self.decision_line(line, i, record.as_deref(), &decisions) {
+                decisions.push(decision);
             }
         }
         let loc = f.loc().clone();
@@ -129,5 +56,89 @@ impl Loader {
             },
             loc,
         ))
+    }
+
+    /// Target `i` of an event: a bundle or finished item count, or recipe batches.
+    fn target_line(&mut self, line: &Node, i: usize, record: Option<String>) -> Option<Target> {
+        let mut lf = Fields::open(
+            line,
+            "events",
+            &["bundle", "item", "recipe", "qty", "batches"],
+            format!("targets[{}].", i + 1),
+            record,
+            &mut self.errors,
+        )?;
+        let target = match lf.one_of(&["bundle", "item", "recipe"]) {
+            Some("recipe") => {
+                let recipe = self.reference(&mut lf, "recipe", "recipes");
+                let batches = lf.req_decimal("batches", Bound::Positive);
+                recipe
+                    .zip(batches)
+                    .map(|(recipe, batches)| Target::Recipe { recipe, batches })
+            }
+            Some("item") => {
+                let item = self.reference(&mut lf, "item", "items");
+                let qty = lf.req_whole("qty", 1);
+                item.zip(qty).map(|(item, qty)| Target::Item { item, qty })
+            }
+            Some(_) => {
+                let bundle = self.reference(&mut lf, "bundle", "bundles");
+                let qty = lf.req_whole("qty", 1);
+                bundle
+                    .zip(qty)
+                    .map(|(bundle, qty)| Target::Bundle { bundle, qty })
+            }
+            None => None,
+        };
+        self.finish(lf);
+        target
+    }
+
+    /// Decision `i` of event `record`, unless it names an item `earlier` decisions name.
+    fn decision_line(
+        &mut self,
+        line: &Node,
+        i: usize,
+        record: Option<&str>,
+        earlier: &[Decision],
+    ) -> Option<Decision> {
+        let mut lf = Fields::open(
+            line,
+            "events",
+            &["item", "batches", "confirm_shortfall"],
+            format!("decisions[{}].", i + 1),
+            record.map(str::to_owned),
+            &mut self.errors,
+        )?;
+        let item = self.reference(&mut lf, "item", "items");
+        let batches = lf.req_whole("batches", 0);
+        let confirm_shortfall = lf.flag("confirm_shortfall");
+        if let (Some(event), Some(_), Some(_)) = (record, &item, &batches) {
+            self.locations.put(
+                format!("events/{event}/decisions/{}", earlier.len()),
+                lf.loc(),
+            );
+        }
+        self.finish(lf);
+        let (item, batches) = (item?, batches?);
+        if earlier.iter().any(|d| d.item == item) {
+            self.errors.push(
+                Diagnostic::new(
+                    &line.loc,
+                    "events",
+                    "duplicate-decision",
+                    format!("item {item} has two decisions"),
+                )
+                .record(record)
+                .field(&format!("decisions[{}].item", i + 1))
+                .hint("keep one decision per finished item"),
+            );
+            return None;
+        }
+        Some(Decision {
+            item,
+            batches,
+            confirm_shortfall,
+        })
     }
 }
