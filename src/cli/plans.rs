@@ -69,56 +69,7 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
         _ => Store::open_for_reading(db)?,
     };
     match command {
-        PlansCommand::List { event, json } => {
-            let plans = store::list_plans(store.conn(), event.as_deref())?;
-            let amends: std::collections::BTreeMap<i64, store::journal::Amendment> =
-                store::journal::amendments(store.conn(), event.as_deref())?
-                    .into_iter()
-                    .map(|a| (a.plan_id, a))
-                    .collect();
-            if *json {
-                let rows: Vec<serde_json::Value> = plans
-                    .iter()
-                    .map(|p| {
-                        serde_json::json!({
-                            "id": p.meta.id,
-                            "event": p.event,
-                            "created_at": p.meta.created_at,
-                            "input_hash": p.meta.input_hash,
-                            "rows": p.rows,
-                            "engine_version": p.meta.engine_version,
-                            "amends": amends.get(&p.meta.id).map(|a| a.previous_plan_id),
-                            "reason": amends.get(&p.meta.id).map(|a| a.reason.as_str()),
-                        })
-                    })
-                    .collect();
-                super::safe::out_line(&super::safe::json(serde_json::to_string(&rows)?));
-                return Ok(());
-            }
-            outln!(
-                "{:>5}  {:<28} {:<21} {:<12} {:>5}  engine",
-                "id",
-                "event",
-                "created",
-                "inputs",
-                "rows"
-            );
-            for p in plans {
-                outln!(
-                    "{:>5}  {:<28} {:<21} {:<12} {:>5}  {}{}",
-                    p.meta.id,
-                    p.event,
-                    p.meta.created_at,
-                    &p.meta.input_hash[..12],
-                    p.rows,
-                    p.meta.engine_version,
-                    amends
-                        .get(&p.meta.id)
-                        .map(|a| format!("  amends {}: {}", a.previous_plan_id, a.reason))
-                        .unwrap_or_default()
-                );
-            }
-        }
+        PlansCommand::List { event, json } => return list(&store, event.as_deref(), *json),
         PlansCommand::Show {
             id,
             event,
@@ -133,25 +84,7 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
             };
             super::show::show(&store, id, *json, *stored, *recompute)?;
         }
-        PlansCommand::Diff { a, b, json } => {
-            let changes = diff::plan_changes(&computed(&store, *a)?, &computed(&store, *b)?);
-            if *json {
-                let value = DiffJson {
-                    a: *a,
-                    b: *b,
-                    same: changes.is_empty(),
-                    changes: &changes,
-                };
-                super::safe::out_line(&super::safe::json(serde_json::to_string(&value)?));
-                return Ok(());
-            }
-            if changes.is_empty() {
-                ctx.say(&format!("plans {a} and {b} are the same"));
-            }
-            for change in changes {
-                outln!("{}", change.plan_line());
-            }
-        }
+        PlansCommand::Diff { a, b, json } => return compare(ctx, &store, (*a, *b), *json),
         PlansCommand::Status { event, json } => return status(&store, event, *json),
         PlansCommand::Lock { event } => {
             drop(store);
@@ -173,6 +106,81 @@ pub fn plans(ctx: &Context, db: &Path, command: &PlansCommand) -> Result<(), Fai
             store::delete_plan(store.conn_mut(), *id)?;
             ctx.say(&format!("plan {id} deleted"));
         }
+    }
+    Ok(())
+}
+
+/// `plans list`: every frozen plan (of `event`), with the plan each amends.
+fn list(store: &Store, event: Option<&str>, json: bool) -> Result<(), Failure> {
+    let plans = store::list_plans(store.conn(), event)?;
+    let amends: std::collections::BTreeMap<i64, store::journal::Amendment> =
+        store::journal::amendments(store.conn(), event)?
+            .into_iter()
+            .map(|a| (a.plan_id, a))
+            .collect();
+    if json {
+        let rows: Vec<serde_json::Value> = plans
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.meta.id,
+                    "event": p.event,
+                    "created_at": p.meta.created_at,
+                    "input_hash": p.meta.input_hash,
+                    "rows": p.rows,
+                    "engine_version": p.meta.engine_version,
+                    "amends": amends.get(&p.meta.id).map(|a| a.previous_plan_id),
+                    "reason": amends.get(&p.meta.id).map(|a| a.reason.as_str()),
+                })
+            })
+            .collect();
+        super::safe::out_line(&super::safe::json(serde_json::to_string(&rows)?));
+        return Ok(());
+    }
+    outln!(
+        "{:>5}  {:<28} {:<21} {:<12} {:>5}  engine",
+        "id",
+        "event",
+        "created",
+        "inputs",
+        "rows"
+    );
+    for p in plans {
+        outln!(
+            "{:>5}  {:<28} {:<21} {:<12} {:>5}  {}{}",
+            p.meta.id,
+            p.event,
+            p.meta.created_at,
+            &p.meta.input_hash[..12],
+            p.rows,
+            p.meta.engine_version,
+            amends
+                .get(&p.meta.id)
+                .map(|a| format!("  amends {}: {}", a.previous_plan_id, a.reason))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// `plans diff A B`.
+fn compare(ctx: &Context, store: &Store, (a, b): (i64, i64), json: bool) -> Result<(), Failure> {
+    let changes = diff::plan_changes(&computed(store, a)?, &computed(store, b)?);
+    if json {
+        let value = DiffJson {
+            a,
+            b,
+            same: changes.is_empty(),
+            changes: &changes,
+        };
+        super::safe::out_line(&super::safe::json(serde_json::to_string(&value)?));
+        return Ok(());
+    }
+    if changes.is_empty() {
+        ctx.say(&format!("plans {a} and {b} are the same"));
+    }
+    for change in changes {
+        outln!("{}", change.plan_line());
     }
     Ok(())
 }

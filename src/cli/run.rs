@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use bakeplan::nightly::{self, Events, RunError, RunOptions, Step, plural};
+use bakeplan::nightly::{self, Events, RunError, RunOptions, RunReport, Step, plural};
 use bakeplan::plan::kinds::Verdict;
 use bakeplan::plan::{Computed, Engine, Job, PlanError, rollup};
 use bakeplan::report::{Per, Reports, RunContext, RunInfo};
@@ -39,32 +39,7 @@ impl From<RunError> for Failure {
 
 /// `bakeplan run DIR --out OUT`.
 pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
-    let shard = args
-        .shard
-        .map(nightly::Shard::parse)
-        .transpose()
-        .map_err(Failure::Usage)?;
-    let options = RunOptions {
-        catalogue: args.dir.to_owned(),
-        db: db.to_owned(),
-        out: args.out.to_owned(),
-        events: match (args.event, args.all) {
-            (Some(event), _) => Events::One(event.to_owned()),
-            (None, true) => Events::All,
-            (None, false) => Events::Upcoming,
-        },
-        now: ctx.now,
-        reports_dir: args.reports.map(Path::to_owned),
-        report_names: args.report.to_vec(),
-        load: ctx.load,
-        prune: args.prune,
-        fail_on: nightly::FailOn {
-            infeasible: args.fail_on_infeasible,
-            shopping: args.fail_on_shopping,
-            warnings: args.strict,
-        },
-        shard,
-    };
+    let options = run_options(ctx, db, &args)?;
     let bar = ctx.interactive().then(|| {
         let bar = ProgressBar::new(1);
         bar.set_style(
@@ -101,6 +76,46 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
         }
         Err(other) => return Err(other.into()),
     };
+    say_summary(ctx, &report, args.out);
+    if let Some(reason) = report.exit_reason() {
+        return Err(Failure::Exit(report.exit_code, reason));
+    }
+    Ok(())
+}
+
+/// The nightly job's options from the command line.
+fn run_options(ctx: &Context, db: &Path, args: &RunArgs<'_>) -> Result<RunOptions, Failure> {
+    let shard = args
+        .shard
+        .map(nightly::Shard::parse)
+        .transpose()
+        .map_err(Failure::Usage)?;
+    Ok(RunOptions {
+        catalogue: args.dir.to_owned(),
+        db: db.to_owned(),
+        out: args.out.to_owned(),
+        events: match (args.event, args.all) {
+            (Some(event), _) => Events::One(event.to_owned()),
+            (None, true) => Events::All,
+            (None, false) => Events::Upcoming,
+        },
+        now: ctx.now,
+        reports_dir: args.reports.map(Path::to_owned),
+        report_names: args.report.to_vec(),
+        load: ctx.load,
+        prune: args.prune,
+        fail_on: nightly::FailOn {
+            infeasible: args.fail_on_infeasible,
+            shopping: args.fail_on_shopping,
+            warnings: args.strict,
+        },
+        shard,
+    })
+}
+
+/// What the night did, a line per event: events skipped, each plan's verdict, files
+/// written.
+fn say_summary(ctx: &Context, report: &RunReport, out: &Path) {
     if !report.skipped.is_empty() {
         let names: Vec<String> = report
             .skipped
@@ -145,7 +160,7 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
     ctx.say(&format!(
         "wrote {} to {} (run-report.json lists them){}",
         plural(files, "file", "files"),
-        args.out.display(),
+        out.display(),
         if report.removed_files.is_empty() {
             String::new()
         } else {
@@ -155,10 +170,6 @@ pub fn run(ctx: &Context, db: &Path, args: RunArgs<'_>) -> Result<(), Failure> {
             )
         }
     ));
-    if let Some(reason) = report.exit_reason() {
-        return Err(Failure::Exit(report.exit_code, reason));
-    }
-    Ok(())
 }
 
 /// `bakeplan report`.
