@@ -139,10 +139,16 @@ pub(crate) fn parse_now(text: &str) -> Option<DateTime<Utc>> {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     init_logging(&cli.global);
-    let result = Context::new(&cli.global).and_then(|ctx| match &cli.command {
-        Command::Check { dir, json } => check(&ctx, dir, *json),
-        Command::Import { dir, prune } => import(&ctx, &cli.global.db, dir, *prune),
-        Command::Init { dir } => init(&ctx, dir),
+    let result = Context::new(&cli.global).and_then(|ctx| dispatch(&ctx, &cli));
+    exit(result, Style::detect(cli.global.color))
+}
+
+/// Runs the command of `cli`.
+fn dispatch(ctx: &Context, cli: &Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Check { dir, json } => check(ctx, dir, *json),
+        Command::Import { dir, prune } => import(ctx, &cli.global.db, dir, *prune),
+        Command::Init { dir } => init(ctx, dir),
         Command::Export {
             what:
                 Some(args::ExportWhat::Plans {
@@ -152,21 +158,21 @@ pub fn run(cli: Cli) -> ExitCode {
                     since,
                 }),
             ..
-        } => export_plans(&ctx, &cli.global.db, out, *format, event, *since),
+        } => export_plans(ctx, &cli.global.db, out, *format, event, *since),
         Command::Export {
             what: None,
             out,
             format,
         } => match out {
-            Some(out) => export(&ctx, &cli.global.db, out, *format),
+            Some(out) => export(ctx, &cli.global.db, out, *format),
             None => Err(Failure::Usage("give --out DIR".to_owned())),
         },
         Command::Plan { event, all, force } => {
-            plans::plan(&ctx, &cli.global.db, event.as_deref(), *all, *force)
+            plans::plan(ctx, &cli.global.db, event.as_deref(), *all, *force)
         }
-        Command::Plans { command } => plans::plans(&ctx, &cli.global.db, command),
+        Command::Plans { command } => plans::plans(ctx, &cli.global.db, command),
         Command::Record { file, what } => {
-            kitchen::record(&ctx, &cli.global.db, file.as_deref(), what.as_ref())
+            kitchen::record(ctx, &cli.global.db, file.as_deref(), what.as_ref())
         }
         Command::Progress { event, json } => kitchen::show_progress(&cli.global.db, event, *json),
         Command::Run {
@@ -182,7 +188,7 @@ pub fn run(cli: Cli) -> ExitCode {
             prune,
             shard,
         } => run::run(
-            &ctx,
+            ctx,
             &cli.global.db,
             run::RunArgs {
                 dir,
@@ -205,7 +211,7 @@ pub fn run(cli: Cli) -> ExitCode {
             reports,
             out,
         } => run::report(
-            &ctx,
+            ctx,
             &cli.global.db,
             *plan,
             event.as_deref(),
@@ -218,8 +224,11 @@ pub fn run(cli: Cli) -> ExitCode {
         } => run::list_reports(reports.as_deref()),
         Command::Completions { shell } => completions(*shell),
         Command::Man { out } => man(out.as_deref()),
-    });
-    let style = Style::detect(cli.global.color);
+    }
+}
+
+/// The exit code of a command's result (SPEC §6), its error printed first.
+fn exit(result: Result<(), Failure>, style: Style) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(diagnostics, dir)) => {
