@@ -80,57 +80,9 @@ impl Reports {
             );
         }
         if let Some(dir) = user_dir {
-            if !dir.is_dir() || !(dir.join("reports").is_dir() || dir.join("templates").is_dir()) {
-                return Err(report_error(
-                    &dir.display().to_string(),
-                    0,
-                    "no-reports-dir",
-                    "this is not a reports directory (it needs reports/ or templates/ inside)",
-                    Some(
-                        "check the --reports path; see fixtures/user-reports for the layout".into(),
-                    ),
-                ));
-            }
-            for path in sorted_files(&dir.join("reports"))? {
-                if matches!(
-                    path.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml")
-                ) {
-                    let shown = path.display().to_string();
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
-                        report_error(&shown, 0, "io", format!("cannot read: {e}"), None)
-                    })?;
-                    let manifest = parse_manifest(&shown, &text, &shown)?;
-                    manifests.insert(manifest.name.clone(), manifest);
-                }
-            }
-            for path in sorted_files(&dir.join("templates"))? {
-                let shown = path.display().to_string();
-                let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned)
-                else {
-                    continue;
-                };
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    report_error(&shown, 0, "io", format!("cannot read: {e}"), None)
-                })?;
-                templates.insert(name, (text, shown));
-            }
+            read_user_reports(dir, &mut manifests, &mut templates)?;
         }
-        let formats: BTreeMap<String, Format> = manifests
-            .values()
-            .map(|m| (m.template.clone(), m.format))
-            .collect();
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(move |name| match formats.get(name) {
-            Some(Format::Html) => AutoEscape::Html,
-            Some(Format::Md) => AutoEscape::Custom(MARKDOWN.into()),
-            Some(_) => AutoEscape::None,
-            None if name.contains(".html") => AutoEscape::Html,
-            None => AutoEscape::None,
-        });
-        filters::register(&mut env);
-        env.set_formatter(markdown_formatter);
+        let mut env = environment(&manifests);
         let mut template_origins = BTreeMap::new();
         for (name, (source, origin)) in templates {
             if let Err(error) = env.add_template_owned(name.clone(), source) {
@@ -138,27 +90,7 @@ impl Reports {
             }
             template_origins.insert(name, origin);
         }
-        for manifest in manifests.values() {
-            if !template_origins.contains_key(&manifest.template) {
-                return Err(report_error(
-                    &origin_file(&manifest.origin, &format!("{}.yaml", manifest.name)),
-                    0,
-                    "unknown-template",
-                    format!(
-                        "report {} names template {:?}, which does not exist",
-                        manifest.name, manifest.template
-                    ),
-                    Some(format!(
-                        "templates are: {}",
-                        template_origins
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                ));
-            }
-        }
+        templates_exist(&manifests, &template_origins)?;
         let fueled = manifests
             .values()
             .map(|m| {
@@ -507,6 +439,96 @@ fn confined(output: &str) -> Option<PathBuf> {
         }
     }
     (!clean.as_os_str().is_empty()).then_some(clean)
+}
+
+/// The manifests and templates of a user's reports directory (`--reports`), over the
+/// built-ins of the same name.
+fn read_user_reports(
+    dir: &Path,
+    manifests: &mut BTreeMap<String, Manifest>,
+    templates: &mut BTreeMap<String, (String, String)>,
+) -> Result<(), ReportError> {
+    if !dir.is_dir() || !(dir.join("reports").is_dir() || dir.join("templates").is_dir()) {
+        return Err(report_error(
+            &dir.display().to_string(),
+            0,
+            "no-reports-dir",
+            "this is not a reports directory (it needs reports/ or templates/ inside)",
+            Some("check the --reports path; see fixtures/user-reports for the layout".into()),
+        ));
+    }
+    for path in sorted_files(&dir.join("reports"))? {
+        if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| report_error(&shown, 0, "io", format!("cannot read: {e}"), None))?;
+            let manifest = parse_manifest(&shown, &text, &shown)?;
+            manifests.insert(manifest.name.clone(), manifest);
+        }
+    }
+    for path in sorted_files(&dir.join("templates"))? {
+        let shown = path.display().to_string();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| report_error(&shown, 0, "io", format!("cannot read: {e}"), None))?;
+        templates.insert(name, (text, shown));
+    }
+    Ok(())
+}
+
+/// The template environment: strict about undefined values, escaping by each template's
+/// format, with bakeplan's filters.
+fn environment(manifests: &BTreeMap<String, Manifest>) -> Environment<'static> {
+    let formats: BTreeMap<String, Format> = manifests
+        .values()
+        .map(|m| (m.template.clone(), m.format))
+        .collect();
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(move |name| match formats.get(name) {
+        Some(Format::Html) => AutoEscape::Html,
+        Some(Format::Md) => AutoEscape::Custom(MARKDOWN.into()),
+        Some(_) => AutoEscape::None,
+        None if name.contains(".html") => AutoEscape::Html,
+        None => AutoEscape::None,
+    });
+    filters::register(&mut env);
+    env.set_formatter(markdown_formatter);
+    env
+}
+
+/// Every manifest names a template that exists.
+fn templates_exist(
+    manifests: &BTreeMap<String, Manifest>,
+    template_origins: &BTreeMap<String, String>,
+) -> Result<(), ReportError> {
+    for manifest in manifests.values() {
+        if !template_origins.contains_key(&manifest.template) {
+            return Err(report_error(
+                &origin_file(&manifest.origin, &format!("{}.yaml", manifest.name)),
+                0,
+                "unknown-template",
+                format!(
+                    "report {} names template {:?}, which does not exist",
+                    manifest.name, manifest.template
+                ),
+                Some(format!(
+                    "templates are: {}",
+                    template_origins
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
