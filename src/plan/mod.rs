@@ -3,9 +3,9 @@
 //! One module per step of SPEC §5, in pipeline order: [`explode`] (bundles into items),
 //! [`batches`], [`recipes`] (production order), [`expand`] (ingredient uses with
 //! provenance) and [`aggregate`] (sums and netting in polars), [`stock`], [`shopping`],
-//! [`feasibility`] and [`assembly`], [`cost`]; [`compute()`] runs them for one snapshot or a whole run, and
-//! [`rollup`] combines a run's shopping lists. [`check_event`] applies the plan rules to a
-//! catalogue at load time.
+//! [`feasibility`] and [`assembly`], [`cost`], [`schedule`]; [`compute()`] runs them for
+//! one snapshot or a whole run, and [`rollup`] combines a run's shopping lists.
+//! [`check_event`] applies the plan rules to a catalogue at load time.
 
 pub mod aggregate;
 pub mod assembly;
