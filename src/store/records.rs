@@ -227,7 +227,7 @@ impl Records {
         }
     }
 
-    /// The [`content_id`] and [`bucket`] of the record at `position` in `list`.
+    /// The content id and bucket (`content_id`, `bucket`) of the record at `position` in `list`.
     pub fn identity(&self, position: usize) -> ([u8; 16], u8) {
         self.identities[position]
     }
@@ -265,7 +265,7 @@ pub fn catalog_records(catalog: &Catalog) -> Result<Vec<StoredRecord>, StoreErro
 
 /// blake3 over the canonical records: one `table \t key \t body \n` line each, in order.
 ///
-/// The lines are gathered into blocks of [`HASH_BLOCK`] bytes before hashing: blake3 hashes a
+/// The lines are gathered into blocks of `HASH_BLOCK` bytes before hashing: blake3 hashes a
 /// long input many chunks at a time (SIMD), where a record's few hundred bytes go one block at
 /// a time. The hash is of the same bytes either way.
 pub fn input_hash<'r>(records: impl IntoIterator<Item = &'r StoredRecord>) -> String {
