@@ -175,7 +175,7 @@ fn described(index: &Index<'_>, bundle: &str) -> AssemblyRow {
     let record = index.catalog.bundles.get(bundle);
     AssemblyRow {
         bundle: bundle.to_owned(),
-        name: record.map_or_else(|| bundle.to_owned(), |b| b.name.clone()),
+        name: index.bundle_name(bundle),
         instructions: record.and_then(|b| b.instructions.clone()),
         target: 0,
         in_stock: 0,
@@ -254,7 +254,7 @@ fn with_inner_bundles(
             .iter()
             .map(|(holder, qty)| InsideRow {
                 bundle: holder.clone(),
-                name: described_name(index, holder),
+                name: index.bundle_name(holder),
                 qty: *qty,
             })
             .collect();
@@ -285,15 +285,6 @@ fn with_inner_bundles(
     }
     rows.extend(extra);
     Ok(in_nesting_order(rows, &inside.order))
-}
-
-/// A bundle's name (its slug when the catalogue has no such bundle).
-fn described_name(index: &Index<'_>, bundle: &str) -> String {
-    index
-        .catalog
-        .bundles
-        .get(bundle)
-        .map_or_else(|| bundle.to_owned(), |b| b.name.clone())
 }
 
 /// How many `inner` bundles one `holder` bundle holds.
@@ -344,11 +335,7 @@ fn content_row(index: &Index<'_>, line: &BundleLine) -> ContentRow {
         BundleLine::Bundle { bundle, qty } => ContentRow {
             kind: TargetKind::Bundle,
             slug: bundle.clone(),
-            name: index
-                .catalog
-                .bundles
-                .get(bundle)
-                .map_or_else(|| bundle.clone(), |b| b.name.clone()),
+            name: index.bundle_name(bundle),
             qty: (*qty).into(),
             unit: Unit::Each,
         },

@@ -674,11 +674,7 @@ fn target_row(index: &Index<'_>, target: &Target) -> TargetRow {
         Target::Bundle { bundle, qty } => TargetRow {
             kind: TargetKind::Bundle,
             slug: bundle.clone(),
-            name: index
-                .catalog
-                .bundles
-                .get(bundle)
-                .map_or_else(|| bundle.clone(), |b| b.name.clone()),
+            name: index.bundle_name(bundle),
             qty: (*qty).into(),
         },
         Target::Item { item, qty } => TargetRow {

@@ -114,6 +114,14 @@ impl<'a> Index<'a> {
             .map_or_else(|| slug.to_owned(), |(_, y)| y.name.clone())
     }
 
+    /// A bundle's display name (its slug when unknown).
+    pub fn bundle_name(&self, slug: &str) -> String {
+        self.catalog
+            .bundles
+            .get(slug)
+            .map_or_else(|| slug.to_owned(), |b| b.name.clone())
+    }
+
     /// A recipe by slug.
     pub fn recipe(&self, slug: &str) -> Option<&'a Recipe> {
         // Hashed, not the catalogue's ordered map: a plan looks recipes up by slug for
