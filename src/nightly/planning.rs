@@ -248,7 +248,7 @@ fn render_plan(
             .warnings
             .iter()
             .cloned()
-            .chain(crate::plan::schedule::overdue(
+            .chain(crate::plan::purchase_dates::overdue(
                 &p.schedule,
                 &p.shopping,
                 options.now.date_naive(),

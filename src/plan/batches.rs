@@ -1,5 +1,7 @@
 //! Batches per finished item (SPEC §5.3): never short unless a confirmed decision says so.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -7,6 +9,7 @@ use serde::Serialize;
 use super::PlanError;
 use super::explode::Needs;
 use super::index::Index;
+use super::result::BatchRow;
 use crate::catalog::{Decision, Event, Recipe, Target, Yield};
 
 /// The batch plan of one finished item.
@@ -180,6 +183,130 @@ pub fn plan_batches<'a>(
         })
         .collect();
     Ok(plan)
+}
+
+/// Batch rows: finished items by (recipe, item), then direct recipe targets in event order.
+pub fn batch_rows(plan: &Batches<'_>) -> Vec<BatchRow> {
+    let mut rows: Vec<BatchRow> = plan
+        .items
+        .iter()
+        .map(|p| BatchRow {
+            recipe: p.recipe.slug.clone(),
+            recipe_name: p.recipe.name.clone(),
+            item: Some(p.item.slug.clone()),
+            item_name: Some(p.item.name.clone()),
+            gross: p.gross,
+            in_stock: p.in_stock,
+            need: p.batches.need,
+            batches: p.batches.batches.into(),
+            computed_batches: p.batches.computed_batches.into(),
+            produced: p.batches.produced,
+            surplus: p.batches.surplus,
+            shortfall: p.batches.shortfall,
+            waste_pct: p.batches.waste_pct.into(),
+            decided: p.batches.decided,
+        })
+        .collect();
+    for (recipe, batches) in &plan.direct {
+        let produced = recipe.yields.first().map_or(0, |y| {
+            produced_by_fraction(*batches, usable_per_batch(recipe, y))
+        });
+        rows.push(BatchRow {
+            recipe: recipe.slug.clone(),
+            recipe_name: recipe.name.clone(),
+            item: None,
+            item_name: None,
+            gross: 0,
+            in_stock: 0,
+            need: 0,
+            batches: (*batches).into(),
+            computed_batches: (*batches).into(),
+            produced,
+            surplus: produced,
+            shortfall: 0,
+            waste_pct: Decimal::ZERO.into(),
+            decided: false,
+        });
+    }
+    rows
+}
+
+/// Items a fractional batch count makes (whole batches use the exact rule).
+fn produced_by_fraction(batches: Decimal, usable: Decimal) -> u64 {
+    if batches.fract().is_zero() {
+        return batches
+            .to_u64()
+            .and_then(|b| produced_by(b, usable))
+            .unwrap_or(0);
+    }
+    batches
+        .checked_mul(usable)
+        .and_then(|n| n.floor().to_u64())
+        .unwrap_or(0)
+}
+
+/// `batch` for exactly one, `batches` for any other amount (½ batches, 2 batches).
+fn batch_word(batches: Decimal) -> &'static str {
+    if batches == Decimal::ONE {
+        "batch"
+    } else {
+        "batches"
+    }
+}
+
+/// High waste and confirmed shortfalls, per batch row.
+pub fn batch_warnings(rows: &[BatchRow], waste_warn: Decimal) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for row in rows {
+        if row.item.is_some() && row.waste_pct.0 > waste_warn {
+            warnings.push(format!(
+                "{}: {} {} make {} for a need of {} — {}% waste (above {}%)",
+                row.item_name.as_deref().unwrap_or(&row.recipe),
+                row.batches.0,
+                batch_word(row.batches.0),
+                row.produced,
+                row.need,
+                row.waste_pct
+                    .0
+                    .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    .normalize(),
+                waste_warn.normalize()
+            ));
+        }
+        if row.shortfall > 0 {
+            warnings.push(format!(
+                "{}: decided {} {}, {} short (confirmed)",
+                row.item_name.as_deref().unwrap_or(&row.recipe),
+                row.batches.0,
+                batch_word(row.batches.0),
+                row.shortfall
+            ));
+        }
+    }
+    warnings
+}
+
+/// Items made and surplus per finished item: planned items, and what direct recipe targets
+/// make of their recipe's first item.
+pub fn produced_items<'c>(
+    index: &Index<'c>,
+    plan: &Batches<'c>,
+    rows: &[BatchRow],
+) -> BTreeMap<&'c str, (u64, u64)> {
+    let mut produced: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for p in &plan.items {
+        let entry = produced.entry(p.item.slug.as_str()).or_default();
+        entry.0 = entry.0.saturating_add(p.batches.produced);
+        entry.1 = entry.1.saturating_add(p.batches.surplus);
+    }
+    for row in rows.iter().filter(|r| r.item.is_none()) {
+        if let Some(first) = index.recipe(&row.recipe).and_then(|r| r.yields.first()) {
+            let entry = produced.entry(first.slug.as_str()).or_default();
+            entry.0 = entry.0.saturating_add(row.produced);
+            entry.1 = entry.1.saturating_add(row.produced);
+        }
+    }
+    produced
 }
 
 #[cfg(test)]

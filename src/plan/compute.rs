@@ -12,10 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use rust_decimal::Decimal;
 
 use super::aggregate::{self, Line, Netted, SourceSum, Tables, TotalKey, from_fixed, to_fixed};
-use super::batches::{Batches, plan_batches, produced_by};
+use super::batches::{Batches, batch_rows, batch_warnings, plan_batches, produced_items};
 use super::bound;
 use super::expand::{Expansions, Paths, contributions};
 use super::explode::{Bundles, MaterialUse, Needs, explode, material_uses};
@@ -27,7 +26,7 @@ use super::rollup::Need;
 use super::schedule::{self, Schedule};
 use super::shopping::{remarks, shopping_row, sort_rows, unconvertible};
 use super::stock::Stock;
-use super::{assembly, cost, feasibility};
+use super::{assembly, cost, feasibility, purchase_dates};
 use crate::catalog::{Catalog, Event, Settings, Target, Unit};
 use crate::store::{PlanMeta, Snapshot};
 
@@ -386,8 +385,8 @@ impl<'c> Engine<'c> {
         date: NaiveDate,
         (shopping, needs): (&mut [ShoppingRow], &mut [Need]),
     ) {
-        let first_needed = schedule::first_needed(schedule, ingredients, date);
-        schedule::order_dates(&first_needed, shopping, date);
+        let first_needed = purchase_dates::first_needed(schedule, ingredients, date);
+        purchase_dates::order_dates(&first_needed, shopping, date);
         for need in needs {
             need.needed_by = Some(match need.key.kind() {
                 LineKind::Ingredient => first_needed
@@ -498,131 +497,6 @@ impl<'c> Engine<'c> {
         }
         reached.into_iter().collect()
     }
-}
-
-/// Batch rows: finished items by (recipe, item), then direct recipe targets in event order.
-fn batch_rows(plan: &Batches<'_>) -> Vec<BatchRow> {
-    let mut rows: Vec<BatchRow> = plan
-        .items
-        .iter()
-        .map(|p| BatchRow {
-            recipe: p.recipe.slug.clone(),
-            recipe_name: p.recipe.name.clone(),
-            item: Some(p.item.slug.clone()),
-            item_name: Some(p.item.name.clone()),
-            gross: p.gross,
-            in_stock: p.in_stock,
-            need: p.batches.need,
-            batches: p.batches.batches.into(),
-            computed_batches: p.batches.computed_batches.into(),
-            produced: p.batches.produced,
-            surplus: p.batches.surplus,
-            shortfall: p.batches.shortfall,
-            waste_pct: p.batches.waste_pct.into(),
-            decided: p.batches.decided,
-        })
-        .collect();
-    for (recipe, batches) in &plan.direct {
-        let produced = recipe.yields.first().map_or(0, |y| {
-            produced_by_fraction(*batches, super::batches::usable_per_batch(recipe, y))
-        });
-        rows.push(BatchRow {
-            recipe: recipe.slug.clone(),
-            recipe_name: recipe.name.clone(),
-            item: None,
-            item_name: None,
-            gross: 0,
-            in_stock: 0,
-            need: 0,
-            batches: (*batches).into(),
-            computed_batches: (*batches).into(),
-            produced,
-            surplus: produced,
-            shortfall: 0,
-            waste_pct: Decimal::ZERO.into(),
-            decided: false,
-        });
-    }
-    rows
-}
-
-/// Items a fractional batch count makes (whole batches use the exact rule).
-fn produced_by_fraction(batches: Decimal, usable: Decimal) -> u64 {
-    use rust_decimal::prelude::ToPrimitive;
-    if batches.fract().is_zero() {
-        return batches
-            .to_u64()
-            .and_then(|b| produced_by(b, usable))
-            .unwrap_or(0);
-    }
-    batches
-        .checked_mul(usable)
-        .and_then(|n| n.floor().to_u64())
-        .unwrap_or(0)
-}
-
-/// `batch` for exactly one, `batches` for any other amount (½ batches, 2 batches).
-fn batch_word(batches: Decimal) -> &'static str {
-    if batches == Decimal::ONE {
-        "batch"
-    } else {
-        "batches"
-    }
-}
-
-/// High waste and confirmed shortfalls, per batch row.
-fn batch_warnings(rows: &[BatchRow], waste_warn: Decimal) -> Vec<String> {
-    let mut warnings = Vec::new();
-    for row in rows {
-        if row.item.is_some() && row.waste_pct.0 > waste_warn {
-            warnings.push(format!(
-                "{}: {} {} make {} for a need of {} — {}% waste (above {}%)",
-                row.item_name.as_deref().unwrap_or(&row.recipe),
-                row.batches.0,
-                batch_word(row.batches.0),
-                row.produced,
-                row.need,
-                row.waste_pct
-                    .0
-                    .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-                    .normalize(),
-                waste_warn.normalize()
-            ));
-        }
-        if row.shortfall > 0 {
-            warnings.push(format!(
-                "{}: decided {} {}, {} short (confirmed)",
-                row.item_name.as_deref().unwrap_or(&row.recipe),
-                row.batches.0,
-                batch_word(row.batches.0),
-                row.shortfall
-            ));
-        }
-    }
-    warnings
-}
-
-/// Items made and surplus per finished item: planned items, and what direct recipe targets
-/// make of their recipe's first item.
-fn produced_items<'c>(
-    index: &Index<'c>,
-    plan: &Batches<'c>,
-    rows: &[BatchRow],
-) -> BTreeMap<&'c str, (u64, u64)> {
-    let mut produced: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for p in &plan.items {
-        let entry = produced.entry(p.item.slug.as_str()).or_default();
-        entry.0 = entry.0.saturating_add(p.batches.produced);
-        entry.1 = entry.1.saturating_add(p.batches.surplus);
-    }
-    for row in rows.iter().filter(|r| r.item.is_none()) {
-        if let Some(first) = index.recipe(&row.recipe).and_then(|r| r.yields.first()) {
-            let entry = produced.entry(first.slug.as_str()).or_default();
-            entry.0 = entry.0.saturating_add(row.produced);
-            entry.1 = entry.1.saturating_add(row.produced);
-        }
-    }
-    produced
 }
 
 /// A warning per ingredient line kept apart because it could not be converted.

@@ -3,9 +3,9 @@
 //! One module per step of SPEC §5, in pipeline order: [`explode`] (bundles into items),
 //! [`batches`], [`recipes`] (production order), [`expand`] (ingredient uses with
 //! provenance) and [`aggregate`] (sums and netting in polars), [`stock`], [`shopping`],
-//! [`feasibility`] and [`assembly`], [`cost`], [`schedule`]; [`compute()`] runs them for
-//! one snapshot or a whole run, and [`rollup`] combines a run's shopping lists.
-//! [`check_event`] applies the plan rules to a catalogue at load time.
+//! [`feasibility`] and [`assembly`], [`cost`], [`schedule`] and [`purchase_dates`];
+//! [`compute()`] runs them for one snapshot or a whole run, and [`rollup`] combines a run's
+//! shopping lists. [`check_event`] applies the plan rules to a catalogue at load time.
 
 pub mod aggregate;
 pub mod assembly;
@@ -25,6 +25,7 @@ pub mod nesting;
 pub mod num;
 pub mod persist;
 pub mod progress;
+pub mod purchase_dates;
 pub mod recipes;
 pub mod record;
 pub mod remaining;

@@ -135,7 +135,7 @@ impl Rollup {
                     && let Some(day) = line.needed_by
                 {
                     row.needed_by = Some(day);
-                    row.order_by = super::schedule::order_by(day, row.lead_days);
+                    row.order_by = super::purchase_dates::order_by(day, row.lead_days);
                 }
                 Arc::new(RollupRow {
                     line: row,
