@@ -126,6 +126,34 @@ struct TableFile<'a> {
     source: Source<'a>,
 }
 
+/// The YAML files of a table's directory (`recipes/*.yaml`), in name order, hidden files
+/// left out.
+fn yaml_files_in<'a>(dir: &Path, dir_name: &str, table: &'static str) -> Vec<TableFile<'a>> {
+    let mut inner: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    inner.sort();
+    inner
+        .into_iter()
+        .filter_map(|file| {
+            let name = file.file_name().and_then(|n| n.to_str())?;
+            let yaml = matches!(
+                file.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            );
+            (yaml && !name.starts_with('.')).then(|| TableFile {
+                rel: Arc::from(format!("{dir_name}/{name}")),
+                path: file.clone(),
+                table,
+                source: Source::Yaml,
+            })
+        })
+        .collect()
+}
+
 /// The CSV dialect the settings file asks for (`csv_delimiter`, `date_format`). Read
 /// leniently before the other tables: a bad value here is reported by the settings
 /// conversion, with its location, and the default (detection, ISO dates) is used.
@@ -258,33 +286,8 @@ impl Loader {
                 continue;
             }
             if path.is_dir() {
-                let Some(table) = self.table_for(&file_name, &file_name, &dir_name) else {
-                    continue;
-                };
-                let mut inner: Vec<_> = std::fs::read_dir(&path)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .collect();
-                inner.sort();
-                for file in inner {
-                    let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
-                        continue;
-                    };
-                    if matches!(
-                        file.extension().and_then(|e| e.to_str()),
-                        Some("yaml" | "yml")
-                    ) && !name.starts_with('.')
-                    {
-                        let rel: Arc<str> = Arc::from(format!("{file_name}/{name}"));
-                        pending.push(TableFile {
-                            path: file,
-                            rel,
-                            table,
-                            source: Source::Yaml,
-                        });
-                    }
+                if let Some(table) = self.table_for(&file_name, &file_name, &dir_name) {
+                    pending.extend(yaml_files_in(&path, &file_name, table));
                 }
                 continue;
             }

@@ -375,22 +375,59 @@ pub fn parse_csv(
     table: &str,
     dialect: &Dialect,
 ) -> Result<Node, Diagnostic> {
-    let delimiter = dialect.delimiter.unwrap_or_else(|| Delimiter::detect(text));
-    let lines = Lines::new(text);
-    let at = |line: u64, column: u64| Loc {
-        file: Arc::clone(file),
-        line: Loc::number(line),
-        column: Loc::number(column),
+    let source = CsvSource {
+        text,
+        file,
+        table,
+        lines: Lines::new(text),
+        delimiter: dialect.delimiter.unwrap_or_else(|| Delimiter::detect(text)),
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .delimiter(delimiter.byte())
+        .delimiter(source.delimiter.byte())
         .from_reader(text.as_bytes());
-    let csv_error = |e: csv::Error| {
-        let line = e
-            .position()
-            .map_or(0, |p| lines.line_at(text, p.byte() as usize));
+    let headers = source.headers(&mut reader)?;
+    let date_format = dialect.date_format.as_deref();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| source.syntax_error(&e))?;
+        if let Some(row) = source.row(&record, &headers, date_format)? {
+            rows.push(row);
+        }
+    }
+    Ok(Node {
+        loc: source.at(1, 1),
+        kind: NodeKind::Seq(rows),
+    })
+}
+
+/// A CSV file being read into a tree: what its locations and errors name.
+struct CsvSource<'a> {
+    text: &'a str,
+    file: &'a Arc<str>,
+    table: &'a str,
+    lines: Lines,
+    delimiter: Delimiter,
+}
+
+impl CsvSource<'_> {
+    /// Line `line`, column `column` of the file.
+    fn at(&self, line: u64, column: u64) -> Loc {
+        Loc {
+            file: Arc::clone(self.file),
+            line: Loc::number(line),
+            column: Loc::number(column),
+        }
+    }
+
+    /// The line of a byte offset.
+    fn line_of(&self, position: Option<&csv::Position>) -> u64 {
+        position.map_or(0, |p| self.lines.line_at(self.text, p.byte() as usize))
+    }
+
+    /// A located error for what the csv crate could not read.
+    fn syntax_error(&self, e: &csv::Error) -> Diagnostic {
         let message = match e.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
@@ -399,47 +436,61 @@ pub fn parse_csv(
             }
             _ => format!("invalid CSV: {e}"),
         };
-        let quote = match delimiter {
+        let quote = match self.delimiter {
             Delimiter::Comma => "commas",
             Delimiter::Semicolon => "semicolons",
             Delimiter::Tab => "tabs",
         };
-        Diagnostic::new(&at(line, 0), table, "csv-syntax", message).hint(format!(
+        Diagnostic::new(
+            &self.at(self.line_of(e.position()), 0),
+            self.table,
+            "csv-syntax",
+            message,
+        )
+        .hint(format!(
             "every row needs as many cells as the header; quote cells that contain {quote}"
         ))
-    };
-    let headers: Vec<Arc<str>> = reader
-        .headers()
-        .map_err(csv_error)?
-        .iter()
-        .map(|h| Arc::from(dialect::header(h)))
-        .collect();
-    for (index, header) in headers.iter().enumerate() {
-        if let Some(first) = headers[..index].iter().position(|h| h == header) {
-            return Err(Diagnostic::new(
-                &at(1, index as u64 + 1),
-                table,
-                "duplicate-column",
-                format!(
-                    "column \"{header}\" appears twice in the header (columns {} and {})",
-                    first + 1,
-                    index + 1
-                ),
-            )
-            .hint("each column may appear once; remove or rename the repeated one"));
-        }
     }
-    let date_format = dialect.date_format.as_deref();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(csv_error)?;
-        let line = record
-            .position()
-            .map_or(0, |p| lines.line_at(text, p.byte() as usize));
+
+    /// The header's column names (in the catalogue's spelling), each once.
+    fn headers(&self, reader: &mut csv::Reader<&[u8]>) -> Result<Vec<Arc<str>>, Diagnostic> {
+        let headers: Vec<Arc<str>> = reader
+            .headers()
+            .map_err(|e| self.syntax_error(&e))?
+            .iter()
+            .map(|h| Arc::from(dialect::header(h)))
+            .collect();
+        for (index, header) in headers.iter().enumerate() {
+            if let Some(first) = headers[..index].iter().position(|h| h == header) {
+                return Err(Diagnostic::new(
+                    &self.at(1, index as u64 + 1),
+                    self.table,
+                    "duplicate-column",
+                    format!(
+                        "column \"{header}\" appears twice in the header (columns {} and {})",
+                        first + 1,
+                        index + 1
+                    ),
+                )
+                .hint("each column may appear once; remove or rename the repeated one"));
+            }
+        }
+        Ok(headers)
+    }
+
+    /// A record as a map of its non-empty cells (`None` for a row of empty cells, as
+    /// spreadsheets leave below the data).
+    fn row(
+        &self,
+        record: &csv::StringRecord,
+        headers: &[Arc<str>],
+        date_format: Option<&str>,
+    ) -> Result<Option<Node>, Diagnostic> {
+        let line = self.line_of(record.position());
         if let Some((index, _)) = record.iter().enumerate().find(|(_, c)| c.contains('\0')) {
             return Err(Diagnostic::new(
-                &at(line, index as u64 + 1),
-                table,
+                &self.at(line, index as u64 + 1),
+                self.table,
                 "control-character",
                 "this cell holds a NUL byte",
             )
@@ -450,7 +501,7 @@ pub fn parse_csv(
             if cell.trim().is_empty() {
                 continue;
             }
-            let loc = at(line, index as u64 + 1);
+            let loc = self.at(line, index as u64 + 1);
             entries.push((
                 Key {
                     name: Arc::clone(header),
@@ -458,21 +509,13 @@ pub fn parse_csv(
                 },
                 Node {
                     loc,
-                    kind: NodeKind::Scalar(dialect::cell(cell, delimiter, date_format)),
+                    kind: NodeKind::Scalar(dialect::cell(cell, self.delimiter, date_format)),
                 },
             ));
         }
-        if entries.is_empty() {
-            // A row of empty cells (`,,,,`), as spreadsheets leave below the data.
-            continue;
-        }
-        rows.push(Node {
-            loc: at(line, 1),
+        Ok((!entries.is_empty()).then(|| Node {
+            loc: self.at(line, 1),
             kind: NodeKind::Map(entries),
-        });
+        }))
     }
-    Ok(Node {
-        loc: at(1, 1),
-        kind: NodeKind::Seq(rows),
-    })
 }
