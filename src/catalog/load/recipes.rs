@@ -217,50 +217,10 @@ impl Loader {
                 Some(hint.to_owned()),
             );
         }
-        let mut contents = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            let Some(mut lf) = Fields::open(
-                line,
-                "bundles",
-                &["item", "bundle", "material", "qty"],
-                format!("contents[{}].", i + 1),
-                record.clone(),
-                &mut self.errors,
-            ) else {
-                continue;
-            };
-            let content = match lf.one_of(&["item", "bundle", "material"]) {
-                Some("material") => {
-                    let material = self.reference(&mut lf, "material", "materials");
-                    let qty = lf.req_decimal("qty", Bound::Positive);
-                    material
-                        .zip(qty)
-                        .map(|(material, qty)| BundleLine::Material { material, qty })
-                }
-                Some(kind) => {
-                    let slug_ref = self.reference(
-                        &mut lf,
-                        kind,
-                        if kind == "item" { "items" } else { "bundles" },
-                    );
-                    let qty = lf.req_whole("qty", 1);
-                    let loc = lf.loc().clone();
-                    match (kind, slug_ref, qty) {
-                        ("item", Some(item), Some(qty)) => Some(BundleLine::Item { item, qty }),
-                        (_, Some(bundle), Some(qty)) => {
-                            if let Some((parent, _)) = &slug {
-                                edges.push((parent.clone(), bundle.clone(), loc));
-                            }
-                            Some(BundleLine::Bundle { bundle, qty })
-                        }
-                        _ => None,
-                    }
-                }
-                None => None,
-            };
-            self.finish(lf);
-            contents.extend(content);
-        }
+        let parent = slug.as_ref().map(|(slug, _)| slug.as_str());
+        let contents = (lines.iter().enumerate())
+            .filter_map(|(i, line)| self.content_line(line, i, record.clone(), parent, edges))
+            .collect();
         let loc = f.loc().clone();
         self.finish(f);
         let (slug, _) = slug?;
@@ -274,5 +234,56 @@ impl Loader {
             },
             loc,
         ))
+    }
+
+    /// Content line `i` of bundle `parent`: an item, an inner bundle (an edge of the bundle
+    /// graph) or packaging.
+    fn content_line(
+        &mut self,
+        line: &Node,
+        i: usize,
+        record: Option<String>,
+        parent: Option<&str>,
+        edges: &mut Vec<(String, String, Loc)>,
+    ) -> Option<BundleLine> {
+        let mut lf = Fields::open(
+            line,
+            "bundles",
+            &["item", "bundle", "material", "qty"],
+            format!("contents[{}].", i + 1),
+            record,
+            &mut self.errors,
+        )?;
+        let content = match lf.one_of(&["item", "bundle", "material"]) {
+            Some("material") => {
+                let material = self.reference(&mut lf, "material", "materials");
+                let qty = lf.req_decimal("qty", Bound::Positive);
+                material
+                    .zip(qty)
+                    .map(|(material, qty)| BundleLine::Material { material, qty })
+            }
+            Some(kind) => {
+                let slug_ref = self.reference(
+                    &mut lf,
+                    kind,
+                    if kind == "item" { "items" } else { "bundles" },
+                );
+                let qty = lf.req_whole("qty", 1);
+                let loc = lf.loc().clone();
+                match (kind, slug_ref, qty) {
+                    ("item", Some(item), Some(qty)) => Some(BundleLine::Item { item, qty }),
+                    (_, Some(bundle), Some(qty)) => {
+                        if let Some(parent) = parent {
+                            edges.push((parent.to_owned(), bundle.clone(), loc));
+                        }
+                        Some(BundleLine::Bundle { bundle, qty })
+                    }
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        self.finish(lf);
+        content
     }
 }
