@@ -25,6 +25,72 @@ fn choice<T>(
     value
 }
 
+/// `decimals`: at most 9 (`default` when absent or out of range).
+fn decimals(f: &mut Fields<'_>, default: u32) -> u32 {
+    match f.whole("decimals", 0) {
+        Some(d) if d > 9 => {
+            let loc = f.loc().clone();
+            f.error(
+                &loc,
+                "decimals",
+                "out-of-range",
+                format!("{d} decimals is more than 9"),
+                None,
+            );
+            default
+        }
+        Some(d) => d as u32,
+        None => default,
+    }
+}
+
+/// How CSV files are read (`csv_delimiter`, `date_format`): already applied by
+/// `read_sources`, checked here.
+fn check_csv_settings(f: &mut Fields<'_>) {
+    if let Some((text, loc)) = f.text("csv_delimiter")
+        && Delimiter::parse(&text).is_none()
+    {
+        f.error(
+            &loc,
+            "csv_delimiter",
+            "bad-value",
+            format!("unknown CSV separator {text:?}"),
+            Some("use \",\", \";\" or \"tab\"".to_owned()),
+        );
+    }
+    if let Some((text, loc)) = f.text("date_format")
+        && let Err(problem) = dialect::check_date_format(&text)
+    {
+        f.error(
+            &loc,
+            "date_format",
+            "bad-value",
+            problem,
+            Some("a chrono format such as \"%d/%m/%Y\" (day/month/year)".to_owned()),
+        );
+    }
+}
+
+/// `paper`: letter or A4.
+fn paper(f: &mut Fields<'_>) -> Option<Paper> {
+    match f.text("paper") {
+        Some((text, loc)) => match Paper::parse(&text) {
+            Some(paper) => Some(paper),
+            None => {
+                f.error(
+                    &loc,
+                    "paper",
+                    "bad-value",
+                    format!("unknown paper size {text:?}"),
+                    Some("use \"letter\" or \"a4\"".to_owned()),
+                );
+                None
+            }
+        },
+        None => None,
+    }
+}
+
 impl Loader {
     pub(super) fn settings(&mut self, node: &Node) -> Option<Settings> {
         let mut f = Fields::open(
@@ -40,63 +106,12 @@ impl Loader {
         let waste_warn_pct = f
             .decimal("waste_warn_pct", Bound::NonNegative)
             .unwrap_or(defaults.waste_warn_pct);
-        let decimals = match f.whole("decimals", 0) {
-            Some(d) if d > 9 => {
-                let loc = f.loc().clone();
-                f.error(
-                    &loc,
-                    "decimals",
-                    "out-of-range",
-                    format!("{d} decimals is more than 9"),
-                    None,
-                );
-                defaults.decimals
-            }
-            Some(d) => d as u32,
-            None => defaults.decimals,
-        };
-        // How CSV files are read: already applied by `read_sources`, checked here.
-        if let Some((text, loc)) = f.text("csv_delimiter")
-            && Delimiter::parse(&text).is_none()
-        {
-            f.error(
-                &loc,
-                "csv_delimiter",
-                "bad-value",
-                format!("unknown CSV separator {text:?}"),
-                Some("use \",\", \";\" or \"tab\"".to_owned()),
-            );
-        }
-        if let Some((text, loc)) = f.text("date_format")
-            && let Err(problem) = dialect::check_date_format(&text)
-        {
-            f.error(
-                &loc,
-                "date_format",
-                "bad-value",
-                problem,
-                Some("a chrono format such as \"%d/%m/%Y\" (day/month/year)".to_owned()),
-            );
-        }
+        let decimals = decimals(&mut f, defaults.decimals);
+        check_csv_settings(&mut f);
         let work_minutes_per_day = f
             .whole("work_minutes_per_day", 1)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-        let paper = match f.text("paper") {
-            Some((text, loc)) => match Paper::parse(&text) {
-                Some(paper) => Some(paper),
-                None => {
-                    f.error(
-                        &loc,
-                        "paper",
-                        "bad-value",
-                        format!("unknown paper size {text:?}"),
-                        Some("use \"letter\" or \"a4\"".to_owned()),
-                    );
-                    None
-                }
-            },
-            None => None,
-        };
+        let paper = paper(&mut f);
         let kitchen_units = choice(
             &mut f,
             "kitchen_units",
