@@ -216,6 +216,9 @@ pub fn load(dir: &Path, options: LoadOptions) -> Result<Loaded, Vec<Diagnostic>>
     }
 }
 
+/// Edges of the recipe (or bundle) graph: parent, child, where the child is named.
+type Edges = Vec<(String, String, Loc)>;
+
 #[derive(Default)]
 struct Loader {
     errors: Vec<Diagnostic>,
@@ -417,7 +420,7 @@ impl Loader {
         let component_edges = self.convert_recipes(rows("recipes"), &mut catalog.recipes);
         self.completed("recipes", catalog.recipes.keys().map(String::as_str));
         self.completed("items", catalog.items().into_keys());
-        let mut bundle_edges: Vec<(String, String, Loc)> = Vec::new();
+        let mut bundle_edges: Edges = Vec::new();
         self.convert_keyed(
             rows("bundles"),
             ("bundles", &mut catalog.bundles),
@@ -535,6 +538,27 @@ impl Loader {
     fn completed<'s>(&mut self, table: &'static str, slugs: impl Iterator<Item = &'s str>) {
         let slugs = slugs.map(str::to_owned).collect();
         self.complete.insert(table, slugs);
+    }
+
+    /// The fields of line `i` of list `list` of a `table` record (its errors named
+    /// `list[i+1].field`).
+    fn open_line<'n>(
+        &mut self,
+        line: &'n Node,
+        table: &'static str,
+        known: &'static [&'static str],
+        list: &str,
+        i: usize,
+        record: Option<String>,
+    ) -> Option<Fields<'n>> {
+        Fields::open(
+            line,
+            table,
+            known,
+            format!("{list}[{}].", i + 1),
+            record,
+            &mut self.errors,
+        )
     }
 
     fn finish(&mut self, fields: Fields<'_>) {

@@ -60,13 +60,13 @@ impl Loader {
 
     /// Target `i` of an event: a bundle or finished item count, or recipe batches.
     fn target_line(&mut self, line: &Node, i: usize, record: Option<String>) -> Option<Target> {
-        let mut lf = Fields::open(
+        let mut lf = self.open_line(
             line,
             "events",
             &["bundle", "item", "recipe", "qty", "batches"],
-            format!("targets[{}].", i + 1),
+            "targets",
+            i,
             record,
-            &mut self.errors,
         )?;
         let target = match lf.one_of(&["bundle", "item", "recipe"]) {
             Some("recipe") => {
@@ -102,13 +102,13 @@ impl Loader {
         record: Option<&str>,
         earlier: &[Decision],
     ) -> Option<Decision> {
-        let mut lf = Fields::open(
+        let mut lf = self.open_line(
             line,
             "events",
             &["item", "batches", "confirm_shortfall"],
-            format!("decisions[{}].", i + 1),
+            "decisions",
+            i,
             record.map(str::to_owned),
-            &mut self.errors,
         )?;
         let item = self.reference(&mut lf, "item", "items");
         let batches = lf.req_whole("batches", 0);

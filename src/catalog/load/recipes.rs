@@ -3,11 +3,7 @@
 use super::*;
 
 impl Loader {
-    pub(super) fn recipe(
-        &mut self,
-        node: &Node,
-        edges: &mut Vec<(String, String, Loc)>,
-    ) -> Option<(Recipe, Loc)> {
+    pub(super) fn recipe(&mut self, node: &Node, edges: &mut Edges) -> Option<(Recipe, Loc)> {
         let mut f = Fields::open(
             node,
             "recipes",
@@ -77,13 +73,13 @@ impl Loader {
         record: Option<String>,
         recipe_name: Option<&String>,
     ) -> Option<Yield> {
-        let mut lf = Fields::open(
+        let mut lf = self.open_line(
             line,
             "recipes",
             &["slug", "name", "per_batch", "portion_pct", "price"],
-            format!("yields[{}].", i + 1),
+            "yields",
+            i,
             record,
-            &mut self.errors,
         )?;
         let item = lf.req_slug("slug");
         let item_name = lf.opt_text("name");
@@ -118,13 +114,13 @@ impl Loader {
         i: usize,
         record: Option<String>,
     ) -> Option<RecipeLine> {
-        let mut lf = Fields::open(
+        let mut lf = self.open_line(
             line,
             "recipes",
             &["ingredient", "qty", "unit", "note"],
-            format!("ingredients[{}].", i + 1),
+            "ingredients",
+            i,
             record,
-            &mut self.errors,
         )?;
         let ingredient = self.reference(&mut lf, "ingredient", "ingredients");
         let qty = lf.quantity("qty", "unit", Bound::Positive, None);
@@ -156,15 +152,15 @@ impl Loader {
         i: usize,
         record: Option<String>,
         parent: Option<&str>,
-        edges: &mut Vec<(String, String, Loc)>,
+        edges: &mut Edges,
     ) -> Option<Component> {
-        let mut lf = Fields::open(
+        let mut lf = self.open_line(
             line,
             "recipes",
             &["recipe", "batches", "note"],
-            format!("components[{}].", i + 1),
+            "components",
+            i,
             record,
-            &mut self.errors,
         )?;
         let child = self.reference(&mut lf, "recipe", "recipes");
         let batches = lf.req_decimal("batches", Bound::Positive);
@@ -180,11 +176,7 @@ impl Loader {
         })
     }
 
-    pub(super) fn bundle(
-        &mut self,
-        node: &Node,
-        edges: &mut Vec<(String, String, Loc)>,
-    ) -> Option<(Bundle, Loc)> {
+    pub(super) fn bundle(&mut self, node: &Node, edges: &mut Edges) -> Option<(Bundle, Loc)> {
         let mut f = Fields::open(
             node,
             "bundles",
@@ -244,15 +236,15 @@ impl Loader {
         i: usize,
         record: Option<String>,
         parent: Option<&str>,
-        edges: &mut Vec<(String, String, Loc)>,
+        edges: &mut Edges,
     ) -> Option<BundleLine> {
-        let mut lf = Fields::open(
+        let mut lf = self.open_line(
             line,
             "bundles",
             &["item", "bundle", "material", "qty"],
-            format!("contents[{}].", i + 1),
+            "contents",
+            i,
             record,
-            &mut self.errors,
         )?;
         let content = match lf.one_of(&["item", "bundle", "material"]) {
             Some("material") => {

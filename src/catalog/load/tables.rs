@@ -4,9 +4,6 @@
 
 use super::*;
 
-/// Edges of the recipe (or bundle) graph: parent, child, where the child is named.
-pub(super) type Edges = Vec<(String, String, Loc)>;
-
 impl Loader {
     /// The settings: the first record (a later one is a duplicate).
     pub(super) fn convert_settings(&mut self, nodes: Vec<Node>, into: &mut Settings) {
