@@ -164,6 +164,12 @@ impl<'a> Fields<'a> {
         (!matches!(node.kind, NodeKind::Null)).then_some(node)
     }
 
+    /// Where a field is (the record's location when it is absent), marking it used.
+    pub fn loc_of(&mut self, name: &str) -> Loc {
+        self.node(name)
+            .map_or_else(|| self.loc.clone(), |n| n.loc.clone())
+    }
+
     fn missing(&mut self, name: &str, what: &str) {
         let loc = self.loc.clone();
         self.error(

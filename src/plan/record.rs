@@ -400,9 +400,7 @@ fn file_row(
     match entry {
         Ok(entry) => Some(entry),
         Err(problem) => {
-            let loc = f
-                .node(problem.field)
-                .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
+            let loc = f.loc_of(problem.field);
             f.error(
                 &loc,
                 problem.field,
@@ -469,9 +467,7 @@ fn state_row(
     at: String,
 ) -> Option<Entry> {
     let name = f.req_text("state", "in_production")?;
-    let loc = f
-        .node("state")
-        .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
+    let loc = f.loc_of("state");
     let plan = row_plan(f, event, lookup)?;
     let event = plan.event.slug.clone();
     let Some(to) = PlanState::parse(&name) else {

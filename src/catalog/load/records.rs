@@ -387,9 +387,7 @@ impl Loader {
         if let (true, Some(q)) = (batches, qty)
             && q.unit != Unit::Each
         {
-            let loc = f
-                .node("unit")
-                .map_or_else(|| f.loc().clone(), |n| n.loc.clone());
+            let loc = f.loc_of("unit");
             f.error(
                 &loc,
                 "unit",
